@@ -1,0 +1,68 @@
+"""phx-tasklint: find broken Arize Phoenix experiment tasks and evaluators before they run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# The runtime API is loaded on first use, so `phx-tasklint --version` stays instant.
+_RUNTIME = (
+    "BindingError",
+    "ExampleProxy",
+    "OutputError",
+    "arun_evaluator",
+    "arun_task",
+    "bind_evaluator",
+    "bind_task",
+    "check_callable",
+    "run_evaluator",
+    "run_task",
+)
+__all__ = ["Diagnostic", "Signature", "__version__", *_RUNTIME]
+
+if TYPE_CHECKING:
+    from phx_tasklint.model import Diagnostic as Diagnostic
+    from phx_tasklint.model import Signature as Signature
+    from phx_tasklint.runtime import (
+        BindingError as BindingError,
+    )
+    from phx_tasklint.runtime import (
+        ExampleProxy as ExampleProxy,
+    )
+    from phx_tasklint.runtime import (
+        OutputError as OutputError,
+    )
+    from phx_tasklint.runtime import (
+        arun_evaluator as arun_evaluator,
+    )
+    from phx_tasklint.runtime import (
+        arun_task as arun_task,
+    )
+    from phx_tasklint.runtime import (
+        bind_evaluator as bind_evaluator,
+    )
+    from phx_tasklint.runtime import (
+        bind_task as bind_task,
+    )
+    from phx_tasklint.runtime import (
+        check_callable as check_callable,
+    )
+    from phx_tasklint.runtime import (
+        run_evaluator as run_evaluator,
+    )
+    from phx_tasklint.runtime import (
+        run_task as run_task,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RUNTIME:
+        from phx_tasklint import runtime
+
+        return getattr(runtime, name)
+    if name in ("Diagnostic", "Signature"):
+        from phx_tasklint import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'phx_tasklint' has no attribute {name!r}")

@@ -1,0 +1,746 @@
+"""The judge: Phoenix's validation and binding simulated on the neutral model.
+
+`check()` is pure and is the only place rule logic lives. It mirrors, in order, what Phoenix does
+with a callable: validate the signature (the name check), bind the example's values
+(`Signature.bind` for one parameter, `bind_partial(**values)` for more), call it on the right
+runner, and post-process the result (JSON normalisation for tasks, the default scorer for
+evaluators).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Sequence
+
+from phx_tasklint import spec
+from phx_tasklint.model import (
+    Context,
+    Diagnostic,
+    Edit,
+    Fix,
+    Kind,
+    Param,
+    Role,
+    Signature,
+    TypeExpr,
+    TypeKind,
+)
+
+# --------------------------------------------------------------------------------------------
+# Type vocabularies (qualified names as every adapter spells them)
+
+_NONE = frozenset({"builtins.None", "None", "types.NoneType", "builtins.NoneType"})
+_ANY = frozenset({"typing.Any", "typing_extensions.Any", "builtins.object"})
+_JSON_SCALARS = frozenset({"builtins.str", "builtins.int", "builtins.float", "builtins.bool"})
+_SEQUENCES = frozenset(
+    {
+        "builtins.list",
+        "typing.List",
+        "typing.Sequence",
+        "collections.abc.Sequence",
+        "typing.MutableSequence",
+        "collections.abc.MutableSequence",
+    }
+)
+_TUPLES = frozenset({"builtins.tuple", "typing.Tuple"})
+_MAPPINGS = frozenset(
+    {
+        "builtins.dict",
+        "typing.Dict",
+        "typing.Mapping",
+        "collections.abc.Mapping",
+        "typing.MutableMapping",
+        "collections.abc.MutableMapping",
+        "collections.OrderedDict",
+        "typing.OrderedDict",
+        "collections.defaultdict",
+        "typing.DefaultDict",
+    }
+)
+_READONLY_MAPPINGS = frozenset(
+    {"typing.Mapping", "collections.abc.Mapping"} | set(spec.EXAMPLE_PROXY_TYPES)
+)
+_AWAITABLES = frozenset(
+    {
+        "typing.Awaitable",
+        "collections.abc.Awaitable",
+        "typing.Coroutine",
+        "collections.abc.Coroutine",
+    }
+)
+_NOT_JSON = {
+    "builtins.set": "a set is stored as its repr string",
+    "typing.Set": "a set is stored as its repr string",
+    "typing.AbstractSet": "a set is stored as its repr string",
+    "collections.abc.Set": "a set is stored as its repr string",
+    "collections.abc.MutableSet": "a set is stored as its repr string",
+    "builtins.frozenset": "a frozenset is stored as its repr string",
+    "typing.FrozenSet": "a frozenset is stored as its repr string",
+    "builtins.bytes": "bytes are stored as their repr string",
+    "builtins.bytearray": "a bytearray is stored as its repr string",
+    "builtins.complex": "a complex number is stored as a string",
+    "datetime.datetime": "a datetime is stored as an ISO string",
+    "datetime.date": "a date is stored as an ISO string",
+    "datetime.time": "a time is stored as an ISO string",
+    "datetime.timedelta": "a timedelta is stored as a string",
+    "decimal.Decimal": "a Decimal is stored as a string",
+    "fractions.Fraction": "a Fraction is stored as a string",
+    "uuid.UUID": "a UUID is stored as a string",
+    "pathlib.Path": "a Path is stored as a string",
+    "pathlib.PurePath": "a Path is stored as a string",
+    "pathlib.PosixPath": "a Path is stored as a string",
+    "enum.Enum": "an Enum member is stored as its internal __dict__",
+    "typing.Iterator": "an iterator is stored as its repr string",
+    "collections.abc.Iterator": "an iterator is stored as its repr string",
+    "typing.Generator": "a generator is stored as its repr string",
+    "collections.abc.Generator": "a generator is stored as its repr string",
+    "typing.AsyncIterator": "an async iterator is stored as its repr string",
+    "typing.AsyncGenerator": "an async generator is stored as its repr string",
+    "collections.abc.AsyncGenerator": "an async generator is stored as its repr string",
+    "typing.Callable": "a callable is stored as its repr string",
+    "collections.abc.Callable": "a callable is stored as its repr string",
+    "numpy.ndarray": "an array is stored as its repr string",
+    "numpy.int64": "a numpy integer is stored as a string",
+    "numpy.int32": "a numpy integer is stored as a string",
+}
+# Values the legacy scorer takes through `float()` and the client scorer rejects.
+_FLOAT_LIKE = frozenset({"decimal.Decimal", "numpy.int64", "numpy.int32", "numpy.bool_"})
+_NUMBERS = frozenset({"builtins.int", "builtins.float", "builtins.bool"})
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _quote(names: Iterable[str]) -> str:
+    items = [f"`{n}`" for n in names]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _diag(
+    code: str,
+    role: Role,
+    *,
+    param: str | None = None,
+    params: Sequence[str] = (),
+    fix: Fix | None = None,
+    **fields: object,
+) -> Diagnostic:
+    rule = spec.RULES_BY_CODE[code]
+    return Diagnostic(
+        code=code,
+        name=rule.name,
+        severity=rule.severity,
+        message=rule.format(role=role, role_title=role.capitalize(), param=param, **fields),
+        role=role,
+        param=param,
+        fix=fix,
+        params=tuple(params) or ((param,) if param else ()),
+    )
+
+
+def suggest_name(name: str, role: Role, valid: Sequence[str]) -> str | None:
+    """The binding name a near miss most likely means, or None."""
+    if name in valid:
+        return None
+    alias = spec.NEAR_MISSES[role].get(name) or spec.NEAR_MISSES[role].get(name.lower())
+    if alias in valid:
+        return alias
+    if name.lower() in valid:
+        return name.lower()
+    close = difflib.get_close_matches(name.lower(), valid, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _other_role_hint(name: str, role: Role, valid: Sequence[str]) -> str | None:
+    """Why a binding name that this role/profile does not bind looks like one."""
+    if role == "task" and name in spec.EVALUATOR_NAMES:
+        return f"`{name}` is an evaluator name; a task gets the expected output as `expected`"
+    if name in spec.EVALUATOR_NAMES and name not in valid:
+        return f"`{name}` is bound only by newer arize-phoenix-client releases"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Type judges shared by every front end
+
+
+def unwrap_awaitable(t: TypeExpr | None) -> TypeExpr | None:
+    """`Awaitable[X]` / `Coroutine[..., X]` -> X; anything else -> None."""
+    if t is None or t.kind is not TypeKind.NAME or t.name not in _AWAITABLES:
+        return None
+    return t.args[-1] if t.args else TypeExpr(TypeKind.UNKNOWN)
+
+
+def json_problem(t: TypeExpr) -> tuple[TypeExpr, str] | None:
+    """The first part of `t` that is not JSON and why; None when JSON or unknown."""
+    if t.kind is TypeKind.UNKNOWN:
+        return None
+    if t.kind is TypeKind.LITERAL:
+        for value in t.values:
+            if value is not None and not isinstance(value, (str, int, float, bool)):
+                return t, f"{value!r} is not a JSON value"
+        return None
+    if t.kind in (TypeKind.UNION, TypeKind.TYPEDDICT):
+        for arg in t.args:
+            problem = json_problem(arg)
+            if problem:
+                return problem
+        return None
+    if t.kind is TypeKind.CLASS:
+        return t, f"a `{t.display()}` instance is stored as its `__dict__`"
+    name = t.name
+    if name in _NONE or name in _ANY or name in _JSON_SCALARS:
+        return None
+    if name in _SEQUENCES or name in _TUPLES:
+        for arg in t.args:
+            problem = json_problem(arg)
+            if problem:
+                return problem
+        return None
+    if name in _MAPPINGS:
+        if t.args:
+            key = t.args[0]
+            if key.kind is TypeKind.NAME and key.name not in _ANY and key.name != "builtins.str":
+                return t, f"`{key.display()}` keys are converted with str()"
+            for arg in t.args[1:]:
+                problem = json_problem(arg)
+                if problem:
+                    return problem
+        return None
+    reason = _NOT_JSON.get(name)
+    return (t, reason) if reason else None
+
+
+def _tuple_problem(t: TypeExpr, scorer: str) -> str | None:
+    if scorer == "legacy":
+        if t.variadic or len(t.args) != 2:
+            return "the legacy scorer accepts only a 2-tuple (score, explanation)"
+        return None
+    if t.variadic:
+        return "a tuple of any length fails when it has fewer than two items"
+    if len(t.args) < 2:
+        return "a tuple with fewer than two items raises ValueError"
+    if len(t.args) > 3:
+        return f"items after the third are dropped ({len(t.args)} declared)"
+    first = t.args[0]
+    if first.kind is TypeKind.NAME and first.name not in _NUMBERS | _NONE | _ANY:
+        return f"the first item, `{first.display()}`, goes through float()"
+    if first.kind is TypeKind.LITERAL and not all(
+        isinstance(v, (int, float)) or v is None for v in first.values
+    ):
+        return f"the first item, `{first.display()}`, goes through float()"
+    return None
+
+
+def scorer_problem(t: TypeExpr, scorer: str) -> tuple[str, TypeExpr, str] | None:
+    """(rule code, offending part, why) when the default scorer cannot take `t`."""
+    if t.kind is TypeKind.UNKNOWN:
+        return None
+    if t.kind is TypeKind.UNION:
+        for arg in t.args:
+            problem = scorer_problem(arg, scorer)
+            if problem:
+                return problem
+        return None
+    if t.kind is TypeKind.LITERAL:
+        if any(v is None for v in t.values):
+            return "PHX202", t, "None is not a result"
+        return None
+    if t.kind is TypeKind.TYPEDDICT:
+        return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+    if t.kind is TypeKind.CLASS:
+        known = t.fields is not None and scorer == "client"
+        if known and not set(spec.EVALUATION_SCORE_FIELDS) <= set(t.fields or ()):
+            return "PHX202", t, f"a `{t.display()}` is not an evaluation score"
+        return None
+    name = t.name
+    if name in _NONE:
+        return "PHX202", t, "None is not a result"
+    if name in _ANY or name in _JSON_SCALARS or name in spec.EVALUATION_RESULT_TYPES:
+        return None
+    if name in _TUPLES:
+        if not t.args and not t.variadic:
+            return None
+        reason = _tuple_problem(t, scorer)
+        return ("PHX203", t, reason) if reason else None
+    if name in _MAPPINGS:
+        return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+    if name in _SEQUENCES:
+        if scorer == "legacy" or not t.args:
+            return None  # legacy reads a 2-list as (score, explanation)
+        item = t.args[0]
+        if item.kind in (TypeKind.TYPEDDICT, TypeKind.UNKNOWN) or (
+            item.kind is TypeKind.NAME
+            and (
+                item.name in _MAPPINGS
+                or item.name in _ANY
+                or item.name in spec.EVALUATION_RESULT_TYPES
+            )
+        ):
+            return None
+        if item.kind is TypeKind.CLASS and item.fields is None:
+            return None
+        if item.kind is TypeKind.NAME and item.name not in _KNOWN_NAMES:
+            return None
+        return "PHX202", t, f"a list of `{item.display()}` is neither scores nor evaluation dicts"
+    if name in _AWAITABLES:
+        return "PHX202", t, "a coroutine: Phoenix calls the evaluator without awaiting it"
+    if name in _FLOAT_LIKE and scorer == "legacy":
+        return None
+    if name in _NOT_JSON or name in _FLOAT_LIKE:
+        return "PHX202", t, f"`{t.display()}` is not a result type"
+    return None
+
+
+_KNOWN_NAMES = (
+    _NONE | _JSON_SCALARS | _SEQUENCES | _TUPLES | _MAPPINGS | _AWAITABLES | set(_NOT_JSON)
+)
+
+# What each binding name holds, as a predicate over annotations (None: cannot tell).
+_SUGGESTED_ANNOTATION = {
+    "object": "dict[str, Any]",
+    "example": "Mapping[str, Any]",
+    "output": "Any",
+    "trace_id": "str | None",
+}
+
+
+def _value_kind(name: str) -> str:
+    return name if name in ("example", "output", "trace_id") else "object"
+
+
+def can_hold(t: TypeExpr, value_kind: str) -> bool | None:
+    """Whether an annotation admits the value Phoenix binds (see spec.VALUE_DESCRIPTION)."""
+    if t.kind is TypeKind.UNKNOWN:
+        return None
+    if t.kind is TypeKind.UNION:
+        verdicts = [can_hold(arg, value_kind) for arg in t.args]
+        if any(v is True for v in verdicts):
+            return True
+        return False if all(v is False for v in verdicts) else None
+    if t.kind is TypeKind.NAME and t.name in _ANY:
+        return True
+    if value_kind == "object":
+        if t.kind is TypeKind.TYPEDDICT:
+            return True
+        if t.kind in (TypeKind.CLASS, TypeKind.LITERAL):
+            return False
+        if t.name in _MAPPINGS:
+            return True
+        return False if t.name in _KNOWN_NAMES else None
+    if value_kind == "example":
+        if t.kind is TypeKind.NAME and t.name in _READONLY_MAPPINGS:
+            return True
+        if t.kind is TypeKind.CLASS:
+            return None
+        if t.kind in (TypeKind.TYPEDDICT, TypeKind.LITERAL):
+            return False
+        return False if t.name in _KNOWN_NAMES else None
+    if value_kind == "trace_id":
+        if t.kind is TypeKind.NAME and (t.name == "builtins.str" or t.name in _NONE):
+            return True
+        if t.kind is TypeKind.LITERAL:
+            return None
+        if t.kind in (TypeKind.CLASS, TypeKind.TYPEDDICT):
+            return False
+        return False if t.name in _KNOWN_NAMES else None
+    # output: any JSON value, tuples already turned into lists
+    if t.kind is TypeKind.NAME and t.name in _TUPLES:
+        return False
+    if t.kind is TypeKind.NAME and t.name not in _KNOWN_NAMES:
+        return None
+    return json_problem(t) is None
+
+
+# --------------------------------------------------------------------------------------------
+# The judge
+
+
+def check(signature: Signature, role: Role, context: Context | None = None) -> list[Diagnostic]:
+    """Every finding Phoenix's handling of this callable would produce, in rule order."""
+    ctx = context or Context()
+    profile = spec.PROFILES[ctx.profile]
+    valid = profile.names(role)
+    out: list[Diagnostic] = []
+    params = signature.params
+    if not params:
+        out.append(_diag("PHX001", role, suggest=spec.SINGLE_PARAMETER_FALLBACK[role]))
+    elif len(params) == 1 and not ctx.evaluator_method:
+        out.extend(_check_single(params[0], role))
+    else:
+        out.extend(_check_multi(params, role, valid, ctx))
+    out.extend(_check_async(signature, role, ctx))
+    out.extend(_check_returns(signature, role, ctx, profile.scorer))
+    out.extend(_check_annotations(params, role, valid, ctx))
+    order = {p.name: i for i, p in enumerate(params)}
+    out.sort(key=lambda d: (d.code, order.get(d.param or "", -1)))
+    return out
+
+
+def _check_single(param: Param, role: Role) -> list[Diagnostic]:
+    # One parameter: `sig.bind(value)`, one positional argument, whatever the name.
+    if param.kind is Kind.KEYWORD_ONLY:
+        kind = "keyword-only"
+    elif param.kind is Kind.VAR_KEYWORD:
+        kind = "`**kwargs`"
+    else:
+        return []
+    plain = param.name if param.kind is Kind.KEYWORD_ONLY else spec.SINGLE_PARAMETER_FALLBACK[role]
+    return [_diag("PHX003", role, param=param.name, kind=kind, suggest=plain)]
+
+
+def _check_multi(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    names = {p.name for p in params}
+    has_var_keyword = any(p.kind is Kind.VAR_KEYWORD for p in params)
+    valid_text = _quote(valid)
+
+    # Validation: every name Phoenix does not bind needs a default or must be **kwargs.
+    offenders = [
+        p
+        for p in params
+        if p.name not in valid and p.kind is not Kind.VAR_KEYWORD and not p.has_default
+    ]
+    required = [p for p in offenders if p.kind is not Kind.VAR_POSITIONAL]
+    if required:
+        out.append(_unbindable(required, role, valid, names, valid_text))
+    for p in offenders:
+        if p.kind is Kind.VAR_POSITIONAL:
+            reason = (
+                f"Phoenix rejects `*args` in a {role} with two or more parameters (ValueError "
+                "before the first example)"
+            )
+            out.append(_var_positional(p, role, reason))
+
+    # Binding: bind_partial(**{name: value for each binding name the signature declares}).
+    for p in params:
+        if p.name in valid and p.kind is Kind.VAR_POSITIONAL and not has_var_keyword:
+            reason = (
+                f"Phoenix passes `{p.name}` by keyword and a `*{p.name}` cannot take a keyword, "
+                "so every example fails with TypeError"
+            )
+            out.append(_var_positional(p, role, reason))
+    positional_bound = [
+        p.name for p in params if p.kind is Kind.POSITIONAL_ONLY and p.name in valid
+    ]
+    if positional_bound:
+        plural = len(positional_bound) > 1
+        out.append(
+            _diag(
+                "PHX004",
+                role,
+                param=positional_bound[0],
+                params=positional_bound,
+                s="s" if plural else "",
+                names=_quote(positional_bound),
+                is_are="are" if plural else "is",
+            )
+        )
+
+    # Parameters that validation lets through but binding never fills.
+    for p in params:
+        if p.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD) or not p.has_default:
+            continue
+        if p.name in valid:
+            continue
+        target = suggest_name(p.name, role, valid)
+        other = _other_role_hint(p.name, role, valid)
+        if target is None and other is None:
+            continue
+        hint = other or f"did you mean `{target}`?"
+        fix = None
+        if target is not None and target not in names:
+            rule = spec.RULES_BY_CODE["PHX101"]
+            fix = Fix(
+                (rule.fix_title or "").format(param=p.name, suggest=target),
+                True,
+                (Edit("rename", p.name, target),),
+            )
+        out.append(_diag("PHX101", role, param=p.name, hint=hint, fix=fix))
+
+    # **kwargs receives only a value whose binding name it (or a *args) itself carries.
+    if not ctx.evaluator_method:
+        for p in params:
+            if p.kind is not Kind.VAR_KEYWORD:
+                continue
+            landing = [
+                q
+                for q in params
+                if q.name in valid and q.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
+            ]
+            if not landing:
+                out.append(_diag("PHX102", role, param=p.name, valid=valid_text))
+    elif not has_var_keyword:
+        # Phoenix requires **kwargs on BaseEvaluator.evaluate (ValueError at class creation).
+        out.append(
+            Diagnostic(
+                "PHX002",
+                spec.RULES_BY_CODE["PHX002"].name,
+                "error",
+                f"`evaluate` must accept `**kwargs`: Phoenix passes every value ({valid_text}) "
+                "by keyword and rejects the class with ValueError when it is defined; add "
+                "`**kwargs`",
+                role,
+                None,
+            )
+        )
+    return out
+
+
+def _unbindable(
+    required: list[Param], role: Role, valid: Sequence[str], names: set[str], valid_text: str
+) -> Diagnostic:
+    ordered = sorted(p.name for p in required)
+    advice: list[str] = []
+    edits: list[Edit] = []
+    taken = set(names)
+    for name in ordered:
+        target = suggest_name(name, role, valid)
+        if target is not None and target not in taken:
+            taken.add(target)
+            advice.append(f"rename `{name}` to `{target}`")
+            edits.append(Edit("rename", name, target))
+        else:
+            advice.append(f"give `{name}` a default or read it from `input`")
+            edits.append(Edit("add-default", name))
+    safe = all(e.action == "rename" for e in edits)
+    title = "Rename to the binding names meant" if safe else "Add `= None` defaults"
+    rule_title = spec.RULES_BY_CODE["PHX002"].fix_title
+    fix = Fix(rule_title if safe and rule_title else title, safe, tuple(edits))
+    signature_order = [p.name for p in required]
+    return _diag(
+        "PHX002",
+        role,
+        param=signature_order[0],
+        params=signature_order,
+        fix=fix,
+        s="s" if len(ordered) > 1 else "",
+        names=_quote(ordered),
+        valid=valid_text,
+        advice="; ".join(advice),
+    )
+
+
+def _var_positional(p: Param, role: Role, reason: str) -> Diagnostic:
+    title = (spec.RULES_BY_CODE["PHX005"].fix_title or "").format(param=p.name)
+    fix = Fix(title, True, (Edit("remove", p.name),))
+    return _diag("PHX005", role, param=p.name, fix=fix, reason=reason)
+
+
+def _effective_async(signature: Signature) -> bool:
+    return signature.is_async or unwrap_awaitable(signature.returns) is not None
+
+
+def _check_async(signature: Signature, role: Role, ctx: Context) -> list[Diagnostic]:
+    if ctx.sync_runner is not True:
+        return []
+    # The sync task runner checks the *result* for an awaitable; the sync evaluator runner asks
+    # inspect.iscoroutinefunction (a sync callable returning a coroutine is a PHX202 instead).
+    if role == "task" and _effective_async(signature):
+        consequence = "Phoenix raises RuntimeError and never runs the coroutine"
+    elif role == "evaluator" and signature.is_async:
+        consequence = "Phoenix raises NotImplementedError"
+    else:
+        return []
+    return [_diag("PHX006", role, consequence=consequence)]
+
+
+def _check_returns(signature: Signature, role: Role, ctx: Context, scorer: str) -> list[Diagnostic]:
+    returns = signature.returns
+    if returns is None:
+        return []
+    if role == "task":
+        result = unwrap_awaitable(returns) or returns
+        problem = json_problem(result)
+        if problem is None:
+            return []
+        part, why = problem
+        detail = why if part is result else f"in it, `{part.display()}`: {why}"
+        return [_diag("PHX201", role, type=result.display(), detail=detail)]
+    if ctx.evaluator_method:
+        return []  # Phoenix records an Evaluator object's result as-is, with no scorer
+    scored = returns
+    if signature.is_async:
+        scored = unwrap_awaitable(returns) or returns
+    found = scorer_problem(scored, scorer)
+    if found is None:
+        return []
+    code, part, why = found
+    if code == "PHX203":
+        shape = (
+            "(score, explanation)"
+            if scorer == "legacy"
+            else ("(score, label) or (score, label, explanation)")
+        )
+        return [_diag(code, role, type=part.display(), shape=shape, detail=why)]
+    detail = why if part is scored else f"`{part.display()}`: {why}"
+    return [_diag(code, role, type=scored.display(), detail=detail)]
+
+
+def _check_annotations(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
+) -> list[Diagnostic]:
+    bound: list[tuple[Param, str]] = []
+    if len(params) == 1 and not ctx.evaluator_method:
+        p = params[0]
+        if p.kind not in (Kind.KEYWORD_ONLY, Kind.VAR_KEYWORD, Kind.VAR_POSITIONAL):
+            received = p.name if p.name in valid else spec.SINGLE_PARAMETER_FALLBACK[role]
+            bound.append((p, received))
+    else:
+        bound = [
+            (p, p.name)
+            for p in params
+            if p.name in valid and p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
+        ]
+    out: list[Diagnostic] = []
+    for p, received in bound:
+        if p.annotation is None:
+            continue
+        kind = _value_kind(received)
+        if can_hold(p.annotation, kind) is False:
+            shown = p.annotation.display()
+            out.append(
+                _diag(
+                    "PHX301",
+                    role,
+                    param=p.name,
+                    annotation=shown,
+                    value=spec.VALUE_DESCRIPTION[received],
+                    suggest=_SUGGESTED_ANNOTATION[kind],
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Value judges: the same rules applied to real values by the runtime binder
+
+_JSON_LEAVES = (str, int, float, bool, type(None))
+
+
+def json_value_problem(value: object, path: str = "output") -> str | None:
+    """`output["items"][2]: set` for the first value Phoenix would silently convert, else None.
+
+    Stricter than Phoenix's `jsonify` on purpose: NaN and infinity pass a dry run and then fail
+    the real upload, so they are problems here too.
+    """
+    stack: list[tuple[object, str, int]] = [(value, path, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, float) and (item != item or item in (float("inf"), float("-inf"))):
+            return f"{where}: {item!r} (not allowed in JSON)"
+        if isinstance(item, _JSON_LEAVES):
+            continue
+        if depth > 500:
+            return f"{where}: nested deeper than 500 levels"
+        if isinstance(item, dict):
+            children: list[tuple[object, str, int]] = []
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return f"{where}: key {key!r} is a {type(key).__name__}, not a str"
+                children.append((child, f"{where}[{json.dumps(key)}]", depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(
+                (child, f"{where}[{i}]", depth + 1) for i, child in reversed(list(enumerate(item)))
+            )
+        else:
+            return f"{where}: {type(item).__name__}"
+    return None
+
+
+def _is_evaluation_dict(obj: object) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    checks: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+        ("label", str),
+        ("score", (int, float)),
+        ("name", str),
+        ("metadata", dict),
+    )
+    return all(obj.get(key) is None or isinstance(obj[key], kind) for key, kind in checks)
+
+
+def _is_score_object(obj: object) -> bool:
+    return all(hasattr(obj, f) for f in spec.EVALUATION_SCORE_FIELDS)
+
+
+def score_value(
+    result: object, scorer: str = "client"
+) -> tuple[list[dict[str, object]], str | None]:
+    """Phoenix's default scorer on a real value: (evaluations, problem).
+
+    `problem` is None when Phoenix records the evaluations; otherwise it says why the evaluation
+    fails or silently records nothing.
+    """
+    if scorer == "legacy":
+        return _legacy_score_value(result)
+    if isinstance(result, (str, list, tuple)) and len(result) == 0:
+        return [], f"an empty {type(result).__name__} records no evaluation at all"
+    if _is_score_object(result):
+        score = getattr(result, "score", None)
+        return [{"score": float(score)} if score is not None else {}], _score_problem(score)
+    if isinstance(result, (list, tuple)) and all(_is_score_object(r) for r in result):
+        scores = [getattr(r, "score", None) for r in result]
+        evaluations: list[dict[str, object]] = [
+            {"score": float(s)} if s is not None else {} for s in scores
+        ]
+        return evaluations, next(filter(None, map(_score_problem, scores)), None)
+    if _is_evaluation_dict(result):
+        assert isinstance(result, dict)
+        return [dict(result)], _score_problem(result.get("score"))
+    if isinstance(result, (list, tuple)) and all(_is_evaluation_dict(r) for r in result):
+        items = [dict(r) for r in result]
+        return items, next(filter(None, (_score_problem(r.get("score")) for r in items)), None)
+    if isinstance(result, bool):
+        return [{"score": float(result), "label": str(result)}], None
+    if isinstance(result, (int, float)):
+        return [{"score": float(result)}], _score_problem(result)
+    if isinstance(result, str):
+        return [{"label": result}], None
+    if isinstance(result, tuple) and len(result) >= 2:
+        evaluation: dict[str, object] = {}
+        if result[0] is not None:
+            try:
+                evaluation["score"] = float(result[0])
+            except (TypeError, ValueError):
+                return [], f"the first item, {result[0]!r}, is not a number"
+        if result[1] is not None:
+            evaluation["label"] = str(result[1])
+        if len(result) > 2 and result[2] is not None:
+            evaluation["explanation"] = str(result[2])
+        problem = (
+            f"{len(result)} items: those after the third are dropped" if len(result) > 3 else None
+        )
+        return [evaluation], problem or _score_problem(evaluation.get("score"))
+    return [], f"{type(result).__name__} is not a result Phoenix's default scorer accepts"
+
+
+def _score_problem(score: object) -> str | None:
+    if isinstance(score, float) and (score != score or score in (float("inf"), float("-inf"))):
+        return f"score {score!r} passes a dry run but fails the upload"
+    return None
+
+
+def _legacy_score_value(result: object) -> tuple[list[dict[str, object]], str | None]:
+    if isinstance(result, bool):
+        return [{"score": float(result), "label": str(result)}], None
+    if hasattr(result, "__float__") and not isinstance(result, str):
+        try:
+            score = float(result)
+        except (TypeError, ValueError):
+            return [], f"{type(result).__name__} is not a number"
+        return [{"score": score}], _score_problem(score)
+    if isinstance(result, str):
+        if not result:
+            return [], "an empty str is neither a score nor a label"
+        return [{"label": result}], None
+    if isinstance(result, (tuple, list)) and len(result) == 2:
+        try:
+            return [{"score": float(result[0]), "explanation": str(result[1])}], None
+        except (TypeError, ValueError):
+            return [], f"the first item, {result[0]!r}, is not a number"
+    return [], f"{type(result).__name__} is not a result the legacy scorer accepts"

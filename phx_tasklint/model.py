@@ -1,0 +1,149 @@
+"""The neutral model every front end translates into: signatures, type expressions, findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["task", "evaluator"]
+Severity = Literal["error", "warning"]
+
+
+class Kind(enum.IntEnum):
+    """Python's five parameter kinds, in the order a signature must list them."""
+
+    POSITIONAL_ONLY = 0
+    POSITIONAL_OR_KEYWORD = 1
+    VAR_POSITIONAL = 2
+    KEYWORD_ONLY = 3
+    VAR_KEYWORD = 4
+
+
+class TypeKind(enum.Enum):
+    NAME = "name"  # a class or generic by qualified name, with type arguments
+    UNION = "union"
+    LITERAL = "literal"
+    TYPEDDICT = "typeddict"  # args are the value types of its keys
+    CLASS = "class"  # a resolved user class that is none of the above (dataclass, model, ...)
+    UNKNOWN = "unknown"  # anything an adapter cannot see: never reported
+
+
+@dataclass(frozen=True)
+class TypeExpr:
+    """A tiny type tree: enough to decide JSON-ness and scorer compatibility."""
+
+    kind: TypeKind
+    name: str = ""
+    args: tuple[TypeExpr, ...] = ()
+    values: tuple[object, ...] = ()  # literal values
+    # attribute names of a CLASS, when the adapter knows them (None = not known)
+    fields: tuple[str, ...] | None = None
+    variadic: bool = False  # tuple[X, ...]
+
+    @staticmethod
+    def named(name: str, *args: TypeExpr, variadic: bool = False) -> TypeExpr:
+        return TypeExpr(TypeKind.NAME, name=name, args=tuple(args), variadic=variadic)
+
+    @staticmethod
+    def union(*members: TypeExpr) -> TypeExpr:
+        flat: list[TypeExpr] = []
+        for member in members:
+            flat.extend(member.args if member.kind is TypeKind.UNION else (member,))
+        return flat[0] if len(flat) == 1 else TypeExpr(TypeKind.UNION, args=tuple(flat))
+
+    @staticmethod
+    def literal(*values: object) -> TypeExpr:
+        return TypeExpr(TypeKind.LITERAL, values=tuple(values))
+
+    @staticmethod
+    def typeddict(name: str, *value_types: TypeExpr) -> TypeExpr:
+        return TypeExpr(TypeKind.TYPEDDICT, name=name, args=tuple(value_types))
+
+    @staticmethod
+    def cls(name: str, fields: tuple[str, ...] | None = None) -> TypeExpr:
+        return TypeExpr(TypeKind.CLASS, name=name, fields=fields)
+
+    def display(self) -> str:
+        """Render the way a user would write it (short names)."""
+        if self.kind is TypeKind.UNKNOWN:
+            return "?"
+        if self.kind is TypeKind.UNION:
+            return " | ".join(arg.display() for arg in self.args)
+        if self.kind is TypeKind.LITERAL:
+            return "Literal[" + ", ".join(repr(v) for v in self.values) + "]"
+        short = self.name.rsplit(".", 1)[-1]
+        if short == "NoneType":
+            return "None"
+        if self.kind is not TypeKind.NAME or not self.args:
+            return short
+        inner = ", ".join(arg.display() for arg in self.args)
+        return f"{short}[{inner}, ...]" if self.variadic else f"{short}[{inner}]"
+
+
+UNKNOWN = TypeExpr(TypeKind.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Kind = Kind.POSITIONAL_OR_KEYWORD
+    has_default: bool = False
+    annotation: TypeExpr | None = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A callable as Phoenix's `inspect.signature` sees it.
+
+    `is_async` is what `inspect.iscoroutinefunction` would say; a sync callable that returns an
+    awaitable keeps `is_async=False` and says so through `returns`.
+    """
+
+    params: tuple[Param, ...]
+    returns: TypeExpr | None = None
+    is_async: bool = False
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to a signature; front ends turn it into text or CST edits."""
+
+    action: Literal["rename", "remove", "add-default"]
+    param: str
+    new_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    safe: bool
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    role: Role | None = None
+    # the parameter the finding is anchored to (None: the callable or the call itself)
+    param: str | None = None
+    fix: Fix | None = None
+    # every parameter the message names, in signature order
+    params: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a front end knows about where the callable is handed to Phoenix."""
+
+    profile: str = "latest"
+    # True: a sync runner (Client, sync module function); False: async; None: not known
+    sync_runner: bool | None = None
+    # a BaseEvaluator's evaluate(): called with every value by keyword, and no scorer applies
+    evaluator_method: bool = False

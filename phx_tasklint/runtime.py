@@ -1,0 +1,582 @@
+"""The runtime adapter and binder: real callables -> the neutral model, and Phoenix's binding.
+
+`check_callable` translates `inspect.signature` + `typing.get_type_hints` into a `Signature` and
+asks the judge. `bind_task` / `bind_evaluator` bind exactly as Phoenix does, but copy only the
+values a callable declares, keep a binding plan per callable, and hand out an example proxy that a
+task cannot mutate for the next one.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import copy
+import dataclasses
+import enum
+import functools
+import inspect
+import marshal
+import types
+import typing
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from phx_tasklint import judge, spec
+from phx_tasklint.model import (
+    UNKNOWN,
+    Context,
+    Diagnostic,
+    Kind,
+    Param,
+    Role,
+    Signature,
+    TypeExpr,
+)
+
+__all__ = [
+    "BindingError",
+    "ExampleProxy",
+    "OutputError",
+    "arun_evaluator",
+    "arun_task",
+    "bind_evaluator",
+    "bind_task",
+    "check_callable",
+    "run_evaluator",
+    "run_task",
+    "signature_of",
+]
+
+# Rules whose error means Phoenix cannot bind or call the callable at all.
+_BINDING_CODES = frozenset({"PHX001", "PHX002", "PHX003", "PHX004", "PHX005"})
+
+
+class BindingError(ValueError):
+    """Phoenix would reject or fail to bind this callable; `.diagnostics` says why."""
+
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+class OutputError(ValueError):
+    """A task output or evaluator result Phoenix would convert, reject or silently drop."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+# --------------------------------------------------------------------------------------------
+# typing objects -> TypeExpr
+
+_TYPEDDICT_CHECK = getattr(typing, "is_typeddict", None)
+
+
+def _qualified(cls: type) -> str:
+    module = cls.__module__
+    if module == "builtins" and cls is type(None):
+        return "builtins.None"
+    return f"{module}.{cls.__qualname__}"
+
+
+def _is_typeddict(tp: object) -> bool:
+    if _TYPEDDICT_CHECK is not None and _TYPEDDICT_CHECK(tp):
+        return True
+    import typing_extensions
+
+    return bool(typing_extensions.is_typeddict(tp))
+
+
+def type_expr(tp: object, _depth: int = 0) -> TypeExpr:
+    """Translate a runtime annotation; whatever cannot be read is UNKNOWN."""
+    try:
+        return _type_expr(tp, _depth)
+    except Exception:
+        return UNKNOWN
+
+
+def _type_expr(tp: object, depth: int) -> TypeExpr:
+    if depth > 40:
+        return UNKNOWN  # a recursive alias: stop, and never report on it
+    if tp is None or tp is type(None):
+        return TypeExpr.named("builtins.None")
+    if tp is Any:
+        return TypeExpr.named("typing.Any")
+    if isinstance(tp, (str, typing.ForwardRef, typing.TypeVar)):
+        return UNKNOWN
+    value = getattr(tp, "__value__", None)  # PEP 695 `type X = ...`
+    if value is not None and type(tp).__name__ == "TypeAliasType":
+        return _type_expr(value, depth + 1)
+    supertype = getattr(tp, "__supertype__", None)  # NewType
+    if supertype is not None:
+        return _type_expr(supertype, depth + 1)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _type_expr(args[0], depth + 1)
+    if origin is typing.Union or (origin is not None and origin is getattr(types, "UnionType", ())):
+        return TypeExpr.union(*(_type_expr(a, depth + 1) for a in args))
+    if origin is typing.Literal:
+        return TypeExpr.literal(*args)
+    if origin is collections.abc.Callable:
+        return TypeExpr.named("collections.abc.Callable")
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return TypeExpr.named("builtins.tuple", _type_expr(args[0], depth + 1), variadic=True)
+        if args == ((),):
+            return TypeExpr.named("builtins.tuple")
+        return TypeExpr.named("builtins.tuple", *(_type_expr(a, depth + 1) for a in args))
+    if isinstance(origin, type):
+        return TypeExpr.named(_qualified(origin), *(_type_expr(a, depth + 1) for a in args))
+    if not isinstance(tp, type):
+        return UNKNOWN
+    return _class_expr(tp, depth)
+
+
+def _class_expr(cls: type, depth: int) -> TypeExpr:
+    if _is_typeddict(cls):
+        hints = typing.get_type_hints(cls)
+        return TypeExpr.typeddict(
+            _qualified(cls), *(_type_expr(h, depth + 1) for h in hints.values())
+        )
+    if issubclass(cls, enum.Enum):
+        return TypeExpr.named("enum.Enum")
+    if cls.__module__ in ("builtins", "typing", "collections.abc", "collections") or (
+        cls.__module__.split(".")[0] in ("datetime", "decimal", "uuid", "pathlib", "fractions")
+    ):
+        return TypeExpr.named(_qualified(cls))
+    if getattr(cls, "_is_protocol", False):
+        return UNKNOWN
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):  # NamedTuple
+        hints = typing.get_type_hints(cls)
+        return TypeExpr.named("builtins.tuple", *(_type_expr(h, depth + 1) for h in hints.values()))
+    for base in (bool, str, int, float, dict, list, tuple):
+        if issubclass(cls, base):
+            return TypeExpr.named(_qualified(base))
+    return TypeExpr.cls(_qualified(cls), _class_fields(cls))
+
+
+def _class_fields(cls: type) -> tuple[str, ...] | None:
+    if dataclasses.is_dataclass(cls):
+        return tuple(f.name for f in dataclasses.fields(cls))
+    model_fields = getattr(cls, "model_fields", None)
+    if isinstance(model_fields, dict):
+        return tuple(model_fields)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# callables -> Signature
+
+_KINDS = {
+    inspect.Parameter.POSITIONAL_ONLY: Kind.POSITIONAL_ONLY,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: Kind.POSITIONAL_OR_KEYWORD,
+    inspect.Parameter.VAR_POSITIONAL: Kind.VAR_POSITIONAL,
+    inspect.Parameter.KEYWORD_ONLY: Kind.KEYWORD_ONLY,
+    inspect.Parameter.VAR_KEYWORD: Kind.VAR_KEYWORD,
+}
+
+
+def _describe(obj: object) -> str:
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    return f"`{name}`" if isinstance(name, str) else f"a {type(obj).__name__} object"
+
+
+def _inspect_signature(obj: object) -> inspect.Signature:
+    if not callable(obj):
+        raise TypeError(f"{_describe(obj)} is not callable: Phoenix needs a function or callable")
+    try:
+        return inspect.signature(obj)  # follows __wrapped__, as Phoenix does
+    except (ValueError, TypeError) as exc:
+        raise BindingError(
+            f"cannot read the signature of {_describe(obj)} ({exc}): Phoenix cannot bind it "
+            "either; wrap it in a `def`"
+        ) from exc
+    except Exception as exc:
+        raise BindingError(
+            f"reading the signature of {_describe(obj)} raised {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _call_method(obj: object) -> object | None:
+    """`__call__` as defined by an instance's class (not the metaclass's), or None."""
+    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, type)):
+        return None
+    for klass in type(obj).__mro__[:-1]:
+        if "__call__" in vars(klass):
+            call: object = vars(klass)["__call__"]
+            return call
+    return None
+
+
+def _annotation_source(obj: object) -> object:
+    """The function whose annotations describe what inspect.signature shows."""
+    target = obj
+    for _ in range(20):
+        if isinstance(target, functools.partial):
+            target = target.func
+        elif isinstance(target, types.MethodType):
+            target = target.__func__
+        elif isinstance(target, type):
+            return target.__init__  # type: ignore[misc]
+        elif (call := _call_method(target)) is not None:
+            target = call
+        else:
+            break
+    try:
+        return inspect.unwrap(target)  # type: ignore[arg-type]
+    except ValueError:
+        return target
+
+
+def _hints(obj: object) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(_annotation_source(obj))
+    except Exception:
+        return {}
+
+
+def _returns_awaitable(obj: object) -> bool:
+    """A sync callable whose call produces a coroutine (S12): Phoenix treats it as sync."""
+    if inspect.iscoroutinefunction(obj):
+        return False
+    if isinstance(obj, functools.partial):
+        return _returns_awaitable(obj.func) or inspect.iscoroutinefunction(obj.func)
+    call = _call_method(obj)
+    if call is not None and not isinstance(obj, types.MethodType):
+        return inspect.iscoroutinefunction(call)
+    try:
+        return inspect.iscoroutinefunction(inspect.unwrap(obj))  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return False
+
+
+def signature_of(obj: object) -> tuple[inspect.Signature, Signature]:
+    """Phoenix's view of a callable, and its neutral translation."""
+    sig = _inspect_signature(obj)
+    hints = _hints(obj)
+    params = []
+    for p in sig.parameters.values():
+        annotation: TypeExpr | None = None
+        if p.name in hints:
+            annotation = type_expr(hints[p.name])
+        elif p.annotation is not inspect.Parameter.empty:
+            annotation = type_expr(p.annotation)
+        params.append(
+            Param(p.name, _KINDS[p.kind], p.default is not inspect.Parameter.empty, annotation)
+        )
+    returns: TypeExpr | None = None
+    if isinstance(obj, type):
+        returns = type_expr(obj)
+    elif "return" in hints:
+        returns = type_expr(hints["return"])
+    elif sig.return_annotation is not inspect.Signature.empty:
+        returns = type_expr(sig.return_annotation)
+    if _returns_awaitable(obj):
+        returns = TypeExpr.named("typing.Coroutine", returns or UNKNOWN)
+    is_async = inspect.iscoroutinefunction(obj)
+    return sig, Signature(tuple(params), returns, is_async)
+
+
+# --------------------------------------------------------------------------------------------
+# binding plans
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    sig: inspect.Signature
+    signature: Signature
+    diagnostics: tuple[Diagnostic, ...]
+    single: str | None  # the binding value a lone parameter receives
+    keywords: tuple[str, ...]  # binding names passed by keyword, in signature order
+    exact: bool  # False: a *args/**kwargs shape, bound by inspect itself
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.code in _BINDING_CODES)
+
+
+_PLANS: dict[tuple[object, ...], tuple[object, _Plan]] = {}
+_PLAN_LIMIT = 4096
+
+
+def _plan_key(obj: object, role: Role, profile: str) -> tuple[object, ...]:
+    if isinstance(obj, types.MethodType):  # a fresh bound method on every attribute access
+        return (id(obj.__func__), id(obj.__self__), role, profile)
+    return (id(obj), role, profile)
+
+
+def _plan(obj: object, role: Role, profile: str) -> _Plan:
+    if profile not in spec.PROFILES:
+        raise ValueError(
+            f"unknown Phoenix profile {profile!r}: use one of {', '.join(spec.PROFILES)}"
+        )
+    key = _plan_key(obj, role, profile)
+    cached = _PLANS.get(key)
+    if cached is not None:
+        return cached[1]
+    sig, signature = signature_of(obj)
+    diagnostics = tuple(judge.check(signature, role, Context(profile=profile)))
+    valid = spec.PROFILES[profile].names(role)
+    names = signature.names()
+    if len(names) == 1:
+        single = names[0] if names[0] in valid else spec.SINGLE_PARAMETER_FALLBACK[role]
+        plan = _Plan(sig, signature, diagnostics, single, (), True)
+    else:
+        keywords = tuple(n for n in names if n in valid)
+        exact = all(p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD) for p in signature.params)
+        plan = _Plan(sig, signature, diagnostics, None, keywords, exact)
+    if len(_PLANS) >= _PLAN_LIMIT:
+        _PLANS.clear()
+    # the object is kept alive with its plan so that its id cannot be reused by another one
+    _PLANS[key] = (obj, plan)
+    return plan
+
+
+def check_callable(
+    obj: object,
+    role: Role = "task",
+    *,
+    sync_client: bool | None = None,
+    profile: str = spec.DEFAULT_PROFILE,
+) -> list[Diagnostic]:
+    """The linter's diagnostics for this callable's definition, from the live object."""
+    if role not in ("task", "evaluator"):
+        raise ValueError(f"role must be 'task' or 'evaluator', not {role!r}")
+    plan = _plan(obj, role, profile)
+    if sync_client is None:
+        return list(plan.diagnostics)
+    return judge.check(plan.signature, role, Context(profile=profile, sync_runner=sync_client))
+
+
+# --------------------------------------------------------------------------------------------
+# values
+
+
+def _copy(value: object) -> Any:
+    """A deep copy; JSON data (the usual case) goes through marshal, many times faster."""
+    try:
+        return marshal.loads(marshal.dumps(value))  # type: ignore[arg-type]
+    except (ValueError, TypeError, EOFError):
+        return copy.deepcopy(value)
+
+
+class ExampleProxy(Mapping[str, Any]):
+    """Read-only view of a dataset example: `ex.input` or `ex["input"]`.
+
+    Unlike Phoenix's proxy it never exposes the live example: each field is copied on first
+    access, so a task that mutates what it reads cannot change what the next task sees.
+    """
+
+    __slots__ = ("_cache", "_example")
+    _cache: dict[str, Any]
+    _example: Mapping[str, Any]
+
+    def __init__(self, example: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_example", example)
+        object.__setattr__(self, "_cache", {})
+
+    def __getitem__(self, key: str) -> Any:
+        cache: dict[str, Any] = self._cache
+        if key not in cache:
+            value = self._example[key]
+            cache[key] = value if isinstance(value, (str, int, float, type(None))) else _copy(value)
+        return cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._example)
+
+    def __len__(self) -> int:
+        return len(self._example)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("ExampleProxy is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("ExampleProxy is read-only")
+
+    def __repr__(self) -> str:
+        return f"ExampleProxy(id={self._example.get('id')!r})"
+
+    @property
+    def id(self) -> Any:
+        return self["id"]
+
+    @property
+    def input(self) -> Any:
+        return self["input"]
+
+    @property
+    def output(self) -> Any:
+        return self["output"]
+
+    @property
+    def metadata(self) -> Any:
+        return self["metadata"]
+
+    @property
+    def updated_at(self) -> datetime | None:
+        stamp = self._example.get("updated_at")
+        if stamp is None or isinstance(stamp, datetime):
+            return stamp
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+
+
+def _as_mapping(example: object) -> Mapping[str, Any]:
+    if isinstance(example, ExampleProxy):
+        return example._example
+    if isinstance(example, Mapping):
+        return example
+    fields = ("id", "input", "output", "metadata", "updated_at")
+    if all(hasattr(example, f) for f in ("input", "output")):
+        return {f: getattr(example, f, None) for f in fields}
+    raise TypeError(
+        f"an example must be a mapping with 'input', 'output' and 'metadata', not "
+        f"{type(example).__name__}"
+    )
+
+
+def _value(name: str, example: Mapping[str, Any], extra: Mapping[str, Any]) -> Any:
+    if name in extra:
+        value = extra[name]
+        return value if name == "trace_id" else _copy(value)
+    if name == "example":
+        return ExampleProxy(example)
+    return _copy(example.get(spec.VALUE_SOURCE[name]))
+
+
+def _bind(
+    plan: _Plan, role: Role, example: object, extra: Mapping[str, Any]
+) -> inspect.BoundArguments:
+    if plan.errors:
+        raise BindingError("; ".join(f"{d.code} {d.message}" for d in plan.errors), plan.errors)
+    data = _as_mapping(example)
+    if plan.single is not None:
+        value = _value(plan.single, data, extra)
+        param = next(iter(plan.sig.parameters.values()))
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            return inspect.BoundArguments(plan.sig, {param.name: (value,)})
+        return inspect.BoundArguments(plan.sig, {param.name: value})
+    values = {name: _value(name, data, extra) for name in plan.keywords}
+    if plan.exact:
+        return inspect.BoundArguments(plan.sig, values)
+    return plan.sig.bind_partial(**values)
+
+
+def bind_task(
+    task: Callable[..., Any], example: object, *, profile: str = spec.DEFAULT_PROFILE
+) -> inspect.BoundArguments:
+    """Bind a task to a dataset example exactly as Phoenix does (raises BindingError)."""
+    return _bind(_plan(task, "task", profile), "task", example, {})
+
+
+def bind_evaluator(
+    evaluator: Callable[..., Any],
+    *,
+    output: Any,
+    example: object,
+    trace_id: str | None = None,
+    profile: str = spec.DEFAULT_PROFILE,
+) -> inspect.BoundArguments:
+    """Bind an evaluator to a task output and its example exactly as Phoenix does."""
+    extra = {"output": output, "trace_id": trace_id}
+    return _bind(_plan(evaluator, "evaluator", profile), "evaluator", example, extra)
+
+
+# --------------------------------------------------------------------------------------------
+# running
+
+
+def _async_error(plan: _Plan, role: Role, profile: str) -> BindingError:
+    awaiting = dataclasses.replace(
+        plan.signature, returns=TypeExpr.named("typing.Coroutine", UNKNOWN)
+    )
+    found = tuple(
+        d
+        for d in judge.check(awaiting, role, Context(profile=profile, sync_runner=True))
+        if d.code in ("PHX006", "PHX202")
+    )
+    return BindingError("; ".join(f"{d.code} {d.message}" for d in found), found)
+
+
+def _checked_output(output: Any) -> Any:
+    problem = judge.json_value_problem(output)
+    if problem is not None:
+        raise OutputError(
+            f"task output is not JSON: {problem} (Phoenix would silently convert it)",
+            problem.split(":", 1)[0],
+        )
+    return output
+
+
+def _checked_result(result: Any, profile: str) -> list[dict[str, object]]:
+    evaluations, problem = judge.score_value(result, spec.PROFILES[profile].scorer)
+    if problem is not None:
+        raise OutputError(f"evaluator result {result!r:.80}: {problem}")
+    return evaluations
+
+
+def run_task(
+    task: Callable[..., Any], example: object, *, profile: str = spec.DEFAULT_PROFILE
+) -> Any:
+    """Bind, call and check a sync task the way Phoenix's sync Client would."""
+    plan = _plan(task, "task", profile)
+    bound = _bind(plan, "task", example, {})
+    result = task(*bound.args, **bound.kwargs)
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()
+        raise _async_error(plan, "task", profile)
+    return _checked_output(result)
+
+
+async def arun_task(
+    task: Callable[..., Any], example: object, *, profile: str = spec.DEFAULT_PROFILE
+) -> Any:
+    """Bind, call (awaiting if needed) and check a task the way the AsyncClient would."""
+    bound = _bind(_plan(task, "task", profile), "task", example, {})
+    result = task(*bound.args, **bound.kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return _checked_output(result)
+
+
+def run_evaluator(
+    evaluator: Callable[..., Any],
+    *,
+    output: Any,
+    example: object,
+    trace_id: str | None = None,
+    profile: str = spec.DEFAULT_PROFILE,
+) -> list[dict[str, object]]:
+    """Bind, call and score a sync evaluator; returns the evaluations Phoenix would record."""
+    plan = _plan(evaluator, "evaluator", profile)
+    if plan.signature.is_async:
+        raise _async_error(plan, "evaluator", profile)
+    bound = _bind(plan, "evaluator", example, {"output": output, "trace_id": trace_id})
+    result = evaluator(*bound.args, **bound.kwargs)
+    if inspect.iscoroutine(result):
+        result.close()
+        raise _async_error(plan, "evaluator", profile)
+    return _checked_result(result, profile)
+
+
+async def arun_evaluator(
+    evaluator: Callable[..., Any],
+    *,
+    output: Any,
+    example: object,
+    trace_id: str | None = None,
+    profile: str = spec.DEFAULT_PROFILE,
+) -> list[dict[str, object]]:
+    """The AsyncClient's evaluation: awaits a coroutine function, never a sync one's result."""
+    plan = _plan(evaluator, "evaluator", profile)
+    bound = _bind(plan, "evaluator", example, {"output": output, "trace_id": trace_id})
+    result = evaluator(*bound.args, **bound.kwargs)
+    if plan.signature.is_async and isinstance(result, Awaitable):
+        result = await result
+    elif inspect.iscoroutine(result):
+        result.close()
+        raise _async_error(plan, "evaluator", profile)
+    return _checked_result(result, profile)
