@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import click
 
 from phx_tasklint import __version__
@@ -40,3 +44,130 @@ def rule_command(code: str) -> None:
     except KeyError:
         raise click.UsageError(f"unknown rule {code!r}; `phx-tasklint rules` lists them") from None
     click.echo(docs.rule_text(found), nl=False)
+
+
+def _color(no_color_flag: bool) -> bool:
+    if no_color_flag or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--select",
+    help="Rule codes or prefixes to enable (comma-separated); replaces the configured selection.",
+)
+@click.option("--ignore", help="Rule codes or prefixes to disable (comma-separated).")
+@click.option("--extend-select", help="Rule codes or prefixes to enable on top of the selection.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
+@click.option(
+    "--statistics",
+    "show_statistics",
+    is_flag=True,
+    help="Count findings per rule, and hand-offs that could not be resolved statically.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="pyproject.toml to read [tool.phx-tasklint] from.",
+)
+@click.option(
+    "--phoenix-version",
+    type=click.Choice(["latest", "2.3", "1.21", "legacy"]),
+    help="Phoenix release line to check against (default: latest).",
+)
+@click.option(
+    "--stdin-filename", help="The file name to report when reading source from `-` (stdin)."
+)
+@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print findings only: no summary, no messages about skipped files.",
+)
+def check_command(
+    paths: tuple[str, ...],
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    fmt: str,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    exit_zero: bool,
+    show_statistics: bool,
+    config_path: Path | None,
+    phoenix_version: str | None,
+    stdin_filename: str | None,
+    no_color: bool,
+    quiet: bool,
+) -> None:
+    """Check Python files, notebooks and Markdown for broken Phoenix tasks and evaluators.
+
+    PATHS default to the current directory; `-` reads one file from stdin. Exit status: 0 no
+    findings, 1 findings reported, 2 usage or configuration error.
+    """
+    from phx_tasklint import checking
+    from phx_tasklint.config import ConfigError
+
+    try:
+        outcome = checking.run(
+            checking.Options(
+                paths=paths or (".",),
+                select=select,
+                ignore=ignore,
+                extend_select=extend_select,
+                fix=fix or (unsafe_fixes and not diff),
+                unsafe_fixes=unsafe_fixes,
+                diff=diff,
+                config_path=config_path,
+                phoenix_version=phoenix_version,
+                stdin_filename=stdin_filename,
+            )
+        )
+    except ConfigError as exc:
+        click.echo(f"phx-tasklint: error: {exc}", err=True)
+        sys.exit(2)
+    except checking.UsageProblem as exc:
+        click.echo(f"phx-tasklint: error: {exc}", err=True)
+        sys.exit(2)
+    if not quiet:
+        for message in outcome.messages:
+            click.echo(f"phx-tasklint: warning: {message}", err=True)
+    if diff:
+        click.echo(outcome.diff, nl=False)
+        sys.exit(0 if exit_zero or not outcome.diff else 1)
+    from phx_tasklint import report
+
+    color = _color(no_color) and fmt == "text"
+    if show_statistics and fmt == "text":
+        click.echo(report.statistics(outcome.findings, outcome.skipped), nl=False)
+    else:
+        text = report.render(outcome.findings, fmt, color=color)  # type: ignore[arg-type]
+        if quiet and fmt == "text":
+            text = "".join(
+                line
+                for line in text.splitlines(keepends=True)
+                if ":" in line[:200] and not line.startswith("Found ")
+            )
+        click.echo(text, nl=False)
+    if fmt == "text" and not quiet and not outcome.findings and not show_statistics:
+        fixed = f" ({outcome.fixed} fixed)" if outcome.fixed else ""
+        click.echo(f"All checks passed!{fixed}")
+    sys.exit(0 if exit_zero or not outcome.findings else 1)

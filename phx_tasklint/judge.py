@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from phx_tasklint import spec
 from phx_tasklint.model import (
+    CallSite,
     Context,
     Diagnostic,
     Edit,
@@ -616,6 +618,57 @@ def _check_annotations(
 
 
 # --------------------------------------------------------------------------------------------
+# Call-site judges: facts a front end saw where Phoenix's API is called
+
+
+def _site(code: str, **fields: object) -> Diagnostic:
+    rule = spec.RULES_BY_CODE[code]
+    return Diagnostic(code, rule.name, rule.severity, rule.format(**fields))
+
+
+def check_call(site: CallSite) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if site.keyword_only and site.positional:
+        args = "every argument" if site.positional > 1 else "the argument"
+        out.append(_site("PHX401", callee=site.callee, args=args))
+    if site.is_async_api and site.dropped:
+        out.append(_site("PHX403", callee=site.callee))
+    first_seen: dict[str, int] = {}
+    for index, name in enumerate(site.evaluator_names):
+        if name is None:
+            continue
+        if name in first_seen:
+            d = _site(
+                "PHX404",
+                first=f"#{first_seen[name] + 1}",
+                second=f"#{index + 1}",
+                evaluator=name,
+            )
+            out.append(replace(d, item=index))
+        else:
+            first_seen[name] = index
+    return out
+
+
+def check_import(module: str) -> list[Diagnostic]:
+    legacy = spec.LEGACY_MODULE
+    if module == legacy or module.startswith(legacy + "."):
+        replacement = spec.CLIENT_MODULE + module[len(legacy) :].split(".evaluators")[0]
+        return [_site("PHX402", module=module, replacement=replacement)]
+    return []
+
+
+def check_evaluator_kind(kind: str) -> list[Diagnostic]:
+    if kind.upper() in spec.EVALUATOR_KINDS:
+        return []
+    return [_site("PHX405", kind=repr(kind))]
+
+
+def check_evaluator_decorator(*, bare: bool) -> list[Diagnostic]:
+    return [_site("PHX406")] if bare else []
+
+
+# --------------------------------------------------------------------------------------------
 # Value judges: the same rules applied to real values by the runtime binder
 
 _JSON_LEAVES = (str, int, float, bool, type(None))
@@ -659,7 +712,7 @@ def _is_evaluation_dict(obj: object) -> bool:
         ("label", str),
         ("score", (int, float)),
         ("name", str),
-        ("metadata", dict),
+        ("metadata", Mapping),
     )
     return all(obj.get(key) is None or isinstance(obj[key], kind) for key, kind in checks)
 
@@ -681,13 +734,10 @@ def score_value(
     if isinstance(result, (str, list, tuple)) and len(result) == 0:
         return [], f"an empty {type(result).__name__} records no evaluation at all"
     if _is_score_object(result):
-        score = getattr(result, "score", None)
-        return [{"score": float(score)} if score is not None else {}], _score_problem(score)
+        return [_score_evaluation(result)], _score_problem(getattr(result, "score", None))
     if isinstance(result, (list, tuple)) and all(_is_score_object(r) for r in result):
-        scores = [getattr(r, "score", None) for r in result]
-        evaluations: list[dict[str, object]] = [
-            {"score": float(s)} if s is not None else {} for s in scores
-        ]
+        evaluations = [_score_evaluation(r) for r in result]
+        scores = (getattr(r, "score", None) for r in result)
         return evaluations, next(filter(None, map(_score_problem, scores)), None)
     if _is_evaluation_dict(result):
         assert isinstance(result, dict)
@@ -717,6 +767,19 @@ def score_value(
         )
         return [evaluation], problem or _score_problem(evaluation.get("score"))
     return [], f"{type(result).__name__} is not a result Phoenix's default scorer accepts"
+
+
+def _score_evaluation(score: object) -> dict[str, object]:
+    """A score object as Phoenix records it: the score as a float, other fields when truthy."""
+    out: dict[str, object] = {}
+    value = getattr(score, "score", None)
+    if value is not None:
+        out["score"] = float(value)
+    for key in ("label", "explanation", "name", "metadata"):
+        field_value = getattr(score, key, None)
+        if field_value:
+            out[key] = field_value
+    return out
 
 
 def _score_problem(score: object) -> str | None:

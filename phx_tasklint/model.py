@@ -136,6 +136,8 @@ class Diagnostic:
     fix: Fix | None = None
     # every parameter the message names, in signature order
     params: tuple[str, ...] = field(default=())
+    # for call-site findings about one evaluator of a call: its index among the evaluators
+    item: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,3 +149,16 @@ class Context:
     sync_runner: bool | None = None
     # a BaseEvaluator's evaluate(): called with every value by keyword, and no scorer applies
     evaluator_method: bool = False
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """What a front end sees at a call to a Phoenix experiment API."""
+
+    callee: str
+    keyword_only: bool = False
+    positional: int = 0  # positional arguments given
+    is_async_api: bool = False
+    dropped: bool = False  # the call's result is discarded (an expression statement)
+    # the name Phoenix records each evaluator under, None when unknown or unique per process
+    evaluator_names: tuple[str | None, ...] = ()

@@ -1,0 +1,605 @@
+"""`[tool.phx-tasklint]` in pyproject.toml: finding it, validating it, and rule selection.
+
+Rule selection follows ruff: `select`, `extend-select` and `ignore` take rule codes, code prefixes
+(`PHX1`), rule names (`unbindable-parameter`) or `ALL`. Within one source the most specific
+selector wins (`ALL` < `PHX` < `PHX0` < `PHX00` < `PHX002` = a rule name) and `ignore` wins a
+tie. Command-line flags are a later source: `--select` starts over from its own selectors (the
+file's `select`, `extend-select` and `ignore` are dropped), while `--ignore` / `--extend-select`
+alone adjust the file's result. `per-file-ignores` always apply on top.
+
+Globs (`exclude`, `extend-exclude`, `per-file-ignores` keys) use gitignore syntax: `*` and `?`
+never cross `/`, `**` does, `[...]` is a character class. A glob without a `/` matches a file or
+directory name at any depth; one with a `/` is relative to the directory of the pyproject.toml
+(`root`). A glob that matches a directory covers everything inside it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from phx_tasklint import spec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+SECTION = "phx-tasklint"
+ALL = "ALL"
+CODE_PREFIX = "PHX"
+
+# ruff's default `exclude`, narrowed to what can hold Python sources, plus our own cache.
+# Setting `exclude` replaces this list; `extend-exclude` adds to it.
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "build",
+    "dist",
+    "site-packages",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".phx-tasklint-cache",
+    "*.egg-info",
+)
+
+KEYS: tuple[str, ...] = (
+    "select",
+    "ignore",
+    "extend-select",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "phoenix-version",
+    "task-runners",
+    "evaluator-runners",
+)
+
+
+class ConfigError(ValueError):
+    """A configuration the tool refuses to run with (the CLI exits 2).
+
+    `str()` names the file (when there is one) and the key: `pyproject.toml: [tool.phx-tasklint]
+    unknown key 'selct' (did you mean 'select'?)`.
+    """
+
+    def __init__(self, message: str, *, source: Path | None = None, key: str | None = None):
+        self.detail = message
+        self.source = source
+        self.key = key
+        where = "" if source is None else f"{display_path(source)}: [tool.{SECTION}] "
+        super().__init__(where + message)
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """`path` relative to the current directory when it is under it, else absolute."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    try:
+        if os.path.commonpath([absolute, cwd]) == cwd:
+            return os.path.relpath(absolute, cwd)
+    except ValueError:  # different drives on Windows
+        pass
+    return absolute
+
+
+# --------------------------------------------------------------------------------------------
+# Rule selectors
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    folded = {c.casefold(): c for c in candidates}
+    close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
+
+
+def _normalize_selector(value: str) -> str | None:
+    """The canonical selector for `value` (a code, a code prefix, `ALL`), or None if unknown."""
+    text = value.strip()
+    if text.upper() == ALL:
+        return ALL
+    by_name = spec.RULES_BY_NAME.get(text.lower())
+    if by_name is not None:
+        return by_name.code
+    upper = text.upper()
+    if upper.startswith(CODE_PREFIX) and any(code.startswith(upper) for code in spec.RULES_BY_CODE):
+        return upper
+    return None
+
+
+def _type_name(value: object) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a float"}
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return names.get(type(value), type(value).__name__)
+
+
+def _string_list(
+    values: object, key: str, source: Path | None, label: str | None = None
+) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        got = _type_name(values)
+        if isinstance(values, list):
+            got = "an array containing " + ", ".join(
+                sorted({_type_name(v) for v in values if not isinstance(v, str)})
+            )
+        raise ConfigError(
+            f"{label or key} must be an array of strings, not {got}", source=source, key=key
+        )
+    return list(values)
+
+
+def parse_codes(
+    values: object, key: str, *, source: Path | None = None, label: str | None = None
+) -> frozenset[str]:
+    """Validate a list of rule selectors and return them canonical (codes upper-case, rule names
+    turned into codes, `ALL`).
+
+    `key` names the setting in errors (`select`, or `--select` from `Config.with_overrides`);
+    `label`, when given, is what the message shows instead (`per-file-ignores 'tests/*'`).
+    """
+    shown = label or key
+    out: set[str] = set()
+    for value in _string_list(values, key, source, label):
+        selector = _normalize_selector(value)
+        if selector is None:
+            candidates = [*spec.RULES_BY_CODE, *spec.RULES_BY_NAME, ALL]
+            hint = _did_you_mean(value, candidates)
+            raise ConfigError(
+                f"{shown}: unknown rule code, prefix or name {value!r}{hint}",
+                source=source,
+                key=key,
+            )
+        out.add(selector)
+    return frozenset(out)
+
+
+def _specificity(selector: str) -> int:
+    return 0 if selector == ALL else len(selector)
+
+
+def _selects(selector: str, code: str) -> bool:
+    return selector == ALL or code.startswith(selector)
+
+
+@dataclass(frozen=True)
+class RuleSelection:
+    """One source of `select` / `ignore` / `extend-select` (the file, or the command line).
+
+    `select=None` means the source did not set `select`, so it adjusts what came before.
+    """
+
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    extend_select: frozenset[str] = frozenset()
+
+
+def resolve(selections: Sequence[RuleSelection]) -> frozenset[str]:
+    """The enabled rule codes after applying `selections` in order (ruff's algorithm)."""
+    enabled: set[str] = {rule.code for rule in spec.RULES}
+    for selection in selections:
+        updates: dict[str, bool] = {}
+        selectors = [*(selection.select or ()), *selection.extend_select]
+        levels = sorted({_specificity(s) for s in [*selectors, *selection.ignore]})
+        for level in levels:
+            for selector in selectors:
+                if _specificity(selector) == level:
+                    updates.update((c, True) for c in spec.RULES_BY_CODE if _selects(selector, c))
+            for selector in selection.ignore:
+                if _specificity(selector) == level:
+                    updates.update((c, False) for c in spec.RULES_BY_CODE if _selects(selector, c))
+        if selection.select is not None:
+            enabled = {code for code, on in updates.items() if on}
+        else:
+            for code, on in updates.items():
+                (enabled.add if on else enabled.discard)(code)
+    return frozenset(enabled)
+
+
+# --------------------------------------------------------------------------------------------
+# Globs (gitignore syntax; walk.py uses the same translation for .gitignore files)
+
+
+@functools.lru_cache(maxsize=1024)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Translate a gitignore-style glob (no leading `!`, no trailing `/`) to a regex that
+    matches a whole `/`-separated relative path.
+
+    A pattern without `/` matches at any depth; one with a `/` (a leading `/` is dropped) is
+    anchored at the start.
+    """
+    anchored = "/" in pattern
+    body = pattern[1:] if pattern.startswith("/") else pattern
+    parts = body.split("/")
+    out: list[str] = [] if anchored else ["(?:.*/)?"]
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            if last:
+                # `dir/**` matches everything inside dir (a lone `**`: everything)
+                out.append(".*" if i == 0 else ".+")
+            else:
+                out.append("(?:.*/)?")
+            continue
+        out.append(_translate_segment(part))
+        if not last:
+            out.append("/")
+    # `a/**` was emitted as `a/` + `.+`; `**/b` as `(?:.*/)?` + `b`.
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _translate_segment(segment: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(segment)
+    while i < n:
+        char = segment[i]
+        if char == "\\" and i + 1 < n:
+            out.append(re.escape(segment[i + 1]))
+            i += 2
+            continue
+        if char == "*":
+            while i < n and segment[i] == "*":
+                i += 1
+            out.append("[^/]*")
+            continue
+        if char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = _class_end(segment, i)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                inner = segment[i + 1 : end]
+                negate = inner[:1] in ("!", "^")
+                if negate:
+                    inner = inner[1:]
+                body = "".join("-" if c == "-" else re.escape(c) for c in inner)
+                # a class never matches `/`, negated or not
+                out.append(f"[^/{body}]" if negate else f"(?!/)[{body}]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def _class_end(segment: str, start: int) -> int:
+    """Index of the `]` closing the class opened at `start`, or -1."""
+    i = start + 1
+    if i < len(segment) and segment[i] in "!^":
+        i += 1
+    if i < len(segment) and segment[i] == "]":  # `[]abc]`: a leading `]` is literal
+        i += 1
+    while i < len(segment):
+        if segment[i] == "]":
+            return i
+        i += 1
+    return -1
+
+
+def _clean_glob(pattern: str) -> str:
+    text = pattern.strip()
+    if os.sep == "\\":
+        text = text.replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    if len(text) > 1:
+        text = text.rstrip("/")
+    return text
+
+
+def glob_matches(pattern: str, path: str | os.PathLike[str], root: Path) -> bool:
+    """Whether the config glob `pattern` matches `path` or one of its parent directories."""
+    absolute = os.path.abspath(path)
+    clean = _clean_glob(pattern)
+    if os.path.isabs(clean):
+        target = Path(absolute).as_posix().lstrip("/")
+        regex = glob_regex(Path(clean).as_posix())
+    else:
+        try:
+            target = Path(os.path.relpath(absolute, os.path.abspath(root))).as_posix()
+        except ValueError:  # another drive
+            target = Path(absolute).as_posix()
+        if target.startswith("../") or target == "..":
+            # outside the root: only name patterns (no `/`) can match
+            if "/" in clean:
+                return False
+            target = Path(absolute).as_posix().lstrip("/")
+        regex = glob_regex(clean)
+    parts = target.split("/")
+    return any(regex.fullmatch("/".join(parts[:i])) for i in range(len(parts), 0, -1))
+
+
+# --------------------------------------------------------------------------------------------
+# The configuration
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective settings. Build it with `load_config()`; `Config()` is the defaults."""
+
+    select: frozenset[str] = frozenset({ALL})
+    ignore: frozenset[str] = frozenset()
+    extend_select: frozenset[str] = frozenset()
+    # glob -> selectors, in file order
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    phoenix_version: str = spec.DEFAULT_PROFILE
+    task_runners: tuple[str, ...] = ()
+    evaluator_runners: tuple[str, ...] = ()
+    # the directory relative globs are resolved against (where the pyproject.toml is)
+    root: Path = field(default_factory=lambda: Path(os.getcwd()))
+    source: Path | None = None  # the pyproject.toml read, or None for the defaults
+    # command-line selections, applied after the file's, in order
+    overrides: tuple[RuleSelection, ...] = ()
+
+    @functools.cached_property
+    def codes(self) -> frozenset[str]:
+        """The enabled rule codes, before per-file-ignores."""
+        file_selection = RuleSelection(self.select, self.ignore, self.extend_select)
+        return resolve([file_selection, *self.overrides])
+
+    def enabled(self, code: str, path: str | os.PathLike[str] | None = None) -> bool:
+        """Whether `code` is reported for `path` (relative to the current directory, or
+        absolute); `path=None` skips per-file-ignores."""
+        if code not in self.codes:
+            return False
+        if path is None:
+            return True
+        return not any(
+            any(_selects(s, code) for s in selectors) and glob_matches(glob, path, self.root)
+            for glob, selectors in self.per_file_ignores
+        )
+
+    def is_excluded(self, path: str | os.PathLike[str]) -> bool:
+        """Whether `exclude` / `extend-exclude` match `path` itself (its name, or its path
+        relative to `root`). The walker prunes excluded directories, so parents are not tested."""
+        name = os.path.basename(os.path.abspath(path))
+        for pattern in (*self.exclude, *self.extend_exclude):
+            clean = _clean_glob(pattern)
+            if "/" not in clean:
+                if glob_regex(clean).fullmatch(name):
+                    return True
+            elif _matches_exactly(clean, path, self.root):
+                return True
+        return False
+
+    def with_overrides(
+        self,
+        *,
+        select: str | Iterable[str] | None = None,
+        ignore: str | Iterable[str] | None = None,
+        extend_select: str | Iterable[str] | None = None,
+        phoenix_version: str | None = None,
+    ) -> Config:
+        """Command-line flags on top of the file, validated like the file's. Each flag takes a
+        string or strings, split on commas (`--select PHX0,PHX101`, or a repeated option)."""
+        selection = RuleSelection(
+            None if select is None else parse_codes(_split(select), "--select"),
+            parse_codes(_split(ignore or ()), "--ignore"),
+            parse_codes(_split(extend_select or ()), "--extend-select"),
+        )
+        changes: dict[str, Any] = {}
+        if selection != RuleSelection():
+            changes["overrides"] = (*self.overrides, selection)
+        if phoenix_version is not None:
+            changes["phoenix_version"] = _parse_profile(phoenix_version, "--phoenix-version", None)
+        return replace(self, **changes) if changes else self
+
+    def settings(self) -> dict[str, object]:
+        """The effective settings as plain JSON data (what `fingerprint()` hashes)."""
+        return {
+            "codes": sorted(self.codes),
+            "per-file-ignores": sorted(
+                [glob, sorted(c for c in spec.RULES_BY_CODE if any(_selects(s, c) for s in sel))]
+                for glob, sel in self.per_file_ignores
+            ),
+            "exclude": list(self.exclude),
+            "extend-exclude": list(self.extend_exclude),
+            "phoenix-version": self.phoenix_version,
+            "task-runners": sorted(self.task_runners),
+            "evaluator-runners": sorted(self.evaluator_runners),
+        }
+
+    def fingerprint(self) -> str:
+        """A stable hash of the effective settings: equal for configurations that behave alike
+        (`select=["PHX"]` and the defaults), independent of `root` and of the process."""
+        text = json.dumps(self.settings(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _split(values: str | Iterable[str]) -> list[str]:
+    items = [values] if isinstance(values, str) else list(values)
+    return [part.strip() for item in items for part in item.split(",") if part.strip()]
+
+
+def _matches_exactly(pattern: str, path: str | os.PathLike[str], root: Path) -> bool:
+    absolute = os.path.abspath(path)
+    if os.path.isabs(pattern):
+        target = Path(absolute).as_posix().lstrip("/")
+        return bool(glob_regex(Path(pattern).as_posix()).fullmatch(target))
+    try:
+        rel = Path(os.path.relpath(absolute, os.path.abspath(root))).as_posix()
+    except ValueError:
+        return False
+    return not rel.startswith("../") and bool(glob_regex(pattern).fullmatch(rel))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading pyproject.toml
+
+
+def _parse_profile(value: object, key: str, source: Path | None) -> str:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        raise ConfigError(
+            f'{key} must be a string: write {key} = "{value}"', source=source, key=key
+        )
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{key} must be a string, not {_type_name(value)}", source=source, key=key
+        )
+    if value not in spec.PROFILES:
+        choices = ", ".join(repr(p) for p in spec.PROFILES)
+        raise ConfigError(
+            f"{key}: unknown Phoenix version {value!r}{_did_you_mean(value, spec.PROFILES)}; "
+            f"expected one of {choices}",
+            source=source,
+            key=key,
+        )
+    return value
+
+
+def _parse_globs(values: object, key: str, source: Path | None) -> tuple[str, ...]:
+    globs = _string_list(values, key, source)
+    for glob in globs:
+        if not glob.strip():
+            raise ConfigError(f"{key}: empty glob", source=source, key=key)
+    return tuple(globs)
+
+
+def _parse_names(values: object, key: str, source: Path | None) -> tuple[str, ...]:
+    names = _string_list(values, key, source)
+    for name in names:
+        if not name or not all(part.isidentifier() for part in name.split(".")):
+            raise ConfigError(
+                f"{key}: {name!r} is not a qualified name like 'myproj.experiments.run'",
+                source=source,
+                key=key,
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def _parse_per_file_ignores(
+    value: object, key: str, source: Path | None
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{key} must be a table of glob = [codes], not {_type_name(value)}",
+            source=source,
+            key=key,
+        )
+    out: list[tuple[str, frozenset[str]]] = []
+    for glob, codes in value.items():
+        if not glob.strip():
+            raise ConfigError(f"{key}: empty glob", source=source, key=key)
+        out.append((glob, parse_codes(codes, key, source=source, label=f"{key} {glob!r}")))
+    return tuple(out)
+
+
+def config_from_table(table: Mapping[str, object], *, root: Path, source: Path | None) -> Config:
+    """Validate the contents of `[tool.phx-tasklint]` and build the Config."""
+    unknown = [key for key in table if key not in KEYS]
+    if unknown:
+        key = unknown[0]
+        raise ConfigError(f"unknown key {key!r}{_did_you_mean(key, KEYS)}", source=source, key=key)
+    kwargs: dict[str, Any] = {"root": root, "source": source}
+    for key, value in table.items():
+        attr = key.replace("-", "_")
+        if key in ("select", "ignore", "extend-select"):
+            kwargs[attr] = parse_codes(value, key, source=source)
+        elif key == "per-file-ignores":
+            kwargs[attr] = _parse_per_file_ignores(value, key, source)
+        elif key in ("exclude", "extend-exclude"):
+            kwargs[attr] = _parse_globs(value, key, source)
+        elif key == "phoenix-version":
+            kwargs[attr] = _parse_profile(value, key, source)
+        else:  # task-runners, evaluator-runners
+            kwargs[attr] = _parse_names(value, key, source)
+    return Config(**kwargs)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{display_path(path)}: cannot read: {exc.strerror or exc}") from None
+    return _parse_toml(data, path)
+
+
+def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{display_path(path)}: not UTF-8: {exc.reason}") from None
+    try:
+        parsed: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{display_path(path)}: invalid TOML: {exc}") from None
+    return parsed
+
+
+def _section(document: Mapping[str, Any], path: Path) -> Mapping[str, object] | None:
+    tool = document.get("tool")
+    if not isinstance(tool, dict) or SECTION not in tool:
+        return None
+    section = tool[SECTION]
+    if not isinstance(section, dict):
+        raise ConfigError(
+            f"{display_path(path)}: [tool.{SECTION}] must be a table, not {_type_name(section)}"
+        )
+    return section
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a `[tool.phx-tasklint]` section.
+
+    The search stops after the directory holding `.git` (the repository root) or at the
+    filesystem root. A pyproject.toml that mentions the section but does not parse is a
+    ConfigError: it is the user's configuration, just broken.
+    """
+    current = Path(os.path.abspath(start))
+    if not current.is_dir():
+        current = current.parent
+    while True:
+        candidate = current / "pyproject.toml"
+        try:
+            data = candidate.read_bytes() if candidate.is_file() else None
+        except OSError:
+            data = None
+        if (
+            data is not None
+            and SECTION.encode() in data
+            and _section(_parse_toml(data, candidate), candidate) is not None
+        ):
+            return candidate
+        if (current / ".git").exists() or current.parent == current:
+            return None
+        current = current.parent
+
+
+def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:
+    """The configuration for a run.
+
+    `explicit` (`--config`): that file; a missing `[tool.phx-tasklint]` section means defaults.
+    Otherwise the nearest pyproject.toml with the section at or above `start` (default: the
+    current directory); none found means defaults with `root=start`.
+    """
+    if explicit is not None:
+        path = Path(os.path.abspath(explicit))
+        section = _section(_read_toml(path), path)
+        return config_from_table(section or {}, root=path.parent, source=path)
+    base = Path(os.path.abspath(start if start is not None else os.getcwd()))
+    found = find_pyproject(base)
+    if found is None:
+        return Config(root=base if base.is_dir() else base.parent)
+    section = _section(_read_toml(found), found) or {}
+    return config_from_table(section, root=found.parent, source=found)

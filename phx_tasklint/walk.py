@@ -1,0 +1,298 @@
+"""Which files a run checks: command-line paths, directory walks, exclusions and `.gitignore`.
+
+* A file named on the command line is always checked, whatever its suffix (an unknown suffix is
+  read as Python) and whatever `exclude` or `.gitignore` say; so is everything under a named
+  directory that is not itself excluded.
+* Directories are walked depth-first in name order; files with `.py .pyi .ipynb .md .mdx` are
+  kept.
+* `exclude` (by default `.git`, `.venv`, `build`, ... see `config.DEFAULT_EXCLUDE`) and
+  `extend-exclude` prune what the walk finds, as do `.gitignore` files: the ones in the walked
+  directories and the ones above a named directory up to the repository root (the directory
+  with `.git`; without one, the config root). `.git/info/exclude` and the global excludes file
+  are not read.
+* Symbolic links are followed. A link to a directory being walked (a loop), a broken link and an
+  unreadable directory each give a one-line message and are skipped. A file reached twice (named
+  twice, or through a link) is checked once.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from phx_tasklint.config import Config, glob_regex
+
+FileKind = Literal["python", "notebook", "markdown"]
+SUFFIXES: dict[str, FileKind] = {
+    ".py": "python",
+    ".pyi": "python",
+    ".ipynb": "notebook",
+    ".md": "markdown",
+    ".mdx": "markdown",
+}
+
+
+def file_kind(path: str | os.PathLike[str]) -> FileKind:
+    """How to read a file, by suffix; anything unknown is Python."""
+    return SUFFIXES.get(os.path.splitext(os.fspath(path))[1].lower(), "python")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print and serialise: undecodable bytes of a file name (kept by Python as
+    lone surrogates) become `\\xNN` escapes."""
+    try:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    # what to open: the argument joined with the names walked (relative stays relative to the cwd)
+    path: Path
+    # what to print: relative to the cwd when under it (as ruff prints), else as given;
+    # always printable (see `printable`)
+    display: str
+    kind: FileKind
+    explicit: bool  # named on the command line
+
+
+class WalkResult(NamedTuple):
+    files: list[SourceFile]
+    # one line each, `path: what happened` (symlink loops, broken links, unreadable directories)
+    messages: list[str]
+    # arguments that do not exist (or cannot be followed), as given; the CLI exits 2
+    missing: list[str]
+
+
+# --------------------------------------------------------------------------------------------
+# .gitignore
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    base: str  # absolute directory of the .gitignore
+    regex_source: str
+    negate: bool
+    dir_only: bool
+
+
+class GitIgnore:
+    """The `.gitignore` patterns in effect for a directory, outermost file first."""
+
+    def __init__(self, patterns: tuple[_Pattern, ...] = ()) -> None:
+        self.patterns = patterns
+
+    def extended(self, text: str, base: str) -> GitIgnore:
+        """These patterns followed by those of a `.gitignore` in directory `base` (absolute)."""
+        new = tuple(parse_gitignore(text, base))
+        return GitIgnore(self.patterns + new) if new else self
+
+    def ignored(self, absolute: str, is_dir: bool) -> bool:
+        """Whether `absolute` (below every pattern's base) is ignored; the last match decides."""
+        result = False
+        for pattern in self.patterns:
+            if pattern.dir_only and not is_dir:
+                continue
+            if pattern.negate is not result:
+                continue  # cannot change the outcome
+            prefix = pattern.base.rstrip(os.sep) + os.sep
+            if not absolute.startswith(prefix):
+                continue
+            rel = absolute[len(prefix) :].replace(os.sep, "/")
+            if glob_regex(pattern.regex_source).fullmatch(rel):
+                result = not pattern.negate
+        return result
+
+
+def parse_gitignore(text: str, base: str) -> list[_Pattern]:
+    """The patterns of one `.gitignore` file: comments, `!` negation, trailing `/` (directories
+    only), leading or inner `/` (anchored to `base`), `*`, `**`, `?`, `[...]`, `\\` escapes."""
+    out: list[_Pattern] = []
+    for raw in text.splitlines():
+        line = raw
+        if not line or line.startswith("#"):
+            continue
+        while line.endswith(" ") and not line.endswith("\\ "):
+            line = line[:-1]  # trailing spaces are ignored unless escaped
+        negate = line.startswith("!")
+        if negate:
+            line = line[1:]
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            continue
+        out.append(_Pattern(base, line, negate, dir_only))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The walk
+
+
+_Key = tuple[int, int] | str  # a file's identity: (device, inode), or its path
+
+
+def _identity(path: str, st: os.stat_result) -> _Key:
+    if st.st_ino:
+        return (st.st_dev, st.st_ino)
+    return os.path.normcase(os.path.abspath(path))  # file systems without inode numbers
+
+
+def _under(absolute: str, directory: str) -> bool:
+    directory = directory.rstrip(os.sep)
+    return absolute == directory or absolute.startswith(directory + os.sep)
+
+
+class _Walker:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.cwd = os.getcwd()
+        self.files: list[SourceFile] = []
+        self.messages: list[str] = []
+        self.missing: list[str] = []
+        self.seen_files: set[_Key] = set()
+        self.seen_dirs: set[_Key] = set()
+
+    def display(self, path: str) -> str:
+        absolute = os.path.abspath(path)
+        if _under(absolute, self.cwd):
+            shown = os.path.relpath(absolute, self.cwd)
+        else:
+            shown = os.path.normpath(path)
+        return printable(shown)
+
+    def message(self, path: str, text: str) -> None:
+        self.messages.append(f"{self.display(path)}: {text}")
+
+    def add_file(self, path: str, st: os.stat_result, explicit: bool) -> None:
+        key = _identity(path, st)
+        if key in self.seen_files:
+            return
+        self.seen_files.add(key)
+        self.files.append(SourceFile(Path(path), self.display(path), file_kind(path), explicit))
+
+    def argument(self, arg: str) -> None:
+        if not os.path.lexists(arg):
+            self.missing.append(printable(arg))
+            return
+        try:
+            st = os.stat(arg)
+        except OSError:  # a broken link or a link loop named on the command line
+            self.missing.append(printable(arg))
+            return
+        if not stat.S_ISDIR(st.st_mode):
+            self.add_file(arg, st, explicit=True)
+            return
+        key = _identity(arg, st)
+        if key in self.seen_dirs:
+            return
+        self.seen_dirs.add(key)
+        self.walk(arg, self.ancestor_ignores(arg), (key,))
+
+    def ancestor_ignores(self, directory: str) -> GitIgnore:
+        """The `.gitignore` files above `directory`, from the repository root down."""
+        absolute = os.path.abspath(directory)
+        top = None
+        current = absolute
+        while True:
+            if os.path.exists(os.path.join(current, ".git")):
+                top = current
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        if top is None:
+            root = os.path.abspath(self.config.root)
+            top = root if _under(absolute, root) else absolute
+        chain: list[str] = []
+        current = absolute
+        while current != top:
+            current = os.path.dirname(current)
+            chain.append(current)
+        ignores = GitIgnore()
+        for base in reversed(chain):
+            ignores = self.read_gitignore(os.path.join(base, ".gitignore"), base, ignores)
+        return ignores
+
+    def read_gitignore(self, path: str, base: str, ignores: GitIgnore) -> GitIgnore:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return ignores
+        except OSError as exc:
+            if exc.errno in (errno.EISDIR, errno.ENOENT, errno.ENOTDIR):
+                return ignores
+            self.message(path, f"cannot read: {exc.strerror or exc}")
+            return ignores
+        # names that are not UTF-8 appear as surrogates; decode the patterns alike
+        return ignores.extended(data.decode("utf-8", "surrogateescape"), base)
+
+    def walk(self, directory: str, ignores: GitIgnore, ancestors: tuple[_Key, ...]) -> None:
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            self.message(directory, f"cannot read directory: {exc.strerror or exc}")
+            return
+        absolute_dir = os.path.abspath(directory)
+        if any(entry.name == ".gitignore" for entry in entries):
+            ignores = self.read_gitignore(
+                os.path.join(directory, ".gitignore"), absolute_dir, ignores
+            )
+        for entry in entries:
+            self.entry(entry, absolute_dir, ignores, ancestors)
+
+    def entry(
+        self,
+        entry: os.DirEntry[str],
+        absolute_dir: str,
+        ignores: GitIgnore,
+        ancestors: tuple[_Key, ...],
+    ) -> None:
+        path = entry.path
+        st: os.stat_result | None = None
+        error: OSError | None = None
+        try:
+            st = entry.stat()  # follows links
+        except OSError as exc:
+            error = exc
+        is_dir = st is not None and stat.S_ISDIR(st.st_mode)
+        if self.config.is_excluded(path):
+            return
+        if ignores.ignored(os.path.join(absolute_dir, entry.name), is_dir):
+            return
+        if st is None:
+            if error is not None and error.errno == errno.ELOOP:
+                self.message(path, "skipped: symbolic link loop")
+            elif entry.is_symlink():
+                self.message(path, "skipped: broken symbolic link")
+            else:
+                self.message(path, f"skipped: {error.strerror if error else 'cannot stat'}")
+            return
+        if is_dir:
+            key = _identity(path, st)
+            if key in ancestors:
+                self.message(path, "skipped: symbolic link loop (links to a parent directory)")
+                return
+            if key in self.seen_dirs:
+                return  # reached before through another link or argument
+            self.seen_dirs.add(key)
+            self.walk(path, ignores, (*ancestors, key))
+        elif stat.S_ISREG(st.st_mode) and os.path.splitext(entry.name)[1].lower() in SUFFIXES:
+            self.add_file(path, st, explicit=False)
+
+
+def iter_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> WalkResult:
+    """The files to check for the command-line `paths`, in argument order then walk order."""
+    walker = _Walker(config)
+    for arg in paths:
+        walker.argument(os.fspath(arg))
+    return WalkResult(walker.files, walker.messages, walker.missing)

@@ -1,0 +1,126 @@
+"""The fixtures state their expected findings inline (`# expect: PHX002`); every front end
+that can see a fixture must report exactly those."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from phx_tasklint import sources
+from phx_tasklint.lint import Report, lint
+from phx_tasklint.runtime import check_callable
+from phx_tasklint.spec import SIGNATURE_RULES
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SUFFIXES = (".py", ".ipynb", ".md")
+_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>PHX\d{3}(?:\s*,\s*PHX\d{3})*)")
+Key = tuple[str, int | None, int, str]  # path, cell, line, code
+
+
+class _Config:
+    phoenix_version = "latest"
+    task_runners: tuple[str, ...] = ()
+    evaluator_runners: tuple[str, ...] = ()
+
+
+def fixture_files() -> list[Path]:
+    return sorted(
+        p
+        for p in FIXTURES.rglob("*")
+        if p.suffix in SUFFIXES and "mypy" not in p.relative_to(FIXTURES).parts
+    )
+
+
+def _lines_with_cells(path: Path) -> Iterator[tuple[int | None, int, str]]:
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        for number, cell in enumerate(cells, start=1):
+            source = cell["source"]
+            text = source if isinstance(source, str) else "".join(source)
+            for line_no, line in enumerate(text.splitlines(), start=1):
+                yield number, line_no, line
+    else:
+        for line_no, line in enumerate(path.read_text().splitlines(), start=1):
+            yield None, line_no, line
+
+
+def expectations() -> set[Key]:
+    out: set[Key] = set()
+    for path in fixture_files():
+        rel = path.relative_to(FIXTURES).as_posix()
+        for cell, line_no, line in _lines_with_cells(path):
+            match = _EXPECT.search(line)
+            if match:
+                for code in re.split(r"\s*,\s*", match.group("codes")):
+                    out.add((rel, cell, line_no, code))
+    return out
+
+
+def run_linter(monkeypatch: pytest.MonkeyPatch) -> Report:
+    monkeypatch.chdir(FIXTURES)
+    loaded = [sources.load(p, p.relative_to(FIXTURES).as_posix()) for p in fixture_files()]
+    return lint(loaded, _Config())
+
+
+def test_linter_reports_exactly_the_inline_expectations(monkeypatch: pytest.MonkeyPatch) -> None:
+    report = run_linter(monkeypatch)
+    found = {
+        (f.location.path, f.location.cell, f.location.line, f.diagnostic.code)
+        for f in report.findings
+    }
+    expected = expectations()
+    assert len(expected) > 50
+    missing = sorted(expected - found, key=str)
+    unexpected = sorted(found - expected, key=str)
+    assert not missing and not unexpected, f"missing: {missing}\nunexpected: {unexpected}"
+
+
+def _import_fixture(path: str) -> Any:
+    module_name = path.removesuffix(".py").replace("/", ".")
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        return None  # e.g. the legacy phoenix.experiments or phoenix.evals, not installed here
+    except ValueError:
+        return None  # Phoenix rejected a decorated evaluator at import: the fixture's point
+
+
+def test_runtime_agrees_with_linter_on_every_importable_hand_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = run_linter(monkeypatch)
+    monkeypatch.syspath_prepend(str(FIXTURES))
+    compared = 0
+    for handoff in report.handoffs:
+        if not handoff.path.endswith(".py"):
+            continue
+        module = _import_fixture(handoff.path)
+        if module is None:
+            continue
+        try:
+            obj = eval(handoff.expression, dict(vars(module)))  # our own fixtures
+        except NameError:
+            continue  # a name local to a function body
+        if hasattr(obj, "evaluate"):
+            continue  # an Evaluator object: Phoenix uses it as-is
+        diagnostics = check_callable(
+            obj,
+            handoff.role,
+            sync_client=handoff.context.sync_runner,
+            profile=handoff.context.profile,
+        )
+        runtime_codes = tuple(sorted({d.code for d in diagnostics} & SIGNATURE_RULES))
+        linted = tuple(c for c in handoff.codes if c in SIGNATURE_RULES)
+        assert runtime_codes == linted, (handoff, diagnostics)
+        compared += 1
+    for name in list(sys.modules):
+        if name.split(".")[0] in {p.stem for p in FIXTURES.glob("*.py")} | {"pkg"}:
+            del sys.modules[name]
+    assert compared >= 50, compared

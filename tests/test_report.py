@@ -1,0 +1,290 @@
+"""Output formats on hand-made findings: text, json, sarif, github, statistics."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from phx_tasklint import __version__, spec
+from phx_tasklint.findings import Finding, Location
+from phx_tasklint.model import Diagnostic, Edit, Fix, Role
+from phx_tasklint.report import (
+    FIELDS,
+    escape_data,
+    escape_property,
+    render,
+    statistics,
+    summary,
+)
+
+RENAME = Fix(
+    "Rename the parameter to the binding name it means", True, (Edit("rename", "inputs", "input"),)
+)
+ADD_DEFAULT = Fix("Give `question` a default", False, (Edit("add-default", "question"),))
+
+
+def diag(code: str, message: str, role: Role | None = None, fix: Fix | None = None) -> Diagnostic:
+    rule = spec.RULES_BY_CODE[code]
+    return Diagnostic(code, rule.name, rule.severity, message, role, fix=fix)
+
+
+def loc(path: str, line: int, col: int, cell: int | None = None) -> Location:
+    return Location(path, line, col, line, col + 6, cell)
+
+
+# Deliberately out of order: every format sorts.
+WARNING = Finding(
+    loc("src/b.py", 7, 1),
+    diag("PHX402", "`phoenix.experiments` was removed in arize-phoenix 14"),
+)
+NOTEBOOK = Finding(
+    loc("nb.ipynb", 2, 5, cell=3),
+    diag("PHX101", "parameter `metdata` is never bound", "evaluator"),
+    function="score",
+)
+FIXABLE = Finding(
+    loc("src/a.py", 3, 10),
+    diag("PHX002", "Task parameter `inputs` cannot be bound", "task", RENAME),
+    function="task",
+)
+UNSAFE = Finding(
+    loc("src/a.py", 3, 2),
+    diag("PHX002", "Task parameter `question` cannot be bound", "task", ADD_DEFAULT),
+    function="other",
+)
+FINDINGS = [WARNING, NOTEBOOK, FIXABLE, UNSAFE]
+
+
+# --------------------------------------------------------------------------------------------
+# text
+
+
+def test_text_lines_sorted_with_fixes_and_summary() -> None:
+    assert render(FINDINGS, "text").splitlines() == [
+        "nb.ipynb:cell 3:2:5: PHX101 parameter `metdata` is never bound [never-bound-parameter]",
+        "src/a.py:3:2: PHX002 Task parameter `question` cannot be bound [unbindable-parameter]",
+        "  help: Give `question` a default (unsafe fix)",
+        "src/a.py:3:10: PHX002 Task parameter `inputs` cannot be bound [unbindable-parameter]",
+        "  help: Rename the parameter to the binding name it means (safe fix)",
+        "src/b.py:7:1: PHX402 `phoenix.experiments` was removed in arize-phoenix 14 "
+        "[legacy-experiments-import]",
+        "Found 2 errors and 2 warnings "
+        "(1 fixable with `--fix`, 1 more with `--fix --unsafe-fixes`).",
+    ]
+
+
+def test_text_without_fixes_has_one_line_per_finding() -> None:
+    lines = render(FINDINGS, "text", show_fixes=False).splitlines()
+    assert len(lines) == len(FINDINGS) + 1
+    assert not any(line.startswith("  help:") for line in lines)
+    assert "\x1b" not in "".join(lines)
+
+
+def test_text_color() -> None:
+    out = render([FIXABLE, WARNING], "text", color=True)
+    assert "\x1b[1msrc/a.py:3:10:\x1b[0m \x1b[1m\x1b[31mPHX002\x1b[0m Task parameter" in out
+    assert "\x1b[1m\x1b[33mPHX402\x1b[0m" in out
+
+
+@pytest.mark.parametrize(
+    ("findings", "expected"),
+    [
+        pytest.param([], "", id="none"),
+        pytest.param([WARNING], "Found 1 warning.", id="one-warning"),
+        pytest.param([FIXABLE, FIXABLE], "Found 2 errors (2 fixable with `--fix`).", id="safe"),
+        pytest.param(
+            [UNSAFE], "Found 1 error (1 fixable with `--fix --unsafe-fixes`).", id="unsafe"
+        ),
+    ],
+)
+def test_summary(findings: list[Finding], expected: str) -> None:
+    assert summary(findings) == expected
+
+
+def test_no_findings_render_empty_text() -> None:
+    assert render([], "text") == ""
+
+
+# --------------------------------------------------------------------------------------------
+# json
+
+
+def test_json_fields_exactly() -> None:
+    data = json.loads(render(FINDINGS, "json"))
+    assert [(d["path"], d["line"], d["column"]) for d in data] == [
+        ("nb.ipynb", 2, 5),
+        ("src/a.py", 3, 2),
+        ("src/a.py", 3, 10),
+        ("src/b.py", 7, 1),
+    ]
+    for item in data:
+        expected_keys = set(FIELDS) | ({"cell"} if item["path"] == "nb.ipynb" else set())
+        assert set(item) == expected_keys
+    assert data[0]["cell"] == 3
+    assert data[2] == {
+        "path": "src/a.py",
+        "line": 3,
+        "column": 10,
+        "end_line": 3,
+        "end_column": 16,
+        "code": "PHX002",
+        "name": "unbindable-parameter",
+        "severity": "error",
+        "message": "Task parameter `inputs` cannot be bound",
+        "role": "task",
+        "function": "task",
+        "fix": {
+            "title": "Rename the parameter to the binding name it means",
+            "applicability": "safe",
+            "edits": [{"action": "rename", "param": "inputs", "new_name": "input"}],
+        },
+    }
+    assert data[1]["fix"]["applicability"] == "unsafe"
+    assert data[1]["fix"]["edits"] == [
+        {"action": "add-default", "param": "question", "new_name": None}
+    ]
+    assert data[3]["role"] is None
+    assert data[3]["function"] is None
+    assert data[3]["fix"] is None
+    assert data[3]["severity"] == "warning"
+
+
+def test_json_empty() -> None:
+    assert json.loads(render([], "json")) == []
+
+
+# --------------------------------------------------------------------------------------------
+# sarif
+
+
+def sarif(findings: list[Finding]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(render(findings, "sarif"))
+    return data
+
+
+def test_sarif_structure() -> None:
+    data = sarif(FINDINGS)
+    assert data["version"] == "2.1.0"
+    assert "sarif-2.1.0" in data["$schema"]
+    [run] = data["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "phx-tasklint"
+    assert driver["version"] == __version__
+    assert driver["informationUri"].startswith("https://")
+    rules = driver["rules"]
+    assert len(rules) == len(spec.RULES)
+    assert [r["id"] for r in rules] == [r.code for r in spec.RULES]
+    phx002 = rules[[r.code for r in spec.RULES].index("PHX002")]
+    assert phx002["name"] == "unbindable-parameter"
+    assert phx002["shortDescription"]["text"] == spec.RULES_BY_CODE["PHX002"].summary
+    assert phx002["fullDescription"]["text"] == spec.RULES_BY_CODE["PHX002"].what_it_does
+    assert "## Why is this bad?" in phx002["help"]["text"]
+    assert "```python" in phx002["help"]["markdown"]
+    assert phx002["defaultConfiguration"]["level"] == "error"
+    assert {r["defaultConfiguration"]["level"] for r in rules} == {"error", "warning"}
+
+    results = run["results"]
+    assert [r["ruleId"] for r in results] == ["PHX101", "PHX002", "PHX002", "PHX402"]
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    assert [r["level"] for r in results] == ["warning", "error", "error", "warning"]
+    fixable = results[2]
+    assert fixable["message"]["text"] == "Task parameter `inputs` cannot be bound"
+    [location] = fixable["locations"]
+    physical = location["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "src/a.py"
+    assert physical["region"] == {"startLine": 3, "startColumn": 10, "endLine": 3, "endColumn": 16}
+    assert fixable["properties"]["fix"]["applicability"] == "safe"
+    notebook = results[0]
+    assert notebook["properties"]["cell"] == 3
+    assert notebook["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert "cell" not in results[3].get("properties", {})
+
+
+@pytest.mark.parametrize(
+    ("path", "uri"),
+    [
+        pytest.param("src/my file.py", "src/my%20file.py", id="space"),
+        pytest.param("../up/x.py", "../up/x.py", id="parent"),
+        pytest.param("/abs/x.py", "file:///abs/x.py", id="absolute"),
+    ],
+)
+def test_sarif_uri(path: str, uri: str) -> None:
+    finding = Finding(loc(path, 1, 1), diag("PHX001", "no parameters", "task"))
+    [result] = sarif([finding])["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == uri
+
+
+def test_sarif_without_findings_still_lists_rules() -> None:
+    [run] = sarif([])["runs"]
+    assert run["results"] == []
+    assert len(run["tool"]["driver"]["rules"]) == len(spec.RULES)
+
+
+# --------------------------------------------------------------------------------------------
+# github
+
+
+def test_github_lines() -> None:
+    assert render(FINDINGS, "github").splitlines() == [
+        "::warning file=nb.ipynb,title=PHX101 (never-bound-parameter)"
+        "::cell 3, line 2, column 5: parameter `metdata` is never bound",
+        "::error file=src/a.py,line=3,col=2,endLine=3,endColumn=8,"
+        "title=PHX002 (unbindable-parameter)::Task parameter `question` cannot be bound",
+        "::error file=src/a.py,line=3,col=10,endLine=3,endColumn=16,"
+        "title=PHX002 (unbindable-parameter)::Task parameter `inputs` cannot be bound",
+        "::warning file=src/b.py,line=7,col=1,endLine=7,endColumn=7,"
+        "title=PHX402 (legacy-experiments-import)"
+        "::`phoenix.experiments` was removed in arize-phoenix 14",
+    ]
+
+
+def test_github_escaping() -> None:
+    finding = Finding(
+        loc("odd,dir/a:b%.py", 1, 1),
+        diag("PHX001", "100% broken:\r\nsee, here", "task"),
+    )
+    assert render([finding], "github") == (
+        "::error file=odd%2Cdir/a%3Ab%25.py,line=1,col=1,endLine=1,endColumn=7,"
+        "title=PHX001 (no-parameters)::100%25 broken:%0D%0Asee, here\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "data", "prop"),
+    [
+        pytest.param("a%b", "a%25b", "a%25b", id="percent"),
+        pytest.param("a\nb\rc", "a%0Ab%0Dc", "a%0Ab%0Dc", id="newlines"),
+        pytest.param("a:b,c", "a:b,c", "a%3Ab%2Cc", id="colon-comma"),
+        pytest.param("%0A", "%250A", "%250A", id="already-escaped-looking"),
+    ],
+)
+def test_github_escape_functions(text: str, data: str, prop: str) -> None:
+    assert escape_data(text) == data
+    assert escape_property(text) == prop
+
+
+# --------------------------------------------------------------------------------------------
+# statistics and errors
+
+
+def test_statistics_table() -> None:
+    skipped = {"task defined in another module": 2, "evaluators built at run time": 5, "x": 0}
+    assert statistics(FINDINGS, skipped).splitlines() == [
+        "2  PHX002   [*] unbindable-parameter",
+        "1  PHX101       never-bound-parameter",
+        "1  PHX402       legacy-experiments-import",
+        "5  skipped      evaluators built at run time",
+        "2  skipped      task defined in another module",
+    ]
+
+
+def test_statistics_empty() -> None:
+    assert statistics([], {}) == ""
+
+
+def test_unknown_format() -> None:
+    with pytest.raises(ValueError, match="unknown format 'xml'"):
+        render(FINDINGS, "xml")  # type: ignore[arg-type]
