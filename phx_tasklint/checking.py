@@ -71,19 +71,21 @@ def _load(options: Options, config: Config) -> tuple[list[Source], dict[str, Pat
     return loaded, {f.display: f.path for f in walked.files}, list(walked.messages)
 
 
-def _lint(loaded: Sequence[Source], config: Config) -> tuple[list[Finding], Counter[str]]:
+def _lint(
+    loaded: Sequence[Source], config: Config
+) -> tuple[list[Finding], Counter[str], list[str]]:
     from phx_tasklint.lint import lint
 
     report = lint(loaded, config)
     kept = [f for f in report.findings if config.enabled(f.diagnostic.code, f.location.path)]
-    return kept, report.skipped
+    return kept, report.skipped, report.errors
 
 
 def run(options: Options) -> Outcome:
     config = configure(options)
     loaded, real_paths, messages = _load(options, config)
-    findings, skipped = _lint(loaded, config)
-    outcome = Outcome(findings, skipped, messages)
+    findings, skipped, errors = _lint(loaded, config)
+    outcome = Outcome(findings, skipped, messages + errors)
     if not (options.fix or options.diff):
         return outcome
     from phx_tasklint.lint.fixes import apply_fixes, unified_diff
@@ -112,7 +114,7 @@ def run(options: Options) -> Outcome:
             changed = True
     if changed:
         loaded, _, _ = _load(options, config)
-        outcome.findings, outcome.skipped = _lint(loaded, config)
+        outcome.findings, outcome.skipped, _ = _lint(loaded, config)
     return outcome
 
 

@@ -157,15 +157,16 @@ def check_command(
 
     color = _color(no_color) and fmt == "text"
     if show_statistics and fmt == "text":
-        click.echo(report.statistics(outcome.findings, outcome.skipped), nl=False)
+        stats = report.statistics(outcome.findings, outcome.skipped)
+        click.echo(stats if not stats or stats.endswith("\n") else stats + "\n", nl=False)
     else:
-        text = report.render(outcome.findings, fmt, color=color)  # type: ignore[arg-type]
-        if quiet and fmt == "text":
-            text = "".join(
-                line
-                for line in text.splitlines(keepends=True)
-                if ":" in line[:200] and not line.startswith("Found ")
-            )
+        text = report.render(
+            outcome.findings,
+            fmt,  # type: ignore[arg-type]
+            color=color,
+            show_fixes=not quiet,
+            show_summary=not quiet,
+        )
         click.echo(text, nl=False)
     if fmt == "text" and not quiet and not outcome.findings and not show_statistics:
         fixed = f" ({outcome.fixed} fixed)" if outcome.fixed else ""

@@ -72,10 +72,11 @@ def render(
     *,
     color: bool = False,
     show_fixes: bool = True,
+    show_summary: bool = True,
 ) -> str:
     """The whole output for `findings` in `fmt`, ending with a newline (text: "" when empty)."""
     if fmt == "text":
-        return _text(findings, color=color, show_fixes=show_fixes)
+        return _text(findings, color=color, show_fixes=show_fixes, show_summary=show_summary)
     if fmt == "json":
         return json.dumps(to_json(findings), indent=2, ensure_ascii=False) + "\n"
     if fmt == "sarif":
@@ -126,7 +127,9 @@ def summary(findings: Sequence[Finding]) -> str:
     return f"Found {' and '.join(parts)}{note}."
 
 
-def _text(findings: Sequence[Finding], *, color: bool, show_fixes: bool) -> str:
+def _text(
+    findings: Sequence[Finding], *, color: bool, show_fixes: bool, show_summary: bool = True
+) -> str:
     if not findings:
         return ""
     lines: list[str] = []
@@ -136,7 +139,8 @@ def _text(findings: Sequence[Finding], *, color: bool, show_fixes: bool) -> str:
         if show_fixes and fix is not None:
             help_ = f"help: {fix.title} ({_applicability(fix)} fix)"
             lines.append("  " + (f"{_CYAN}{help_}{_RESET}" if color else help_))
-    lines.append(summary(findings))
+    if show_summary:
+        lines.append(summary(findings))
     return "\n".join(lines) + "\n"
 
 

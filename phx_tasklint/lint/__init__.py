@@ -19,6 +19,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     handoffs: list[HandOff] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def is_candidate(source: Source, config: LintConfig) -> bool:
@@ -34,7 +35,7 @@ def is_candidate(source: Source, config: LintConfig) -> bool:
 def lint(sources: Sequence[Source], config: LintConfig) -> Report:
     engine = Engine(sources, config)
     result = engine.run(s for s in sources if is_candidate(s, config))
-    report = Report(skipped=result.skipped, handoffs=result.handoffs)
+    report = Report(skipped=result.skipped, handoffs=result.handoffs, errors=result.errors)
     for source in sources:
         report.findings.extend(source.problems)
     report.findings.extend(result.findings)

@@ -123,6 +123,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     handoffs: list[HandOff] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -151,9 +152,16 @@ class Engine:
 
     def run(self, candidates: Iterable[Source]) -> Result:
         for source in candidates:
-            module = self.module(source)
-            if module is not None:
-                module.tree.visit(_Visitor(self, module))
+            try:
+                module = self.module(source)
+                if module is not None:
+                    module.tree.visit(_Visitor(self, module))
+            except RecursionError:
+                self.result.errors.append(f"{source.path}: nested too deeply to analyse; skipped")
+            except Exception as exc:  # a bug of ours must not cost the user the other files
+                self.result.errors.append(
+                    f"{source.path}: internal error ({type(exc).__name__}: {exc}); skipped"
+                )
         self.result.findings.sort(key=Finding.sort_key)
         return self.result
 
