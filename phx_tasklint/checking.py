@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import dataclasses
 import os
 import sys
 import tempfile
@@ -10,12 +12,22 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from phx_tasklint import sources
+from phx_tasklint import prefilter, sources
+from phx_tasklint.cache import Cache, Entry, Stat, stat_of
 from phx_tasklint.config import Config, load_config
 from phx_tasklint.findings import Finding
+from phx_tasklint.lint import merge, wrappers
+from phx_tasklint.modindex import module_name
 from phx_tasklint.sources import Source
 from phx_tasklint.walk import iter_files
+
+if TYPE_CHECKING:
+    from phx_tasklint.lint.engine import Result
+
+# Below this many candidate files, starting worker processes costs more than it saves.
+_PARALLEL_THRESHOLD = 24
 
 
 class UsageProblem(Exception):
@@ -34,6 +46,8 @@ class Options:
     config_path: Path | None = None
     phoenix_version: str | None = None
     stdin_filename: str | None = None
+    use_cache: bool = True
+    jobs: int = max(1, min(os.cpu_count() or 1, 8))
 
 
 @dataclass
@@ -55,11 +69,18 @@ def configure(options: Options) -> Config:
     )
 
 
-def _load(options: Options, config: Config) -> tuple[list[Source], dict[str, Path], list[str]]:
+@dataclass(frozen=True)
+class _File:
+    display: str
+    path: Path | None  # None: stdin
+    kind: str
+    data: bytes | None = None  # stdin's bytes, read once
+
+
+def _files(options: Options, config: Config) -> tuple[list[_File], list[str]]:
     if list(options.paths) == ["-"]:
-        name = options.stdin_filename or "-"
         data = sys.stdin.buffer.read()
-        return [sources.from_bytes(data, name, sources.kind_of(name) or "python")], {}, []
+        return [_File(options.stdin_filename or "-", None, "python", data)], []
     if "-" in options.paths:
         raise UsageProblem("`-` (stdin) cannot be combined with other paths")
     walked = iter_files(options.paths, config)
@@ -67,24 +88,159 @@ def _load(options: Options, config: Config) -> tuple[list[Source], dict[str, Pat
         raise UsageProblem(
             "; ".join(f"{path}: no such file or directory" for path in walked.missing)
         )
-    loaded = [sources.load(f.path, f.display) for f in walked.files]
-    return loaded, {f.display: f.path for f in walked.files}, list(walked.messages)
+    return [_File(f.display, f.path, f.kind) for f in walked.files], list(walked.messages)
+
+
+def _read(file: _File) -> bytes | Source:
+    if file.path is None:
+        return file.data or b""
+    try:
+        return file.path.read_bytes()
+    except OSError:
+        return sources.load(file.path, file.display)  # a Source carrying the PHX000
+
+
+def _screen(file: _File, data: bytes, extra: frozenset[str]) -> tuple[Source | None, bool]:
+    """(the loaded source or None when the bytes show no hand-off, whether it is a candidate)."""
+    kind = sources.kind_of(file.display) or file.kind
+    if kind == "python":
+        if not prefilter.mentions(data, extra):
+            return None, False
+        source = sources.from_bytes(data, file.display, "python", check_syntax=False)
+        if not source.text:
+            return source, False
+        try:
+            tree = compile(source.text, file.display, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            problem = sources.compile_problem(source.text, file.display)
+            problems = (problem,) if problem else ()
+            return dataclasses.replace(source, text="", problems=problems), False
+        return source, prefilter.has_handoff(tree, extra)
+    source = sources.from_bytes(data, file.display, kind)  # type: ignore[arg-type]
+    if not source.text or not prefilter.mentions(source.text.encode("utf-8", "replace"), extra):
+        return source, False
+    try:
+        tree = compile(
+            source.text,
+            file.display,
+            "exec",
+            ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return source, False
+    return source, prefilter.has_handoff(tree, extra)
+
+
+class _Finder:
+    """Loads other checked Python modules by dotted name, for cross-file hand-offs."""
+
+    def __init__(self, index: dict[str, tuple[str, str]]) -> None:
+        self.index = index
+        self.loaded: dict[str, Source | None] = {}
+
+    def __call__(self, name: str) -> Source | None:
+        if name not in self.loaded:
+            hit = self.index.get(name)
+            self.loaded[name] = (
+                sources.load(Path(hit[1]), hit[0], check_syntax=False) if hit else None
+            )
+        return self.loaded[name]
+
+
+def _analyse_chunk(
+    config: Config, chunk: list[Source], index: dict[str, tuple[str, str]]
+) -> list[Result]:
+    from phx_tasklint.lint import analyse
+
+    return analyse(chunk, config, _Finder(index))
+
+
+def _analyse_all(
+    config: Config, candidates: list[Source], index: dict[str, tuple[str, str]], jobs: int
+) -> list[Result]:
+    if jobs <= 1 or len(candidates) < _PARALLEL_THRESHOLD:
+        return _analyse_chunk(config, candidates, index)
+    # Processes, not threads: the work is pure Python. Chunks are interleaved so each worker
+    # gets a similar mix of small and large files; results come back in candidate order.
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [candidates[i::jobs] for i in range(jobs)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        parts = list(pool.map(_analyse_chunk, [config] * jobs, chunks, [index] * jobs))
+    by_path: dict[str, Result] = {}
+    for part, chunk in zip(parts, chunks, strict=True):
+        for source, result in zip(chunk, part, strict=True):
+            by_path[source.path] = result
+    return [by_path[s.path] for s in candidates]
 
 
 def _lint(
-    loaded: Sequence[Source], config: Config
+    files: list[_File], config: Config, cache: Cache | None, jobs: int
 ) -> tuple[list[Finding], Counter[str], list[str]]:
-    from phx_tasklint.lint import lint
-
-    report = lint(loaded, config)
+    extra = wrappers(config)
+    index = {
+        module_name(f.path): (f.display, str(f.path))
+        for f in files
+        if f.kind == "python" and f.path is not None
+    }
+    problems: list[Finding] = []
+    cached: list[Entry] = []
+    candidates: list[Source] = []
+    stats: dict[str, Stat | None] = {}
+    for file in files:
+        stat = stat_of(file.path) if file.path is not None and cache is not None else None
+        entry = cache.lookup(file.display, stat) if cache is not None else None
+        if entry is not None:
+            cached.append(entry)
+            continue
+        data = _read(file)
+        if isinstance(data, Source):
+            problems.extend(data.problems)
+            continue
+        source, candidate = _screen(file, data, extra)
+        if candidate and source is not None:
+            candidates.append(source)
+            stats[source.path] = stat
+            continue
+        found = source.problems if source is not None else ()
+        problems.extend(found)
+        if cache is not None:
+            cache.store(file.display, stat, tuple(found))
+    results = _analyse_all(config, candidates, index, jobs) if candidates else []
+    for source, result in zip(candidates, results, strict=True):
+        problems.extend(source.problems)
+        if cache is not None and not result.errors:
+            deps = tuple(index[d][1] if d in index else d for d in _dep_modules(result, index))
+            cache.store(
+                source.path,
+                stats[source.path],
+                tuple(source.problems) + tuple(result.findings),
+                result.skipped,
+                deps,
+            )
+    report = merge([*problems, *(f for e in cached for f in e.findings)], results)
+    for entry in cached:
+        report.skipped.update(entry.skipped)
     kept = [f for f in report.findings if config.enabled(f.diagnostic.code, f.location.path)]
     return kept, report.skipped, report.errors
 
 
+def _dep_modules(result: Result, index: dict[str, tuple[str, str]]) -> list[str]:
+    """Display paths a result depends on, mapped to real paths through the module index."""
+    real = {display: path for display, path in index.values()}
+    return [real.get(d, d) for d in result.deps]
+
+
 def run(options: Options) -> Outcome:
     config = configure(options)
-    loaded, real_paths, messages = _load(options, config)
-    findings, skipped, errors = _lint(loaded, config)
+    cache = None
+    if options.use_cache and list(options.paths) != ["-"]:
+        cache = Cache(config.root, config.fingerprint())
+    files, messages = _files(options, config)
+    findings, skipped, errors = _lint(files, config, cache, options.jobs)
+    if cache is not None:
+        cache.save()
     outcome = Outcome(findings, skipped, messages + errors)
     if not (options.fix or options.diff):
         return outcome
@@ -94,27 +250,33 @@ def run(options: Options) -> Outcome:
     for finding in findings:
         by_path.setdefault(finding.location.path, []).append(finding)
     changed = False
-    for source in loaded:
-        result = apply_fixes(source, by_path.get(source.path, ()), options.unsafe_fixes)
+    for file in files:
+        if file.display not in by_path:
+            continue
+        data = _read(file)
+        if not isinstance(data, bytes):
+            continue
+        source = sources.from_bytes(data, file.display, sources.kind_of(file.display) or "python")
+        result = apply_fixes(source, by_path[file.display], options.unsafe_fixes)
         if not result.applied:
             continue
         if options.diff:
             outcome.diff += unified_diff(source.path, source.text, result.text)
             continue
-        real = real_paths.get(source.path)
-        if real is None:  # stdin: print the fixed source, as ruff does
+        if file.path is None:  # stdin: print the fixed source, as ruff does
             sys.stdout.write(result.text)
             outcome.fixed += len(result.applied)
             continue
-        problem = write_atomically(real, source, result.text)
+        problem = write_atomically(file.path, source, result.text)
         if problem:
             outcome.messages.append(problem)
         else:
             outcome.fixed += len(result.applied)
             changed = True
     if changed:
-        loaded, _, _ = _load(options, config)
-        outcome.findings, outcome.skipped, _ = _lint(loaded, config)
+        outcome.findings, outcome.skipped, _ = _lint(files, config, cache, options.jobs)
+        if cache is not None:
+            cache.save()
     return outcome
 
 

@@ -95,6 +95,7 @@ def _color(no_color_flag: bool) -> bool:
     "--stdin-filename", help="The file name to report when reading source from `-` (stdin)."
 )
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .phx-tasklint-cache/.")
 @click.option(
     "-q",
     "--quiet",
@@ -116,6 +117,7 @@ def check_command(
     phoenix_version: str | None,
     stdin_filename: str | None,
     no_color: bool,
+    no_cache: bool,
     quiet: bool,
 ) -> None:
     """Check Python files, notebooks and Markdown for broken Phoenix tasks and evaluators.
@@ -139,6 +141,7 @@ def check_command(
                 config_path=config_path,
                 phoenix_version=phoenix_version,
                 stdin_filename=stdin_filename,
+                use_cache=not no_cache,
             )
         )
     except ConfigError as exc:
@@ -167,8 +170,147 @@ def check_command(
             show_fixes=not quiet,
             show_summary=not quiet,
         )
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
     if fmt == "text" and not quiet and not outcome.findings and not show_statistics:
         fixed = f" ({outcome.fixed} fixed)" if outcome.fixed else ""
         click.echo(f"All checks passed!{fixed}")
     sys.exit(0 if exit_zero or not outcome.findings else 1)
+
+
+@main.command("clean")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def clean_command(config_path: Path | None) -> None:
+    """Delete the cache directory (.phx-tasklint-cache/) of this project."""
+    from phx_tasklint import cache
+    from phx_tasklint.config import ConfigError, load_config
+
+    try:
+        root = load_config(config_path, Path.cwd()).root
+    except ConfigError as exc:
+        click.echo(f"phx-tasklint: error: {exc}", err=True)
+        sys.exit(2)
+    removed = cache.clean(root)
+    click.echo(f"Removed {root / cache.DIRECTORY}" if removed else "No cache to remove")
+
+
+_PHOENIX_VERSIONS = click.Choice(["latest", "2.3", "1.21", "legacy"])
+
+
+@main.command("explain")
+@click.argument("target", metavar="MODULE:CALLABLE")
+@click.option(
+    "--role",
+    type=click.Choice(["task", "evaluator"]),
+    default="task",
+    show_default=True,
+    help="How the callable is handed to Phoenix.",
+)
+@click.option(
+    "--client",
+    type=click.Choice(["sync", "async"]),
+    help="The runner it is handed to (Client or AsyncClient); default: not known.",
+)
+@click.option(
+    "--phoenix-version",
+    type=_PHOENIX_VERSIONS,
+    help="Phoenix release line (default: [tool.phx-tasklint] phoenix-version, else latest).",
+)
+def explain_command(
+    target: str, role: str, client: str | None, phoenix_version: str | None
+) -> None:
+    """Show how Phoenix will bind each parameter of a task or evaluator, and its findings.
+
+    This IMPORTS your module (its top-level code runs; an `if __name__ == "__main__":` block does
+    not). MODULE is a dotted module importable from the current directory, which is put first on
+    sys.path as `python -m` does (`pkg.experiment:task`), or a path to a Python file
+    (`path/to/experiment.py:task`, `.py` optional). CALLABLE may be dotted (`Grader.score`).
+
+    Exit status: 0 no error-level finding, 1 an error-level finding, 2 the module or callable
+    cannot be imported.
+    """
+    from phx_tasklint import explain
+
+    sys.exit(explain.command(target, role, phoenix_version, client))  # type: ignore[arg-type]
+
+
+@main.command("run")
+@click.argument("target", metavar="MODULE:TASK")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Examples: .jsonl / .json (Phoenix's {id, input, output, metadata} records) or .csv.",
+)
+@click.option(
+    "--evaluator",
+    "evaluators",
+    multiple=True,
+    metavar="MODULE:FN",
+    help="An evaluator to run on every output (repeatable).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Run only the first N examples.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Examples in flight at once (asyncio tasks or threads).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write one JSON line per example (id, input, output, error, evaluations).",
+)
+@click.option("--input-keys", help="CSV: comma-separated columns that make up `input`.")
+@click.option("--output-keys", help="CSV: comma-separated columns that make up `output`.")
+@click.option("--metadata-keys", help="CSV: comma-separated columns that make up `metadata`.")
+@click.option("--example-id-key", help="CSV: the column holding each example's id.")
+@click.option(
+    "--phoenix-version",
+    type=_PHOENIX_VERSIONS,
+    help="Phoenix release line (default: [tool.phx-tasklint] phoenix-version, else latest).",
+)
+def run_command(
+    target: str,
+    dataset: str,
+    evaluators: tuple[str, ...],
+    limit: int | None,
+    concurrency: int,
+    output: str | None,
+    input_keys: str | None,
+    output_keys: str | None,
+    metadata_keys: str | None,
+    example_id_key: str | None,
+    phoenix_version: str | None,
+) -> None:
+    """Dry-run an experiment locally: the task and evaluators on every example, no server.
+
+    This IMPORTS your modules (MODULE as for `explain`: `pkg.experiment:task` from the current
+    directory, or `path/to/experiment.py:task`). Signatures are checked first; an error-level
+    finding stops the run, as Phoenix would. Each example is bound and run exactly as Phoenix
+    does, outputs are checked strictly (a non-JSON value is an error naming its path), and a
+    summary table follows. `async def` callables run concurrently on asyncio, sync ones in a
+    thread pool. A CSV is mapped as Phoenix's upload maps it: the --input-keys / --output-keys
+    / --metadata-keys columns each become a dict of strings (none given: inferred as the client
+    does). Examples without an id get `example-N`.
+
+    Exit status: 0 every example passed, 1 a task or evaluator failed (or a signature error),
+    2 a module or the dataset cannot be loaded.
+    """
+    from phx_tasklint import localrun
+
+    sys.exit(
+        localrun.command(
+            target,
+            dataset,
+            evaluators,
+            limit=limit,
+            concurrency=concurrency,
+            output=output,
+            phoenix_version=phoenix_version,
+            input_keys=input_keys,
+            output_keys=output_keys,
+            metadata_keys=metadata_keys,
+            example_id_key=example_id_key,
+        )
+    )

@@ -1,17 +1,32 @@
-"""The linter: sources in, findings out (PHX000 from reading, the rest from the engine)."""
+"""The linter: sources in, findings out (PHX000 from reading, the rest from the engine).
+
+libcst is imported only once a file is known to hand something to Phoenix.
+"""
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
+from phx_tasklint import prefilter
 from phx_tasklint.findings import Finding
-from phx_tasklint.lint.engine import Engine, HandOff, LintConfig
+from phx_tasklint.modindex import module_name
 from phx_tasklint.sources import Source
 
-# A file can only hand something to Phoenix if it names Phoenix or a configured wrapper.
-_MARKERS = ("phoenix", "run_experiment", "evaluate_experiment", "resume_", "create_evaluator")
+if TYPE_CHECKING:
+    from phx_tasklint.lint.engine import HandOff, Result
+
+
+class LintConfig(Protocol):
+    @property
+    def phoenix_version(self) -> str: ...
+    @property
+    def task_runners(self) -> tuple[str, ...]: ...
+    @property
+    def evaluator_runners(self) -> tuple[str, ...]: ...
 
 
 @dataclass
@@ -22,22 +37,58 @@ class Report:
     errors: list[str] = field(default_factory=list)
 
 
+def wrappers(config: LintConfig) -> frozenset[str]:
+    return prefilter.wrapper_names((*config.task_runners, *config.evaluator_runners))
+
+
 def is_candidate(source: Source, config: LintConfig) -> bool:
-    text = source.text
-    if not text:
+    """Both prefilter stages on a loaded source (the file pipeline runs them on bytes first)."""
+    if not source.text:
         return False
-    markers = _MARKERS + tuple(
-        name.rsplit(".", 1)[-1] for name in (*config.task_runners, *config.evaluator_runners)
-    )
-    return any(marker in text for marker in markers)
+    extra = wrappers(config)
+    if not prefilter.mentions(source.text.encode("utf-8", "surrogatepass"), extra):
+        return False
+    try:
+        tree = ast.parse(source.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return prefilter.has_handoff(tree, extra)
+
+
+def analyse(
+    candidates: Iterable[Source],
+    config: LintConfig,
+    find_module: Callable[[str], Source | None],
+) -> list[Result]:
+    """One engine result per candidate file."""
+    from phx_tasklint.lint.engine import Engine
+
+    engine = Engine(config, find_module)
+    return [engine.analyse(source) for source in candidates]
+
+
+def merge(problems: Iterable[Finding], results: Iterable[Result]) -> Report:
+    """Findings of several candidates, each reported once, in path/line order."""
+    report = Report(findings=list(problems))
+    seen = {(f.location, f.diagnostic.code, f.diagnostic.message) for f in report.findings}
+    for result in results:
+        report.skipped.update(result.skipped)
+        report.handoffs.extend(result.handoffs)
+        report.errors.extend(result.errors)
+        for finding in result.findings:
+            key = (finding.location, finding.diagnostic.code, finding.diagnostic.message)
+            if key not in seen:
+                seen.add(key)
+                report.findings.append(finding)
+    report.findings.sort(key=Finding.sort_key)
+    return report
 
 
 def lint(sources: Sequence[Source], config: LintConfig) -> Report:
-    engine = Engine(sources, config)
-    result = engine.run(s for s in sources if is_candidate(s, config))
-    report = Report(skipped=result.skipped, handoffs=result.handoffs, errors=result.errors)
-    for source in sources:
-        report.findings.extend(source.problems)
-    report.findings.extend(result.findings)
-    report.findings.sort(key=Finding.sort_key)
-    return report
+    """Lint loaded sources in memory (the CLI streams files through `checking` instead)."""
+    by_module = {
+        module_name(s.path): s for s in sources if s.kind == "python" and s.text
+    }
+    candidates = [s for s in sources if is_candidate(s, config)]
+    results = analyse(candidates, config, by_module.get) if candidates else []
+    return merge((p for s in sources for p in s.problems), results)

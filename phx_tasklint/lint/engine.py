@@ -8,18 +8,17 @@ in the file does a finding belong".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 import libcst as cst
 from libcst.metadata import Assignment
 
 from phx_tasklint import judge, spec
 from phx_tasklint.findings import Finding, Location
-from phx_tasklint.lint import typeexpr
+from phx_tasklint.lint import LintConfig, typeexpr
 from phx_tasklint.lint.callables import apply_partial, drop_first
-from phx_tasklint.lint.modules import Module, module_name_for
+from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.noqa import suppresses
 from phx_tasklint.model import (
     UNKNOWN,
@@ -32,6 +31,7 @@ from phx_tasklint.model import (
     Signature,
     TypeExpr,
 )
+from phx_tasklint.modindex import module_name
 from phx_tasklint.sources import Source
 
 _PARTIAL = frozenset({"functools.partial"})
@@ -58,15 +58,6 @@ _ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag
 _DATACLASS = frozenset({"dataclasses.dataclass"})
 _PYDANTIC = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
 _MAX_DEPTH = 12
-
-
-class LintConfig(Protocol):
-    @property
-    def phoenix_version(self) -> str: ...
-    @property
-    def task_runners(self) -> tuple[str, ...]: ...
-    @property
-    def evaluator_runners(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -124,54 +115,64 @@ class Result:
     skipped: Counter[str] = field(default_factory=Counter)
     handoffs: list[HandOff] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    deps: tuple[str, ...] = ()
 
 
 def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
 
+ModuleFinder = Callable[[str], "Source | None"]
+
+
 class Engine:
-    def __init__(self, sources: Sequence[Source], config: LintConfig) -> None:
+    """Analyses candidate files one at a time; `find_module` loads other checked modules by
+    dotted name when a hand-off refers to them."""
+
+    def __init__(self, config: LintConfig, find_module: ModuleFinder) -> None:
         self.config = config
-        self.sources = {s.path: s for s in sources if s.text}
-        self.by_module: dict[str, Source] = {}
-        for s in sources:
-            if s.kind == "python" and s.text:
-                self.by_module.setdefault(module_name_for(s.path), s)
+        self.find_module = find_module
         self.parsed: dict[str, Module | None] = {}
         self.result = Result()
         self._seen: set[tuple[object, ...]] = set()
+        self.deps: set[str] = set()
 
     # ---------------------------------------------------------------- modules
 
     def module(self, source: Source) -> Module | None:
         if source.path not in self.parsed:
-            name = module_name_for(source.path) if source.kind == "python" else "__main__"
+            name = module_name(source.path) if source.kind == "python" else "__main__"
             self.parsed[source.path] = Module.parse(source, name)
         return self.parsed[source.path]
 
-    def run(self, candidates: Iterable[Source]) -> Result:
-        for source in candidates:
-            try:
-                module = self.module(source)
-                if module is not None:
-                    module.tree.visit(_Visitor(self, module))
-            except RecursionError:
-                self.result.errors.append(f"{source.path}: nested too deeply to analyse; skipped")
-            except Exception as exc:  # a bug of ours must not cost the user the other files
-                self.result.errors.append(
-                    f"{source.path}: internal error ({type(exc).__name__}: {exc}); skipped"
-                )
-        self.result.findings.sort(key=Finding.sort_key)
+    def analyse(self, source: Source) -> Result:
+        """Everything found by analysing one candidate file (findings may lie in the files it
+        imports callables from; `deps` names those files)."""
+        self.result = Result()
+        self._seen = set()
+        self.deps = set()
+        try:
+            module = self.module(source)
+            if module is not None:
+                module.tree.visit(_Visitor(self, module))
+        except RecursionError:
+            self.result.errors.append(f"{source.path}: nested too deeply to analyse; skipped")
+        except Exception as exc:  # a bug of ours must not cost the user the other files
+            self.result.errors.append(
+                f"{source.path}: internal error ({type(exc).__name__}: {exc}); skipped"
+            )
+        self.deps.discard(source.path)
+        self.result.deps = tuple(sorted(self.deps))
         return self.result
 
     def lookup(self, qualified: str, depth: int) -> tuple[Module, cst.CSTNode] | None:
         """A qualified name defined at the top level of a checked module."""
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
-            source = self.by_module.get(".".join(parts[:cut]))
+            source = self.find_module(".".join(parts[:cut]))
             if source is None:
                 continue
+            self.deps.add(source.path)
             module = self.module(source)
             if module is None:
                 return None

@@ -1,22 +1,45 @@
 """Apply the judge's fixes to Python source with libcst, keeping every other byte.
 
-A fix describes edits to one signature (`model.Fix`); here they become CST edits. An edit that
-cannot be applied safely (the new name is taken, `*args` is used, the result does not compile)
-is dropped, never half-applied.
+A fix describes edits to one signature (`model.Fix`); here they become CST edits. A finding's
+fix is applied whole or not at all, and only when it cannot change what the code does beyond
+the signature: a rename needs a name no code inside the function already means (a local, a
+global or builtin read there, a `global` / `nonlocal`), and every use of the old name must be a
+plain name we can rewrite; `*args` is removed only when nothing reads it; a default is added
+only where Python allows one. The edited module must still parse and, when the original
+compiled to bytecode, still compile (duplicate parameters and `global` clashes are only caught
+there). When the combined edits fail that check, each finding is retried alone, in order.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import keyword
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import (
+    Assignment,
+    CodeRange,
+    MetadataWrapper,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
 
 from phx_tasklint.findings import Finding
 from phx_tasklint.model import Edit
 from phx_tasklint.sources import Source, compile_problem
+
+Owner = cst.FunctionDef | cst.Lambda
+Plans = dict[Owner, list[Edit]]
+Scopes = Mapping[cst.CSTNode, Scope | None]
+
+# Calls that read a function's locals by name: a rename or removal would change what they see.
+_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
+# Renames last, so a default or removal found by a parameter's old name still finds it.
+_ORDER = {"add-default": 0, "remove": 1, "rename": 2}
 
 
 @dataclass(frozen=True)
@@ -36,16 +59,51 @@ def apply_fixes(source: Source, findings: Sequence[Finding], unsafe: bool) -> Fi
         return FixResult(source.text, ())
     try:
         wrapper = MetadataWrapper(cst.parse_module(source.text))
+        positions = wrapper.resolve(PositionProvider)
+        scopes = wrapper.resolve(ScopeProvider)
     except Exception:
         return FixResult(source.text, ())
-    positions = wrapper.resolve(PositionProvider)
-    scopes = wrapper.resolve(ScopeProvider)
-    params_at: dict[tuple[int, int], tuple[cst.Param, cst.CSTNode]] = {}
+    module = wrapper.module
+    params_at = _params_by_position(module, positions)
+    planner = _Planner(scopes)
+    accepted: list[tuple[Finding, Owner, tuple[Edit, ...]]] = []
+    for finding in chosen:
+        fix = finding.diagnostic.fix
+        assert fix is not None
+        owner = params_at.get((finding.location.line, finding.location.column))
+        if owner is not None and planner.add(owner, fix.edits):
+            accepted.append((finding, owner, fix.edits))
+    if not accepted:
+        return FixResult(source.text, ())
+    whole_compiles = _compiles(source.text, source.path)
+    text = _render(module, planner.plans, scopes)
+    if text is not None and _acceptable(text, source, whole_compiles):
+        return FixResult(text, tuple(f for f, _, _ in accepted))
+    # Some combination breaks the module: keep each finding's fix only if it still works.
+    kept: list[Finding] = []
+    plans: Plans = {}
+    best = source.text
+    for finding, owner, edits in accepted:
+        trial = {o: list(e) for o, e in plans.items()}
+        planned = trial.setdefault(owner, [])
+        planned += [e for e in dict.fromkeys(edits) if e not in planned]
+        text = _render(module, trial, scopes)
+        if text is not None and _acceptable(text, source, whole_compiles):
+            plans, best = trial, text
+            kept.append(finding)
+    return FixResult(best, tuple(kept))
+
+
+def _params_by_position(
+    module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]
+) -> dict[tuple[int, int], Owner]:
+    """(line, 1-based column) of every parameter -> the def or lambda it belongs to."""
+    found: dict[tuple[int, int], Owner] = {}
 
     class Collect(cst.CSTVisitor):
         def __init__(self) -> None:
             super().__init__()
-            self.owners: list[cst.CSTNode] = []
+            self.owners: list[Owner] = []
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
             self.owners.append(node)
@@ -62,143 +120,294 @@ def apply_fixes(source: Source, findings: Sequence[Finding], unsafe: bool) -> Fi
         def visit_Param(self, node: cst.Param) -> None:
             if self.owners:
                 start = positions[node].start
-                params_at[(start.line, start.column + 1)] = (node, self.owners[-1])
+                found[(start.line, start.column + 1)] = self.owners[-1]
 
-    wrapper.module.visit(Collect())
-    plans: dict[cst.CSTNode, list[Edit]] = {}
-    applied: list[Finding] = []
-    for finding in chosen:
-        fix = finding.diagnostic.fix
-        assert fix is not None
-        hit = params_at.get((finding.location.line, finding.location.column))
-        if hit is None:
-            continue
-        owner = hit[1]
-        edits = plans.setdefault(owner, [])
-        if all(_applicable(owner, e, scopes) for e in fix.edits):
-            edits.extend(fix.edits)
-            applied.append(finding)
-    if not applied:
-        return FixResult(source.text, ())
-    new_module = wrapper.module.visit(_Rewrite(plans, scopes))
-    text = new_module.code
-    if compile_problem(text, source.path, top_level_await=source.top_level_await) is not None:
-        return FixResult(source.text, ())
-    return FixResult(text, tuple(applied))
+    module.visit(Collect())
+    return found
 
 
-def _params(owner: cst.CSTNode) -> cst.Parameters:
-    assert isinstance(owner, (cst.FunctionDef, cst.Lambda))
-    return owner.params
+# --------------------------------------------------------------------------------------------
+# Planning: which edits are safe
 
 
-def _references(owner: cst.CSTNode, name: str, scopes: object) -> list[cst.CSTNode] | None:
-    """Every node that reads or writes parameter `name` inside `owner`; None if unknowable."""
-    assert isinstance(owner, (cst.FunctionDef, cst.Lambda))
-    scope = scopes.get(owner.body)  # type: ignore[attr-defined]
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
+    kwarg = [params.star_kwarg] if params.star_kwarg is not None else []
+    return [*params.posonly_params, *params.params, *star, *params.kwonly_params, *kwarg]
+
+
+class _Planner:
+    """Collects the edits of accepted fixes per function, checking each against the others."""
+
+    def __init__(self, scopes: Scopes) -> None:
+        self.scopes = scopes
+        self.plans: Plans = {}
+
+    def add(self, owner: Owner, edits: Iterable[Edit]) -> bool:
+        planned = self.plans.get(owner, [])
+        new = [e for e in dict.fromkeys(edits) if e not in planned]
+        combined = planned + new
+        if not all(self._allowed(owner, e, combined) for e in new):
+            return False
+        try:
+            edit_parameters(owner.params, combined)
+        except (cst.CSTValidationError, ValueError):
+            return False  # e.g. a default before a parameter without one
+        self.plans[owner] = combined
+        return True
+
+    def _allowed(self, owner: Owner, edit: Edit, combined: Sequence[Edit]) -> bool:
+        params = {p.name.value: p for p in _all_params(owner.params)}
+        param = params.get(edit.param)
+        if param is None:
+            return False
+        if edit.action == "add-default":
+            starred = param is owner.params.star_arg or param is owner.params.star_kwarg
+            return not starred and param.default is None
+        if edit.action == "remove":
+            if param is not owner.params.star_arg:
+                return False
+            refs = _references(owner, edit.param, self.scopes)
+            return refs is not None and not refs and not _introspects(owner)
+        if edit.action != "rename":
+            return False
+        new_name = edit.new_name
+        if new_name is None or not new_name.isidentifier() or keyword.iskeyword(new_name):
+            return False
+        targets = [e.new_name for e in combined if e.action == "rename"]
+        if new_name in params or targets.count(new_name) > 1:
+            return False  # two parameters would end up with one name
+        if any(e.action == "rename" and e.param == edit.param and e != edit for e in combined):
+            return False
+        return (
+            _references(owner, edit.param, self.scopes) is not None
+            and not _name_in_use(owner, new_name, self.scopes)
+            and not _declared(owner, edit.param)
+            and not _introspects(owner)
+        )
+
+
+def _scope_of(owner: Owner, scopes: Scopes) -> Scope | None:
+    return scopes.get(owner.body)
+
+
+def _references(owner: Owner, name: str, scopes: Scopes) -> list[cst.Name] | None:
+    """Every plain name that reads or rebinds parameter `name` inside `owner` (the parameter
+    itself excluded); None when some use is not a plain name (an `import`, a nested `def` of
+    that name, a string annotation) and so cannot be rewritten."""
+    scope = _scope_of(owner, scopes)
     if scope is None:
         return None
-    nodes: list[cst.CSTNode] = []
+    params = {id(p) for p in _all_params(owner.params)}
+    nodes: dict[int, cst.Name] = {}
     for assignment in scope.assignments[name]:
-        nodes.append(assignment.node)
-        nodes.extend(access.node for access in assignment.references)
-    return nodes
+        if not isinstance(assignment, Assignment):
+            return None  # a builtin: no parameter of that name here
+        uses = [assignment.node, *(access.node for access in assignment.references)]
+        for node in uses:
+            if id(node) in params:
+                continue
+            if not isinstance(node, cst.Name):
+                return None
+            nodes[id(node)] = node
+    return list(nodes.values())
 
 
-def _name_taken(owner: cst.CSTNode, name: str, scopes: object) -> bool:
-    assert isinstance(owner, (cst.FunctionDef, cst.Lambda))
-    scope = scopes.get(owner.body)  # type: ignore[attr-defined]
+class _NamesWithin(cst.CSTVisitor):
+    """Name nodes spelled `name` inside a function, skipping `x.name` and `f(name=...)`."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.found: list[cst.Name] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.found.append(node)
+
+
+def _name_in_use(owner: Owner, name: str, scopes: Scopes) -> bool:
+    """Whether code in `owner` already means something by `name`: a local, or a read in the
+    function or a nested scope that would start resolving to the renamed parameter."""
+    scope = _scope_of(owner, scopes)
     if scope is None:
         return True
-    # assigned or read in the function (a builtin of that name merely becomes shadowed)
-    return bool(scope.assignments[name] or scope.accesses[name])
+    if scope.assignments[name] or scope.accesses[name]:
+        return True
+    visitor = _NamesWithin(name)
+    owner.body.visit(visitor)
+    for node in visitor.found:
+        inner = scopes.get(node)
+        if inner is None or inner is scope:
+            return True
+        # a nested scope that binds the name itself is unaffected; anything else (a free
+        # read, `global name`, `nonlocal name`) would now meet the parameter
+        if not inner.assignments[name]:
+            return True
+    return False
 
 
-def _applicable(owner: cst.CSTNode, edit: Edit, scopes: object) -> bool:
-    if edit.action == "rename":
-        return edit.new_name is not None and not _name_taken(owner, edit.new_name, scopes)
-    if edit.action == "remove":
-        refs = _references(owner, edit.param, scopes)
-        return refs is not None and len(refs) <= 1  # only the parameter itself
-    return edit.action == "add-default"
+def _declared(owner: Owner, name: str) -> bool:
+    """`global name` / `nonlocal name` anywhere inside `owner`."""
+    found = False
+
+    class Visitor(cst.CSTVisitor):
+        def visit_NameItem(self, node: cst.NameItem) -> None:
+            nonlocal found
+            found = found or node.name.value == name
+
+    owner.body.visit(Visitor())
+    return found
+
+
+def _introspects(owner: Owner) -> bool:
+    """The body calls locals() / vars() / eval() / exec(): names are read by string."""
+    found = False
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            found = found or (isinstance(node.func, cst.Name) and node.func.value in _INTROSPECTION)
+
+    owner.body.visit(Visitor())
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Editing
+
+
+def edit_parameters(params: cst.Parameters, edits: Iterable[Edit]) -> cst.Parameters:
+    """`params` with `edits` applied; raises `CSTValidationError` for an impossible result."""
+    for edit in sorted(edits, key=lambda e: _ORDER[e.action]):
+        if edit.action == "rename" and edit.new_name:
+            params = _map_params(params, edit.param, _renamed(edit.new_name))
+        elif edit.action == "add-default":
+            params = _map_params(params, edit.param, _with_default)
+        elif edit.action == "remove":
+            params = _without_star(params, edit.param)
+    return params
+
+
+def _renamed(new_name: str) -> Callable[[cst.Param], cst.Param]:
+    return lambda p: p.with_changes(name=cst.Name(new_name))
+
+
+def _with_default(p: cst.Param) -> cst.Param:
+    if p.default is not None:
+        return p
+    space = cst.SimpleWhitespace(" " if p.annotation else "")  # PEP 8: `x=None`, `x: T = None`
+    return p.with_changes(
+        default=cst.Name("None"),
+        equal=cst.AssignEqual(whitespace_before=space, whitespace_after=space),
+    )
+
+
+def _without_star(params: cst.Parameters, name: str) -> cst.Parameters:
+    star = params.star_arg
+    if not (isinstance(star, cst.Param) and star.name.value == name):
+        return params
+    if params.kwonly_params:  # `*args, k` -> `*, k`
+        comma = (
+            star.comma
+            if isinstance(star.comma, cst.Comma)
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
+        return params.with_changes(star_arg=cst.ParamStar(comma=comma))
+    params = params.with_changes(star_arg=cst.MaybeSentinel.DEFAULT)
+    if params.star_kwarg is not None:  # `a, *args, **kw` -> `a, **kw`
+        return params
+    # `a, *args` -> `a`: the element before `*args` takes its comma (none, or a trailing one)
+    if params.params:
+        last = params.params[-1].with_changes(comma=star.comma)
+        return params.with_changes(params=[*params.params[:-1], last])
+    if isinstance(params.posonly_ind, cst.ParamSlash):
+        return params.with_changes(posonly_ind=params.posonly_ind.with_changes(comma=star.comma))
+    return params
+
+
+def _map_params(
+    params: cst.Parameters, name: str, change: Callable[[cst.Param], cst.Param]
+) -> cst.Parameters:
+    def each(items: Sequence[cst.Param]) -> list[cst.Param]:
+        return [change(p) if p.name.value == name else p for p in items]
+
+    star_arg = params.star_arg
+    if isinstance(star_arg, cst.Param) and star_arg.name.value == name:
+        star_arg = change(star_arg)
+    star_kwarg = params.star_kwarg
+    if star_kwarg is not None and star_kwarg.name.value == name:
+        star_kwarg = change(star_kwarg)
+    return params.with_changes(
+        posonly_params=each(params.posonly_params),
+        params=each(params.params),
+        star_arg=star_arg,
+        kwonly_params=each(params.kwonly_params),
+        star_kwarg=star_kwarg,
+    )
 
 
 class _Rewrite(cst.CSTTransformer):
-    def __init__(self, plans: dict[cst.CSTNode, list[Edit]], scopes: object) -> None:
+    def __init__(self, plans: Plans, scopes: Scopes) -> None:
         super().__init__()
         self.plans = plans
-        self.renames: dict[cst.CSTNode, str] = {}
+        self.renames: dict[int, str] = {}
         for owner, edits in plans.items():
             for edit in edits:
                 if edit.action == "rename" and edit.new_name:
-                    for node in _references(owner, edit.param, scopes) or []:
-                        self.renames[node] = edit.new_name
+                    for node in _references(owner, edit.param, scopes) or ():
+                        self.renames[id(node)] = edit.new_name
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        new = self.renames.get(original_node)
+        new = self.renames.get(id(original_node))
         return updated_node.with_changes(value=new) if new else updated_node
-
-    def _parameters(self, original: cst.CSTNode, params: cst.Parameters) -> cst.Parameters:
-        edits = self.plans.get(original, [])
-        for edit in edits:
-            if edit.action == "rename":
-                params = _map_params(
-                    params,
-                    edit.param,
-                    lambda p, new=edit.new_name: p.with_changes(name=cst.Name(new or p.name.value)),
-                )
-            elif edit.action == "add-default":
-                params = _map_params(
-                    params,
-                    edit.param,
-                    lambda p: p.with_changes(
-                        default=cst.Name("None"),
-                        equal=cst.AssignEqual(
-                            whitespace_before=cst.SimpleWhitespace(" " if p.annotation else ""),
-                            whitespace_after=cst.SimpleWhitespace(" " if p.annotation else ""),
-                        ),
-                    ),
-                )
-            elif edit.action == "remove":
-                star = params.star_arg
-                if isinstance(star, cst.Param) and star.name.value == edit.param:
-                    params = params.with_changes(
-                        star_arg=cst.ParamStar()
-                        if params.kwonly_params
-                        else cst.MaybeSentinel.DEFAULT
-                    )
-        return params
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
     ) -> cst.FunctionDef:
-        if original_node not in self.plans:
+        edits = self.plans.get(original_node)
+        if not edits:
             return updated_node
-        return updated_node.with_changes(
-            params=self._parameters(original_node, updated_node.params)
-        )
+        return updated_node.with_changes(params=edit_parameters(updated_node.params, edits))
 
     def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.Lambda:
-        if original_node not in self.plans:
+        edits = self.plans.get(original_node)
+        if not edits:
             return updated_node
-        return updated_node.with_changes(
-            params=self._parameters(original_node, updated_node.params)
-        )
+        return updated_node.with_changes(params=edit_parameters(updated_node.params, edits))
 
 
-def _map_params(params: cst.Parameters, name: str, change: object) -> cst.Parameters:
-    def each(items: Sequence[cst.Param]) -> list[cst.Param]:
-        return [change(p) if p.name.value == name else p for p in items]  # type: ignore[operator]
+def _render(module: cst.Module, plans: Plans, scopes: Scopes) -> str | None:
+    try:
+        return module.visit(_Rewrite(plans, scopes)).code
+    except (cst.CSTValidationError, ValueError):
+        return None
 
-    star_kwarg = params.star_kwarg
-    if star_kwarg is not None and star_kwarg.name.value == name:
-        star_kwarg = change(star_kwarg)  # type: ignore[operator]
-    return params.with_changes(
-        posonly_params=each(params.posonly_params),
-        params=each(params.params),
-        kwonly_params=each(params.kwonly_params),
-        star_kwarg=star_kwarg,
-    )
+
+def _compiles(text: str, path: str) -> bool:
+    """Whether `text` compiles to bytecode (the symbol table sees duplicate parameters and
+    `global` clashes that parsing alone does not)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _acceptable(text: str, source: Source, original_compiles: bool) -> bool:
+    if compile_problem(text, source.path, top_level_await=source.top_level_await) is not None:
+        return False
+    return not original_compiles or _compiles(text, source.path)
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -22,21 +22,6 @@ from libcst.metadata.scope_provider import Scope
 from phx_tasklint.sources import Source
 
 
-def module_name_for(path: str) -> str:
-    """Dotted module name: walk up while the directory is a package (has __init__.py)."""
-    from pathlib import Path
-
-    p = Path(path)
-    parts = [p.stem] if p.stem != "__init__" else []
-    parent = p.resolve().parent if p.exists() else p.parent
-    while (parent / "__init__.py").exists():
-        parts.insert(0, parent.name)
-        if parent.parent == parent:
-            break
-        parent = parent.parent
-    return ".".join(parts) or PurePath(path).stem
-
-
 @dataclass
 class Module:
     source: Source

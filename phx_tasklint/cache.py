@@ -1,0 +1,165 @@
+"""Results cache under `.phx-tasklint-cache/`, in the style of ruff's.
+
+An entry is valid while its file and every file it imported callables from keep their size and
+modification time; the cache file itself is keyed by tool version and effective configuration.
+It is written atomically (a temporary file, then a rename), so concurrent runs never corrupt it,
+and a corrupt or foreign file is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phx_tasklint import __version__
+from phx_tasklint.findings import Finding, Location
+from phx_tasklint.model import Diagnostic, Edit, Fix
+
+DIRECTORY = ".phx-tasklint-cache"
+_SCHEMA = 1
+Stat = tuple[int, int]  # (mtime_ns, size)
+
+
+def stat_of(path: str | Path) -> Stat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+@dataclass(frozen=True)
+class Entry:
+    stat: Stat
+    findings: tuple[Finding, ...]
+    skipped: dict[str, int]
+    deps: tuple[tuple[str, Stat], ...]  # files this one's result depends on
+
+
+def finding_to_json(f: Finding) -> dict[str, Any]:
+    d = f.diagnostic
+    loc = f.location
+    fix = None
+    if d.fix is not None:
+        fix = [d.fix.title, d.fix.safe, [[e.action, e.param, e.new_name] for e in d.fix.edits]]
+    return {
+        "l": [loc.path, loc.line, loc.column, loc.end_line, loc.end_column, loc.cell],
+        "d": [d.code, d.name, d.severity, d.message, d.role, d.param, list(d.params), d.item],
+        "x": fix,
+        "fn": f.function,
+    }
+
+
+def finding_from_json(data: dict[str, Any]) -> Finding:
+    path, line, column, end_line, end_column, cell = data["l"]
+    code, name, severity, message, role, param, params, item = data["d"]
+    fix = None
+    if data["x"] is not None:
+        title, safe, edits = data["x"]
+        fix = Fix(title, bool(safe), tuple(Edit(a, p, n) for a, p, n in edits))
+    diagnostic = Diagnostic(code, name, severity, message, role, param, fix, tuple(params), item)
+    return Finding(Location(path, line, column, end_line, end_column, cell), diagnostic, data["fn"])
+
+
+class Cache:
+    def __init__(self, root: Path, fingerprint: str, enabled: bool = True) -> None:
+        self.directory = root / DIRECTORY
+        self.file = self.directory / f"v{__version__}-{fingerprint}.json"
+        self.enabled = enabled
+        self.entries: dict[str, Entry] = {}
+        self.dirty = False
+        if enabled:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            raw = json.loads(self.file.read_bytes())
+            if raw.get("schema") != _SCHEMA or raw.get("version") != __version__:
+                return
+            for path, e in raw["files"].items():
+                self.entries[path] = Entry(
+                    (int(e["m"]), int(e["s"])),
+                    tuple(finding_from_json(f) for f in e["f"]),
+                    {str(k): int(v) for k, v in e["k"].items()},
+                    tuple((str(p), (int(m), int(s))) for p, m, s in e["d"]),
+                )
+        except Exception:  # missing, corrupt or foreign: start afresh
+            self.entries = {}
+
+    def lookup(self, path: str, stat: Stat | None) -> Entry | None:
+        entry = self.entries.get(path) if self.enabled and stat is not None else None
+        if entry is None or entry.stat != stat:
+            return None
+        for dep, dep_stat in entry.deps:
+            if stat_of(dep) != dep_stat:
+                return None
+        return entry
+
+    def store(
+        self,
+        path: str,
+        stat: Stat | None,
+        findings: tuple[Finding, ...] = (),
+        skipped: Counter[str] | None = None,
+        deps: tuple[str, ...] = (),
+    ) -> None:
+        if not self.enabled or stat is None:
+            return
+        dep_stats = []
+        for dep in deps:
+            dep_stat = stat_of(dep)
+            if dep_stat is None:
+                return  # depends on something unreadable: do not cache
+            dep_stats.append((dep, dep_stat))
+        self.entries[path] = Entry(stat, findings, dict(skipped or {}), tuple(dep_stats))
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.enabled or not self.dirty:
+            return
+        payload = {
+            "schema": _SCHEMA,
+            "version": __version__,
+            "files": {
+                path: {
+                    "m": e.stat[0],
+                    "s": e.stat[1],
+                    "f": [finding_to_json(f) for f in e.findings],
+                    "k": e.skipped,
+                    "d": [[p, s[0], s[1]] for p, s in e.deps],
+                }
+                for path, e in self.entries.items()
+            },
+        }
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Automatically created by phx-tasklint.\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(payload, handle, separators=(",", ":"))
+                os.replace(tmp, self.file)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            pass  # a read-only tree still gets its findings; it just runs cold next time
+
+
+def clean(root: Path) -> bool:
+    """Delete the cache directory; True if there was one."""
+    directory = root / DIRECTORY
+    if not directory.exists():
+        return False
+    shutil.rmtree(directory, ignore_errors=True)
+    return True

@@ -1,0 +1,336 @@
+"""`phx-tasklint explain`: import a user's callable and show how Phoenix will bind each parameter.
+
+The binding lines are read off the callable's signature (`runtime.signature_of`) and the binding
+names in `spec`; the findings are `runtime.check_callable`'s. Nothing here decides whether a
+signature is right: a line only says what Phoenix passes, and carries the codes of the findings
+that name its parameter.
+
+`load_callable` is shared with `phx-tasklint run`: a target is `MODULE:NAME`, where MODULE is a
+dotted module importable from the current directory (`pkg.experiment`, as `python -m` would find
+it) or a path to a Python file (`path/to/experiment.py`, the `.py` optional), and NAME an
+attribute of it (`task`, or `Grader.score` for a nested one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import importlib.util
+import inspect
+import os
+import re
+import sys
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phx_tasklint import spec
+from phx_tasklint.model import Diagnostic, Kind, Param, Role
+
+__all__ = [
+    "Binding",
+    "Explanation",
+    "LoadError",
+    "explain",
+    "load_callable",
+    "render",
+]
+
+
+_TYPING_PREFIX = re.compile(r"\btyping(?:_extensions)?\.")
+
+
+class LoadError(Exception):
+    """The target cannot be imported or found; the message is one line for the terminal."""
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _is_path(module: str) -> bool:
+    return module.endswith(".py") or "/" in module or os.sep in module
+
+
+def _import_path(module: str) -> types.ModuleType:
+    path = Path(module)
+    if path.suffix != ".py":
+        path = path.with_name(path.name + ".py")
+    if not path.is_file():
+        raise LoadError(f"cannot import {module!r}: no such file {str(path)!r}")
+    path = path.resolve()
+    # As `python path/to/file.py` does: the file's directory first on sys.path, so that the
+    # file's own sibling imports work.
+    directory = str(path.parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    name = path.stem
+    existing = sys.modules.get(name)
+    if existing is not None:
+        if getattr(existing, "__file__", None) and Path(existing.__file__ or "").resolve() == path:
+            return existing
+        name = f"_phx_tasklint_target_{abs(hash(str(path)))}"
+    spec_ = importlib.util.spec_from_file_location(name, path)
+    if spec_ is None or spec_.loader is None:
+        raise LoadError(f"cannot import {module!r}: not a Python file")
+    loaded = importlib.util.module_from_spec(spec_)
+    sys.modules[name] = loaded  # dataclasses, pickle and typing look the module up by name
+    try:
+        spec_.loader.exec_module(loaded)
+    except (Exception, SystemExit) as exc:
+        del sys.modules[name]
+        raise LoadError(f"importing {str(path)!r} failed: {_one_line(exc)}") from exc
+    return loaded
+
+
+def _import_dotted(module: str) -> types.ModuleType:
+    # `python -m` puts the current directory first on sys.path.
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (module == exc.name or module.startswith(exc.name + ".")):
+            raise LoadError(
+                f"cannot import {module!r}: no module named {exc.name!r} in the current "
+                "directory or on sys.path (a file path such as path/to/file.py:NAME works too)"
+            ) from exc
+        raise LoadError(f"importing {module!r} failed: {_one_line(exc)}") from exc
+    except (Exception, SystemExit) as exc:
+        raise LoadError(f"importing {module!r} failed: {_one_line(exc)}") from exc
+
+
+def load_callable(target: str) -> Any:
+    """Import `MODULE:NAME` and return the object NAME names (raises LoadError)."""
+    module, sep, attribute = target.rpartition(":")
+    if not sep or not module or not attribute or (len(module) == 1 and module.isalpha()):
+        raise LoadError(
+            f"{target!r} is not MODULE:NAME (e.g. `experiment:task` or `path/to/file.py:task`)"
+        )
+    loaded = _import_path(module) if _is_path(module) else _import_dotted(module)
+    obj: Any = loaded
+    for part in attribute.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise LoadError(f"{module!r} has no attribute {attribute!r}") from None
+    return obj
+
+
+# --------------------------------------------------------------------------------------------
+# explaining
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One parameter and what Phoenix passes to it."""
+
+    param: str
+    display: str  # `input`, `*args`, `**kwargs`
+    source: str  # the text after the arrow
+    codes: tuple[str, ...]  # findings that name this parameter
+
+
+@dataclass(frozen=True)
+class Explanation:
+    role: Role
+    header: str
+    bindings: tuple[Binding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+def _value(name: str) -> str:
+    """What binding name `name` holds: `example.output — the example's expected output`."""
+    described = spec.VALUE_DESCRIPTION[name]
+    if name in spec.VALUE_SOURCE:
+        return f"example.{spec.VALUE_SOURCE[name]} — {described}"
+    return described
+
+
+def _short(name: str) -> str:
+    if name in spec.VALUE_SOURCE:
+        return f"example.{spec.VALUE_SOURCE[name]}"
+    return f"<{spec.VALUE_DESCRIPTION[name]}>"
+
+
+def _display(param: Param) -> str:
+    if param.kind is Kind.VAR_POSITIONAL:
+        return f"*{param.name}"
+    if param.kind is Kind.VAR_KEYWORD:
+        return f"**{param.name}"
+    return param.name
+
+
+def _default(sig: inspect.Signature, name: str) -> str:
+    text = repr(sig.parameters[name].default)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _single(param: Param, role: Role, valid: Sequence[str]) -> str:
+    # One parameter: Phoenix calls `sig.bind(value)`, one positional argument.
+    name = param.name if param.name in valid else spec.SINGLE_PARAMETER_FALLBACK[role]
+    why = "" if param.name in valid else f"; a lone parameter receives `{name}` whatever its name"
+    if param.kind in (Kind.KEYWORD_ONLY, Kind.VAR_KEYWORD):
+        return f"nothing — Phoenix passes {_short(name)} positionally"
+    if param.kind is Kind.VAR_POSITIONAL:
+        return f"({_short(name)},) — {spec.VALUE_DESCRIPTION[name]}{why}"
+    return _value(name) + why
+
+
+def _multi(
+    param: Param, sig: inspect.Signature, params: Sequence[Param], valid: Sequence[str]
+) -> str:
+    # Two or more: every binding name the signature declares is passed by keyword.
+    if param.kind is Kind.VAR_POSITIONAL:
+        return "() — never filled: Phoenix passes values by keyword"
+    if param.kind is Kind.VAR_KEYWORD:
+        named = {p.name for p in params if p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)}
+        landing = [p.name for p in params if p.name in valid and p.name not in named]
+        if not landing:
+            return "{} — never filled"
+        return "{" + ", ".join(f"{n!r}: {_short(n)}" for n in landing) + "}"
+    if param.name in valid:
+        return _value(param.name)
+    if param.has_default:
+        return f"default {_default(sig, param.name)} — not a binding name, never filled"
+    return "nothing — not a binding name and no default"
+
+
+def _location(obj: object) -> str | None:
+    target: Any = obj
+    while isinstance(target, functools.partial):
+        target = target.func
+    if isinstance(target, types.MethodType):
+        target = target.__func__
+    if not isinstance(target, (types.FunctionType, type)):
+        target = type(target)
+    with contextlib.suppress(Exception):
+        target = inspect.unwrap(target)
+    try:
+        file = inspect.getsourcefile(target)
+        line = inspect.getsourcelines(target)[1]
+    except (OSError, TypeError):
+        return None
+    if file is None:
+        return None
+    try:
+        shown = os.path.relpath(file)
+    except ValueError:  # another drive on Windows
+        shown = file
+    if shown.startswith(".." + os.sep):
+        shown = file
+    return f"{shown}:{line}"
+
+
+def _name(obj: object) -> str:
+    target = obj.func if isinstance(obj, functools.partial) else obj
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    return name if isinstance(name, str) else type(obj).__name__
+
+
+def explain(
+    obj: object,
+    role: Role = "task",
+    *,
+    profile: str = spec.DEFAULT_PROFILE,
+    sync_client: bool | None = None,
+) -> Explanation:
+    """How Phoenix binds `obj`'s parameters, and the findings on it.
+
+    Raises TypeError when `obj` is not callable and `runtime.BindingError` when its signature
+    cannot be read.
+    """
+    from phx_tasklint import runtime
+
+    diagnostics = tuple(runtime.check_callable(obj, role, sync_client=sync_client, profile=profile))
+    sig, signature = runtime.signature_of(obj)
+    valid = spec.PROFILES[profile].names(role)
+    params = signature.params
+    bindings = []
+    for param in params:
+        if len(params) == 1:
+            source = _single(param, role, valid)
+        else:
+            source = _multi(param, sig, params, valid)
+        codes = tuple(
+            dict.fromkeys(
+                d.code for d in diagnostics if d.param == param.name or param.name in d.params
+            )
+        )
+        bindings.append(Binding(param.name, _display(param), source, codes))
+    prefix = "async " if signature.is_async else ""
+    # `typing.Any` reads as `Any` in the source the user wrote
+    header = f"{prefix}{role} {_name(obj)}{_TYPING_PREFIX.sub('', str(sig))}"
+    location = _location(obj)
+    if location is not None:
+        header += f"  [{location}]"
+    return Explanation(role, header, tuple(bindings), diagnostics)
+
+
+def render(explanation: Explanation) -> str:
+    lines = [explanation.header]
+    if not explanation.bindings:
+        lines.append("  (no parameters)")
+    width = max((len(b.display) for b in explanation.bindings), default=0)
+    for binding in explanation.bindings:
+        codes = f"  [{', '.join(binding.codes)}]" if binding.codes else ""
+        lines.append(f"  {binding.display:<{width}}  ← {binding.source}{codes}")
+    if not explanation.diagnostics:
+        lines.append("no findings")
+    for d in explanation.diagnostics:
+        lines.append(f"{d.code} {d.message} [{d.name}]")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# the command
+
+
+def resolve_profile(phoenix_version: str | None) -> str:
+    """`--phoenix-version`, else `phoenix-version` from [tool.phx-tasklint] (raises LoadError)."""
+    if phoenix_version is not None:
+        return phoenix_version
+    from phx_tasklint.config import ConfigError, load_config
+
+    try:
+        return load_config(None, Path.cwd()).phoenix_version
+    except ConfigError as exc:
+        raise LoadError(str(exc)) from exc
+
+
+def command(target: str, role: Role, phoenix_version: str | None, client: str | None) -> int:
+    """`phx-tasklint explain`: print the explanation; the exit status (0, 1 or 2)."""
+    import click
+
+    from phx_tasklint.runtime import BindingError
+
+    try:
+        profile = resolve_profile(phoenix_version)
+        obj = load_callable(target)
+    except LoadError as exc:
+        click.echo(f"phx-tasklint: error: {exc}", err=True)
+        return 2
+    sync_client = None if client is None else client == "sync"
+    try:
+        explanation = explain(obj, role, profile=profile, sync_client=sync_client)
+    except TypeError as exc:
+        click.echo(f"phx-tasklint: error: {target}: {exc}", err=True)
+        return 2
+    except BindingError as exc:
+        click.echo(f"{role} {target}: {exc}")
+        return 1
+    click.echo(render(explanation), nl=False)
+    return 1 if explanation.has_errors else 0
