@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class Entry:
     findings: tuple[Finding, ...]
     skipped: dict[str, int]
     deps: tuple[tuple[str, Stat], ...]  # files this one's result depends on
+    misses: tuple[str, ...] = ()  # modules it looked for among the checked files, in vain
 
 
 def finding_to_json(f: Finding) -> dict[str, Any]:
@@ -89,13 +91,19 @@ class Cache:
                     tuple(finding_from_json(f) for f in e["f"]),
                     {str(k): int(v) for k, v in e["k"].items()},
                     tuple((str(p), (int(m), int(s))) for p, m, s in e["d"]),
+                    tuple(str(m) for m in e.get("x", ())),
                 )
         except Exception:  # missing, corrupt or foreign: start afresh
             self.entries = {}
 
-    def lookup(self, path: str, stat: Stat | None) -> Entry | None:
+    def lookup(
+        self, path: str, stat: Stat | None, modules: Container[str] = ()
+    ) -> Entry | None:
+        """A valid entry: same stat, same dependencies, and no module it missed now checked."""
         entry = self.entries.get(path) if self.enabled and stat is not None else None
         if entry is None or entry.stat != stat:
+            return None
+        if any(m in modules for m in entry.misses):
             return None
         for dep, dep_stat in entry.deps:
             if stat_of(dep) != dep_stat:
@@ -109,6 +117,7 @@ class Cache:
         findings: tuple[Finding, ...] = (),
         skipped: Counter[str] | None = None,
         deps: tuple[str, ...] = (),
+        misses: tuple[str, ...] = (),
     ) -> None:
         if not self.enabled or stat is None:
             return
@@ -118,7 +127,9 @@ class Cache:
             if dep_stat is None:
                 return  # depends on something unreadable: do not cache
             dep_stats.append((dep, dep_stat))
-        self.entries[path] = Entry(stat, findings, dict(skipped or {}), tuple(dep_stats))
+        self.entries[path] = Entry(
+            stat, findings, dict(skipped or {}), tuple(dep_stats), misses
+        )
         self.dirty = True
 
     def save(self) -> None:
@@ -134,6 +145,7 @@ class Cache:
                     "f": [finding_to_json(f) for f in e.findings],
                     "k": e.skipped,
                     "d": [[p, s[0], s[1]] for p, s in e.deps],
+                    "x": list(e.misses),
                 }
                 for path, e in self.entries.items()
             },

@@ -190,7 +190,7 @@ def _lint(
     stats: dict[str, Stat | None] = {}
     for file in files:
         stat = stat_of(file.path) if file.path is not None and cache is not None else None
-        entry = cache.lookup(file.display, stat) if cache is not None else None
+        entry = cache.lookup(file.display, stat, index) if cache is not None else None
         if entry is not None:
             cached.append(entry)
             continue
@@ -218,6 +218,7 @@ def _lint(
                 tuple(source.problems) + tuple(result.findings),
                 result.skipped,
                 deps,
+                result.misses,
             )
     report = merge([*problems, *(f for e in cached for f in e.findings)], results)
     for entry in cached:

@@ -37,6 +37,7 @@ __all__ = [
     "explain",
     "load_callable",
     "render",
+    "unwrap_phoenix_evaluator",
 ]
 
 
@@ -124,6 +125,25 @@ def load_callable(target: str) -> Any:
         except AttributeError:
             raise LoadError(f"{module!r} has no attribute {attribute!r}") from None
     return obj
+
+
+def unwrap_phoenix_evaluator(obj: Any) -> tuple[Any, str | None]:
+    """A `create_evaluator(...)`-made evaluator -> (the function it wraps, the name Phoenix
+    records); any other object -> (itself, None). The default scorer judges the function's
+    result (a custom `scorer=` is not applied). Raises LoadError for an evaluator class with its
+    own `evaluate`, which Phoenix calls as-is and phx-tasklint does not run."""
+    classes = type(obj).__mro__
+    if not any(f"{c.__module__}.{c.__qualname__}" in spec.BASE_EVALUATOR_CLASSES for c in classes):
+        return obj, None
+    call = next((vars(c)["__call__"] for c in classes if "__call__" in vars(c)), None)
+    wrapped = getattr(call, "__wrapped__", None)
+    name = getattr(obj, "name", None)
+    if wrapped is None:
+        raise LoadError(
+            f"{type(obj).__qualname__} is an evaluator class with its own `evaluate`: Phoenix "
+            "calls it as-is; phx-tasklint checks and runs evaluator functions"
+        )
+    return wrapped, name if isinstance(name, str) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,7 +339,7 @@ def command(target: str, role: Role, phoenix_version: str | None, client: str | 
 
     try:
         profile = resolve_profile(phoenix_version)
-        obj = load_callable(target)
+        obj, _ = unwrap_phoenix_evaluator(load_callable(target))
     except LoadError as exc:
         click.echo(f"phx-tasklint: error: {exc}", err=True)
         return 2

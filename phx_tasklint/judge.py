@@ -501,17 +501,23 @@ def _unbindable(
     taken = set(names)
     for name in ordered:
         target = suggest_name(name, role, valid)
+        other = _other_role_hint(name, role, valid)
         if target is not None and target not in taken:
             taken.add(target)
             advice.append(f"rename `{name}` to `{target}`")
             edits.append(Edit("rename", name, target))
+        elif other is not None:
+            # a default would only trade this error for a never-bound parameter (PHX101)
+            advice.append(f"{other}: remove `{name}`")
         else:
             advice.append(f"give `{name}` a default or read it from `input`")
             edits.append(Edit("add-default", name))
-    safe = all(e.action == "rename" for e in edits)
-    title = "Rename to the binding names meant" if safe else "Add `= None` defaults"
-    rule_title = spec.RULES_BY_CODE["PHX002"].fix_title
-    fix = Fix(rule_title if safe and rule_title else title, safe, tuple(edits))
+    fix = None
+    if edits:
+        safe = all(e.action == "rename" for e in edits)
+        rule_title = spec.RULES_BY_CODE["PHX002"].fix_title
+        title = rule_title if safe and rule_title else "Add `= None` defaults"
+        fix = Fix(title, safe, tuple(edits))
     signature_order = [p.name for p in required]
     return _diag(
         "PHX002",

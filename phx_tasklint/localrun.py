@@ -131,9 +131,11 @@ def preflight(
     task: Callable[..., Any],
     evaluators: Sequence[Callable[..., Any]],
     *,
+    names: Sequence[str | None] = (),
     profile: str = spec.DEFAULT_PROFILE,
 ) -> Outcome:
-    """Check every signature as Phoenix will see it, and name the evaluators as Phoenix does.
+    """Check every signature as Phoenix will see it, and name the evaluators as Phoenix does
+    (`names[i]`, when given and not None, names evaluator i).
 
     Evaluators sharing a name: Phoenix keeps the last one of each name (PHX404), and so does
     the run.
@@ -144,10 +146,11 @@ def preflight(
     outcome = Outcome()
     for d in check_callable(task, "task", sync_client=sync, profile=profile):
         outcome.findings.append(Finding("task", "task", d))
-    names = [evaluator_name(e) for e in evaluators]
-    for d in judge.check_call(CallSite("run_experiment", evaluator_names=tuple(names))):
-        outcome.findings.append(Finding(names[d.item or 0], "evaluator", d))
-    kept = {name: evaluator for name, evaluator in zip(names, evaluators, strict=True)}
+    given = [*names, *[None] * (len(evaluators) - len(names))]
+    recorded = [n or evaluator_name(e) for n, e in zip(given, evaluators, strict=True)]
+    for d in judge.check_call(CallSite("run_experiment", evaluator_names=tuple(recorded))):
+        outcome.findings.append(Finding(recorded[d.item or 0], "evaluator", d))
+    kept = {name: evaluator for name, evaluator in zip(recorded, evaluators, strict=True)}
     for name, evaluator in kept.items():
         for d in check_callable(evaluator, "evaluator", sync_client=sync, profile=profile):
             outcome.findings.append(Finding(name, "evaluator", d))
@@ -375,7 +378,12 @@ def command(
     import click
 
     from phx_tasklint.datasets import DatasetError, load_dataset
-    from phx_tasklint.explain import LoadError, load_callable, resolve_profile
+    from phx_tasklint.explain import (
+        LoadError,
+        load_callable,
+        resolve_profile,
+        unwrap_phoenix_evaluator,
+    )
 
     def fail(message: str) -> int:
         click.echo(f"phx-tasklint: error: {message}", err=True)
@@ -384,7 +392,8 @@ def command(
     try:
         profile = resolve_profile(phoenix_version)
         task = load_callable(target)
-        evaluators = [load_callable(t) for t in evaluator_targets]
+        unwrapped = [unwrap_phoenix_evaluator(load_callable(t)) for t in evaluator_targets]
+        evaluators = [function for function, _ in unwrapped]
         examples = load_dataset(
             dataset,
             input_keys=_keys(input_keys),
@@ -403,7 +412,9 @@ def command(
     from phx_tasklint.runtime import BindingError
 
     try:
-        checked = preflight(task, evaluators, profile=profile)
+        checked = preflight(
+            task, evaluators, names=[name for _, name in unwrapped], profile=profile
+        )
     except BindingError as exc:  # a signature that cannot be read at all
         click.echo(str(exc))
         return 1

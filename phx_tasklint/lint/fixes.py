@@ -118,8 +118,8 @@ def _params_by_position(
             self.owners.pop()
 
         def visit_Param(self, node: cst.Param) -> None:
-            if self.owners:
-                start = positions[node].start
+            if self.owners:  # keyed by the name, where the linter places a parameter's finding
+                start = positions[node.name].start
                 found[(start.line, start.column + 1)] = self.owners[-1]
 
     module.visit(Collect())
