@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import dataclasses
 import os
 import sys
 import tempfile
@@ -100,38 +98,6 @@ def _read(file: _File) -> bytes | Source:
         return sources.load(file.path, file.display)  # a Source carrying the PHX000
 
 
-def _screen(file: _File, data: bytes, extra: frozenset[str]) -> tuple[Source | None, bool]:
-    """(the loaded source or None when the bytes show no hand-off, whether it is a candidate)."""
-    kind = sources.kind_of(file.display) or file.kind
-    if kind == "python":
-        if not prefilter.mentions(data, extra):
-            return None, False
-        source = sources.from_bytes(data, file.display, "python", check_syntax=False)
-        if not source.text:
-            return source, False
-        try:
-            tree = compile(source.text, file.display, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-            problem = sources.compile_problem(source.text, file.display)
-            problems = (problem,) if problem else ()
-            return dataclasses.replace(source, text="", problems=problems), False
-        return source, prefilter.has_handoff(tree, extra)
-    source = sources.from_bytes(data, file.display, kind)  # type: ignore[arg-type]
-    if not source.text or not prefilter.mentions(source.text.encode("utf-8", "replace"), extra):
-        return source, False
-    try:
-        tree = compile(
-            source.text,
-            file.display,
-            "exec",
-            ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-            dont_inherit=True,
-        )
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return source, False
-    return source, prefilter.has_handoff(tree, extra)
-
-
 class _Finder:
     """Loads other checked Python modules by dotted name, for cross-file hand-offs."""
 
@@ -148,31 +114,57 @@ class _Finder:
         return self.loaded[name]
 
 
-def _analyse_chunk(
-    config: Config, chunk: list[Source], index: dict[str, tuple[str, str]]
-) -> list[Result]:
-    from phx_tasklint.lint import analyse
+# One file to screen and analyse in a worker: display path, kind, bytes.
+_Item = tuple[str, str, bytes]
+# What comes back: the file's own PHX000s, and the engine's result if it was a candidate.
+_Outcome = tuple[tuple[Finding, ...], "Result | None"]
 
-    return analyse(chunk, config, _Finder(index))
+
+def _analyse_chunk(
+    config: Config, items: list[_Item], index: dict[str, tuple[str, str]]
+) -> list[_Outcome]:
+    """Parse each file once (ast), keep those that hand something to Phoenix, analyse them."""
+    from phx_tasklint.lint.engine import Engine
+
+    extra = wrappers(config)
+    engine = Engine(config, _Finder(index))
+    out: list[_Outcome] = []
+    for display, kind, data in items:
+        source = sources.from_bytes(data, display, kind, check_syntax=False)  # type: ignore[arg-type]
+        if not source.text:
+            out.append((source.problems, None))
+            continue
+        module = engine.module(source)
+        if module is None:  # only a python file gets here: notebooks blank their broken cells
+            problem = sources.compile_problem(source.text, display)
+            out.append(((problem,) if problem else (), None))
+            continue
+        if not prefilter.reacts(
+            module.calls, module.functions, module.classes, module.imports, extra
+        ):
+            out.append((source.problems, None))
+            continue
+        out.append((source.problems, engine.analyse(source)))
+    return out
 
 
 def _analyse_all(
-    config: Config, candidates: list[Source], index: dict[str, tuple[str, str]], jobs: int
-) -> list[Result]:
-    if jobs <= 1 or len(candidates) < _PARALLEL_THRESHOLD:
-        return _analyse_chunk(config, candidates, index)
+    config: Config, items: list[_Item], index: dict[str, tuple[str, str]], jobs: int
+) -> list[_Outcome]:
+    if jobs <= 1 or len(items) < _PARALLEL_THRESHOLD:
+        return _analyse_chunk(config, items, index)
     # Processes, not threads: the work is pure Python. Chunks are interleaved so each worker
-    # gets a similar mix of small and large files; results come back in candidate order.
+    # gets a similar mix of small and large files; results come back in input order.
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [candidates[i::jobs] for i in range(jobs)]
+    chunks = [items[i::jobs] for i in range(jobs)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         parts = list(pool.map(_analyse_chunk, [config] * jobs, chunks, [index] * jobs))
-    by_path: dict[str, Result] = {}
-    for part, chunk in zip(parts, chunks, strict=True):
-        for source, result in zip(chunk, part, strict=True):
-            by_path[source.path] = result
-    return [by_path[s.path] for s in candidates]
+    out: list[_Outcome | None] = [None] * len(items)
+    for worker, part in enumerate(parts):
+        for offset, outcome in enumerate(part):
+            out[worker + offset * jobs] = outcome
+    return [o for o in out if o is not None]
 
 
 def _lint(
@@ -186,8 +178,8 @@ def _lint(
     }
     problems: list[Finding] = []
     cached: list[Entry] = []
-    candidates: list[Source] = []
-    stats: dict[str, Stat | None] = {}
+    pending: list[_Item] = []
+    stats: list[Stat | None] = []
     for file in files:
         stat = stat_of(file.path) if file.path is not None and cache is not None else None
         entry = cache.lookup(file.display, stat, index) if cache is not None else None
@@ -198,28 +190,27 @@ def _lint(
         if isinstance(data, Source):
             problems.extend(data.problems)
             continue
-        source, candidate = _screen(file, data, extra)
-        if candidate and source is not None:
-            candidates.append(source)
-            stats[source.path] = stat
+        kind = sources.kind_of(file.display) or file.kind
+        if kind == "python" and not prefilter.mentions(data, extra):
+            if cache is not None:
+                cache.store(file.display, stat)
             continue
-        found = source.problems if source is not None else ()
+        pending.append((file.display, kind, data))
+        stats.append(stat)
+    outcomes = _analyse_all(config, pending, index, jobs) if pending else []
+    results: list[Result] = []
+    for (display, _, _), stat, (found, result) in zip(pending, stats, outcomes, strict=True):
         problems.extend(found)
-        if cache is not None:
-            cache.store(file.display, stat, tuple(found))
-    results = _analyse_all(config, candidates, index, jobs) if candidates else []
-    for source, result in zip(candidates, results, strict=True):
-        problems.extend(source.problems)
-        if cache is not None and not result.errors:
-            deps = tuple(index[d][1] if d in index else d for d in _dep_modules(result, index))
-            cache.store(
-                source.path,
-                stats[source.path],
-                tuple(source.problems) + tuple(result.findings),
-                result.skipped,
-                deps,
-                result.misses,
-            )
+        if result is not None:
+            results.append(result)
+        if cache is None or (result is not None and result.errors):
+            continue
+        if result is None:
+            cache.store(display, stat, found)
+        else:
+            deps = tuple(_dep_modules(result, index))
+            findings = found + tuple(result.findings)
+            cache.store(display, stat, findings, result.skipped, deps, result.misses)
     report = merge([*problems, *(f for e in cached for f in e.findings)], results)
     for entry in cached:
         report.skipped.update(entry.skipped)

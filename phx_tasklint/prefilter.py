@@ -59,29 +59,40 @@ def _legacy_import(node: ast.AST) -> bool:
     return False
 
 
-def has_handoff(tree: ast.AST, extra: frozenset[str] = frozenset()) -> bool:
-    """Stage 2: does the module contain a construct the engine reacts to?"""
-    nodes = list(ast.walk(tree))
-    calls = set(_RUNNER_NAMES | _DECORATOR_NAMES | extra)
+def reacts(
+    calls: Iterable[ast.Call],
+    functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef],
+    classes: Iterable[ast.ClassDef],
+    imports: Iterable[ast.Import | ast.ImportFrom],
+    extra: frozenset[str] = frozenset(),
+) -> bool:
+    """Stage 2 on a module's gathered nodes: does it contain anything the engine reacts to?"""
+    call_names = set(_RUNNER_NAMES | _DECORATOR_NAMES | extra)
     decorators = set(_DECORATOR_NAMES)
     bases = set(_BASE_NAMES)
-    for node in nodes:
-        if isinstance(node, ast.ImportFrom):  # `import run_experiment as rx` calls `rx(...)`
+    imports = list(imports)
+    for node in imports:  # `import run_experiment as rx` calls `rx(...)`
+        if isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.asname:
-                    for group in (calls, decorators, bases):
+                    for group in (call_names, decorators, bases):
                         if alias.name in group:
                             group.add(alias.asname)
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            if _last_name(node.func) in calls:
-                return True
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if any(_last_name(d) in decorators for d in node.decorator_list):
-                return True
-        elif isinstance(node, ast.ClassDef):
-            if any(_last_name(b) in bases for b in node.bases):
-                return True
-        elif _legacy_import(node):
-            return True
-    return False
+    return (
+        any(_legacy_import(node) for node in imports)
+        or any(_last_name(c.func) in call_names for c in calls)
+        or any(_last_name(d) in decorators for f in functions for d in f.decorator_list)
+        or any(_last_name(b) in bases for c in classes for b in c.bases)
+    )
+
+
+def has_handoff(tree: ast.AST, extra: frozenset[str] = frozenset()) -> bool:
+    """Stage 2 on a whole tree."""
+    nodes = list(ast.walk(tree))
+    return reacts(
+        (n for n in nodes if isinstance(n, ast.Call)),
+        (n for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))),
+        (n for n in nodes if isinstance(n, ast.ClassDef)),
+        (n for n in nodes if isinstance(n, (ast.Import, ast.ImportFrom))),
+        extra,
+    )

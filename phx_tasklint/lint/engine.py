@@ -169,19 +169,19 @@ class Engine:
         return self.result
 
     def visit(self, module: Module) -> None:
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.Call):
-                self.on_call(module, node)
-            elif isinstance(node, _FUNCTIONS):
-                if node.decorator_list:
-                    self.on_function(module, node)
-            elif isinstance(node, ast.ClassDef):
-                if node.bases:
-                    self.on_class(module, node)
-            elif isinstance(node, ast.Import):
+        for call in module.calls:
+            self.on_call(module, call)
+        for function in module.functions:
+            if function.decorator_list:
+                self.on_function(module, function)
+        for cls in module.classes:
+            if cls.bases:
+                self.on_class(module, cls)
+        for node in module.imports:
+            if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.on_import(module, node, alias.name)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            elif node.module and not node.level:
                 if node.module == "phoenix":
                     for alias in node.names:
                         self.on_import(module, node, f"phoenix.{alias.name}")

@@ -64,6 +64,8 @@ def apply_fixes(source: Source, findings: Sequence[Finding], unsafe: bool) -> Fi
     except Exception:
         return FixResult(source.text, ())
     module = wrapper.module
+    if module.code != source.text:  # libcst loses a final lone "\r": it would not be our edit
+        return FixResult(source.text, ())
     params_at = _params_by_position(module, positions)
     planner = _Planner(scopes)
     accepted: list[tuple[Finding, Owner, tuple[Edit, ...]]] = []

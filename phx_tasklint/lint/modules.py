@@ -54,6 +54,11 @@ class Module:
         self.tree = tree
         self.scopes: dict[ast.AST, Scope] = {}
         self.parents: dict[ast.AST, ast.AST] = {}
+        # what the linter reacts to, gathered in the same single pass over the tree
+        self.calls: list[ast.Call] = []
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.classes: list[ast.ClassDef] = []
+        self.imports: list[ast.Import | ast.ImportFrom] = []
         self._build()
 
     @classmethod
@@ -75,7 +80,13 @@ class Module:
         while stack:
             node, parent, scope = stack.pop()
             self.parents[node] = parent
-            if isinstance(node, _SCOPES) and not isinstance(node, ast.Module):
+            if isinstance(node, ast.Call):
+                self.calls.append(node)
+            elif isinstance(node, _SCOPES) and not isinstance(node, ast.Module):
+                if isinstance(node, ast.ClassDef):
+                    self.classes.append(node)
+                elif not isinstance(node, ast.Lambda):
+                    self.functions.append(node)
                 if not isinstance(node, ast.Lambda):
                     scope.add(node.name, Binding("def", node))
                 inner = Scope(node, scope)
@@ -125,6 +136,7 @@ class Module:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             scope.add(node.name, Binding("other", node))
         elif isinstance(node, ast.Import):
+            self.imports.append(node)
             for alias in node.names:
                 if alias.asname:
                     scope.add(alias.asname, Binding("import", node, alias.name))
@@ -132,6 +144,7 @@ class Module:
                     head = alias.name.split(".")[0]
                     scope.add(head, Binding("import", node, head))
         elif isinstance(node, ast.ImportFrom):
+            self.imports.append(node)
             base = self.absolute("." * node.level + (node.module or "")) if node.level else (
                 node.module or ""
             )
