@@ -138,6 +138,7 @@ NEAR_MISSES: dict[Role, dict[str, str]] = {
 
 CLIENT_MODULE = "phoenix.client.experiments"
 LEGACY_MODULE = "phoenix.experiments"
+LEGACY_RUNNER_MODULES = (LEGACY_MODULE, LEGACY_MODULE + ".functions")
 CLIENT_CLASSES: dict[str, bool] = {  # qualified name -> is sync
     "phoenix.client.Client": True,
     "phoenix.client.client.Client": True,

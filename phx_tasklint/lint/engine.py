@@ -301,7 +301,7 @@ class Engine:
                 if r.method == base:
                     is_async = method != base
                     return RunnerCall(method, r.takes_task, True, is_async, not is_async, None)
-        if module in (spec.LEGACY_MODULE, spec.LEGACY_MODULE + ".functions"):
+        if module in spec.LEGACY_RUNNER_MODULES:
             for r in spec.LEGACY_RUNNERS:
                 if r.method == method:
                     return RunnerCall(

@@ -1,0 +1,396 @@
+"""The mypy plugin: checks every callable handed to a Phoenix experiment runner.
+
+Enable it with `plugins = ["phx_tasklint.mypy"]` (or `["mypy_plugin"]`). Hooks on the runners
+(`phoenix.client.experiments.*`, `Client().experiments.*`, `AsyncClient().experiments.*`, the
+legacy `phoenix.experiments` functions, configured `task-runners` / `evaluator-runners`) and on
+`create_evaluator(...)` translate the handed-over callables to the neutral model and report what
+`judge.check` finds, one mypy error code per rule (`phx-<rule name>`), message unchanged.
+
+The hooks only check: they return mypy's type unchanged. Signature hooks relax the `task` and
+`evaluators` parameter types of the runners, and the parameter of the decorator that
+`create_evaluator(...)` returns (callables may take and return anything), so that Phoenix's own
+`Callable[..., JSONSerializable]` unions neither reject a TypedDict-returning task nor report a
+mistake a second time in a 400-character `[arg-type]` message.
+
+Decisions: an overloaded callable is judged by its implementation (what `inspect.signature`
+sees) when the source has one, else only if every overload agrees on the parameters; a union of
+callables, `Any`, `Callable[..., X]`, a protocol, a type variable and a partial of a partial are
+skipped (not seen as Phoenix will see them); annotations are judged as written, never inferred
+types (a lambda's or an unannotated def's). Hooks never raise: an unexpected shape is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mypy.checker import TypeChecker
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import ARG_NAMED, ARG_POS, ARG_STAR, ARG_STAR2, CallExpr, Context, Expression
+from mypy.options import Options
+from mypy.plugin import (
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    Type,
+    TypeOfAny,
+    UnionType,
+    get_proper_type,
+)
+
+import phx_tasklint
+from mypy_plugin import handoffs
+from phx_tasklint import judge, spec
+from phx_tasklint.model import Context as JudgeContext
+from phx_tasklint.model import Role, Signature
+
+# --------------------------------------------------------------------------------------------
+# Version: the package version and a digest of the sources the verdicts depend on, so that
+# `dmypy` and mypy's cache notice a changed rule table or judge, not only a new release.
+
+
+def _digest() -> str:
+    sources = [
+        Path(phx_tasklint.__file__).with_name(name) for name in ("judge.py", "spec.py", "model.py")
+    ]
+    sources += sorted(Path(__file__).parent.glob("*.py"))
+    h = hashlib.sha256()
+    for path in sources:
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(path.name.encode())
+    return h.hexdigest()[:12]
+
+
+__version__ = f"{phx_tasklint.__version__}+{_digest()}"
+
+_DEBUG = bool(os.environ.get("PHX_TASKLINT_MYPY_DEBUG"))
+
+# --------------------------------------------------------------------------------------------
+# Error codes: one per rule, generated from the rule table
+
+ERROR_CODES: dict[str, ErrorCode] = {
+    rule.code: ErrorCode(f"phx-{rule.name}", rule.summary, "phx-tasklint") for rule in spec.RULES
+}
+RULE_BY_ERROR_CODE: dict[str, str] = {ec.code: code for code, ec in ERROR_CODES.items()}
+
+# --------------------------------------------------------------------------------------------
+# Configuration (shared with the CLI), with a fallback while phx_tasklint.config is missing
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str = spec.DEFAULT_PROFILE
+    enabled: Callable[[str, str], bool] = lambda code, path: True
+    fingerprint: str = "defaults"
+    task_runners: tuple[str, ...] = ()
+    evaluator_runners: tuple[str, ...] = ()
+
+
+def load_settings(options: Options) -> Settings:
+    try:
+        from phx_tasklint import config
+    except ImportError:
+        return Settings()
+    start = Path(options.config_file).parent if options.config_file else None
+    try:
+        loaded = config.load_config(start=start)
+    except config.ConfigError as exc:
+        # mypy offers a plugin no way to report this; say it once and check with the defaults
+        sys.stderr.write(f"phx-tasklint: {exc}; the mypy plugin uses the default settings\n")
+        return Settings(fingerprint=f"error:{exc}")
+    return Settings(
+        profile=loaded.phoenix_version,
+        enabled=loaded.enabled,
+        fingerprint=loaded.fingerprint(),
+        task_runners=tuple(loaded.task_runners),
+        evaluator_runners=tuple(loaded.evaluator_runners),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The runners, by mypy full name
+
+
+@dataclass(frozen=True)
+class Runner:
+    takes_task: bool
+    takes_evaluators: bool = True
+    sync_runner: bool | None = None
+    profile: str | None = None  # forced (legacy); None: the configured one
+    # the formal parameter holding the callables: by name, else by position
+    task_position: int | None = None
+    evaluators_position: int | None = None
+
+
+def _runners(settings: Settings) -> dict[str, Runner]:
+    out: dict[str, Runner] = {}
+    for r in spec.CLIENT_RUNNERS:
+        out[f"{spec.CLIENT_MODULE}.{r.method}"] = Runner(r.takes_task, sync_runner=True)
+        out[f"{spec.CLIENT_MODULE}.{spec.ASYNC_PREFIX}{r.method}"] = Runner(
+            r.takes_task, sync_runner=False
+        )
+        for cls, sync in spec.EXPERIMENTS_CLASSES.items():
+            out[f"{cls}.{r.method}"] = Runner(r.takes_task, sync_runner=sync)
+    # arize-phoenix < 14 defines them in phoenix.experiments.functions and re-exports them
+    for module in spec.LEGACY_RUNNER_MODULES:
+        for r in spec.LEGACY_RUNNERS:
+            out[f"{module}.{r.method}"] = Runner(
+                r.takes_task,
+                profile="legacy",
+                task_position=r.task_position,
+                evaluators_position=r.evaluators_position,
+            )
+    for name in settings.task_runners:
+        out.setdefault(name, Runner(True, takes_evaluators=False, task_position=0))
+    for name in settings.evaluator_runners:
+        out.setdefault(name, Runner(False, evaluators_position=0))
+    return out
+
+
+_LEGACY_PREFIX = spec.LEGACY_MODULE + "."
+
+# --------------------------------------------------------------------------------------------
+# Relaxing Phoenix's callable types: any return type, the rest as Phoenix wrote it
+
+
+def _has_callable(t: Type) -> bool:
+    p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        return any(_has_callable(item) for item in p.items)
+    return isinstance(p, CallableType)
+
+
+def _relax(t: Type, function: Instance) -> Type:
+    """Phoenix's callable unions, relaxed: a callable becomes `Callable[..., Any] | function`
+    (any signature, any return type: the plugin judges those; `function` is mypy's join of
+    unlike callables), and a container of callables `Sequence[Any]` / `Mapping[str, Any]` (a
+    union of callables in a list display's context collapses to `function`, which rejects
+    partials and callable objects)."""
+    p = get_proper_type(t)
+    if isinstance(p, CallableType):
+        relaxed = p.copy_modified(
+            arg_types=[AnyType(TypeOfAny.special_form)] * 2,
+            arg_kinds=[ARG_STAR, ARG_STAR2],
+            arg_names=[None, None],
+            ret_type=AnyType(TypeOfAny.special_form),
+            is_ellipsis_args=True,
+            variables=[],
+        )
+        return UnionType.make_union([relaxed, function], p.line)
+    if isinstance(p, UnionType):
+        return UnionType.make_union([_relax(item, function) for item in p.items], p.line)
+    if isinstance(p, Instance) and p.args:
+        any_type = AnyType(TypeOfAny.special_form)
+        return p.copy_modified(args=[any_type if _has_callable(a) else a for a in p.args])
+    return t
+
+
+def _function(ctx: FunctionSigContext | MethodSigContext) -> Instance:
+    return ctx.api.named_generic_type("builtins.function", [])
+
+
+def _relax_signature(ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+    try:
+        sig = ctx.default_signature
+        if not {"task", "evaluators"}.intersection(n for n in sig.arg_names if n):
+            return sig
+        function = _function(ctx)
+        return sig.copy_modified(
+            arg_types=[
+                _relax(t, function) if name in ("task", "evaluators") else t
+                for name, t in zip(sig.arg_names, sig.arg_types, strict=True)
+            ]
+        )
+    except Exception:
+        _debug()
+        return ctx.default_signature
+
+
+def _relax_decorator(ctx: FunctionSigContext) -> FunctionLike:
+    """`create_evaluator(...)` returns `Callable[[ExperimentEvaluator], Evaluator]`: relax the
+    parameter of the decorator it returns, as for the runners' `evaluators`."""
+    try:
+        sig = ctx.default_signature
+        decorator = get_proper_type(sig.ret_type)
+        if isinstance(decorator, CallableType):
+            function = _function(ctx)
+            relaxed = decorator.copy_modified(
+                arg_types=[_relax(t, function) for t in decorator.arg_types]
+            )
+            return sig.copy_modified(ret_type=relaxed)
+    except Exception:
+        _debug()
+    return ctx.default_signature
+
+
+# --------------------------------------------------------------------------------------------
+# The plugin
+
+
+# Exceptions the hooks swallowed (the newest few), for tests and `PHX_TASKLINT_MYPY_DEBUG=1`.
+FAILURES: list[str] = []
+_INSTALLED = frozenset({"site-packages", "dist-packages", "typeshed"})
+
+
+def _debug() -> None:
+    """Record the exception being handled; the hooks never let one reach mypy."""
+    text = traceback.format_exc()
+    del FAILURES[:-19]
+    FAILURES.append(text)
+    if _DEBUG:
+        sys.stderr.write(text)
+
+
+class PhxTaskLintPlugin(Plugin):
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self.settings = load_settings(options)
+        self.runners = _runners(self.settings)
+        self.create_evaluator = frozenset(spec.CREATE_EVALUATOR)
+
+    # ---------------------------------------------------------------- hook lookup
+
+    def _runner(self, fullname: str) -> Runner | None:
+        return self.runners.get(fullname)
+
+    def get_function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if fullname in self.create_evaluator:
+            return _relax_decorator
+        return _relax_signature if self._runner(fullname) else None
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        return _relax_signature if self._runner(fullname) else None
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname in self.create_evaluator:
+            profile = "legacy" if fullname.startswith(_LEGACY_PREFIX) else None
+            return lambda ctx: self._on_create_evaluator(ctx, profile)
+        runner = self._runner(fullname)
+        if runner is None:
+            return None
+        return lambda ctx: self._on_runner(ctx, runner)
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        runner = self._runner(fullname)
+        if runner is None:
+            return None
+        return lambda ctx: self._on_runner(ctx, runner)
+
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        # Errors in installed packages are never shown: keep their cache when only the
+        # configuration changed.
+        if any(part in _INSTALLED for part in Path(ctx.path).parts):
+            return __version__
+        return f"{__version__}:{self.settings.fingerprint}"
+
+    # ---------------------------------------------------------------- checks
+
+    def _on_runner(self, ctx: FunctionContext | MethodContext, runner: Runner) -> Type:
+        try:
+            if isinstance(ctx.api, TypeChecker):
+                self._check_runner(ctx.api, ctx, runner)
+        except Exception:
+            _debug()  # a plugin crash in the editor is worse than a missed finding
+        return ctx.default_return_type
+
+    def _check_runner(
+        self, api: TypeChecker, ctx: FunctionContext | MethodContext, runner: Runner
+    ) -> None:
+        judged = JudgeContext(
+            profile=runner.profile or self.settings.profile, sync_runner=runner.sync_runner
+        )
+        if runner.takes_task:
+            for expr, t in _actuals(ctx, "task", runner.task_position):
+                self._report(api, handoffs.callable_signature(api, expr, t), "task", judged, expr)
+        if runner.takes_evaluators:
+            index: handoffs.ModuleIndex | None = None
+            for expr, t in _actuals(ctx, "evaluators", runner.evaluators_position):
+                if index is None:
+                    index = handoffs.module_index(api)
+                for item, sig in handoffs.evaluator_items(api, expr, t, index):
+                    self._report(api, sig, "evaluator", judged, item)
+
+    def _on_create_evaluator(self, ctx: FunctionContext, profile: str | None) -> Type:
+        try:
+            if isinstance(ctx.api, TypeChecker) and isinstance(ctx.context, CallExpr):
+                self._check_create_evaluator(ctx.api, ctx.context, profile)
+        except Exception:
+            _debug()
+        return ctx.default_return_type
+
+    def _check_create_evaluator(
+        self, api: TypeChecker, call: CallExpr, profile: str | None
+    ) -> None:
+        judged = JudgeContext(profile=profile or self.settings.profile)
+        index = handoffs.module_index(api)
+        decorated = index.decorated.get(id(call))
+        if decorated is not None:
+            func, innermost = decorated
+            if innermost:  # an outer decorator receives what the inner ones returned
+                self._report(api, handoffs.def_signature(api, func), "evaluator", judged, func)
+            return
+        outer = index.applied.get(id(call))
+        if outer is not None and len(outer.args) == 1 and outer.arg_kinds[0] == ARG_POS:
+            expr = outer.args[0]
+            sig = handoffs.callable_signature(api, expr, handoffs.expression_type(api, expr))
+            self._report(api, sig, "evaluator", judged, expr)
+
+    def _report(
+        self,
+        api: TypeChecker,
+        sig: Signature | None,
+        role: Role,
+        judged: JudgeContext,
+        where: Context,
+    ) -> None:
+        if sig is None:
+            return
+        path = api.path
+        for d in judge.check(sig, role, judged):
+            if self.settings.enabled(d.code, path):
+                api.fail(d.message, where, code=ERROR_CODES[d.code])
+
+
+def _actuals(
+    ctx: FunctionContext | MethodContext, name: str, position: int | None
+) -> list[tuple[Expression, Type]]:
+    """The expression and type given for the formal parameter `name` (else at `position`)."""
+    names = ctx.callee_arg_names
+    if name in names:
+        formal = names.index(name)
+    elif position is not None and position < len(names):
+        formal = position
+    else:
+        return []
+    return [
+        (expr, t)
+        for expr, t, kind in zip(
+            ctx.args[formal], ctx.arg_types[formal], ctx.arg_kinds[formal], strict=False
+        )
+        if kind in (ARG_POS, ARG_NAMED)
+    ]
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point."""
+    return PhxTaskLintPlugin
