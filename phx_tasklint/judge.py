@@ -411,9 +411,10 @@ def _check_multi(
         out.append(_unbindable(required, role, valid, names, valid_text))
     for p in offenders:
         if p.kind is Kind.VAR_POSITIONAL:
+            article = "an" if role == "evaluator" else "a"
             reason = (
-                f"Phoenix rejects `*args` in a {role} with two or more parameters (ValueError "
-                "before the first example)"
+                f"Phoenix rejects `*{p.name}` in {article} {role} with two or more parameters "
+                "(ValueError before the first example)"
             )
             out.append(_var_positional(p, role, reason))
 

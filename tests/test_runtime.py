@@ -1272,7 +1272,7 @@ class Score:
 @pytest.mark.parametrize(
     "result", [Score(), [Score(), Score(name="b", score=None)]], ids=["score", "list-of-scores"]
 )
-def test_bug_score_objects_lose_label_explanation_name(result: object) -> None:
+def test_no_regression_score_objects_lose_label_explanation_name(result: object) -> None:
     """BUG (judge.score_value): a Score object keeps only `score`.
 
     Phoenix (`_score_to_experiment_evaluation`) keeps score, and label / explanation / name /
@@ -1283,7 +1283,7 @@ def test_bug_score_objects_lose_label_explanation_name(result: object) -> None:
     assert ours == _phoenix_evaluations(result)
 
 
-def test_bug_evaluation_dict_with_mapping_metadata_is_rejected() -> None:
+def test_no_regression_evaluation_dict_with_mapping_metadata_is_rejected() -> None:
     """BUG (judge._is_evaluation_dict): `metadata` must be a dict; Phoenix accepts any Mapping.
 
     Input {'score': 1.0, 'metadata': MappingProxyType({'k': 1})}: Phoenix records it as-is;
@@ -1310,7 +1310,7 @@ def traced_set_task(input: dict[str, Any]) -> set[str]:
     return set()
 
 
-def test_bug_class_decorator_annotations_come_from_call() -> None:
+def test_no_regression_class_decorator_annotations_come_from_call() -> None:
     """BUG (runtime._annotation_source): hints are read from `traced.__call__`, not `__wrapped__`.
 
     inspect.signature (and so Phoenix) follows `__wrapped__` and shows
@@ -1336,7 +1336,7 @@ async def synced_evaluator(output: Any) -> float:
     return 1.0
 
 
-def test_bug_sync_wrapper_that_runs_the_coroutine_is_reported() -> None:
+def test_no_regression_sync_wrapper_that_runs_the_coroutine_is_reported() -> None:
     """BUG (runtime._returns_awaitable): any sync `wraps` wrapper of an `async def` is assumed
     to return a coroutine, so `check_callable` reports PHX202 (evaluator) / PHX006 (task, sync
     client) for a wrapper that runs it with `asyncio.run` -- a false positive from missing
@@ -1368,7 +1368,7 @@ CYCLIC = {
 
 
 @pytest.mark.parametrize("code", list(CYCLIC.values()), ids=list(CYCLIC))
-def test_bug_cyclic_value_hangs_the_copy(code: str) -> None:
+def test_no_regression_cyclic_value_hangs_the_copy(code: str) -> None:
     """BUG (runtime._plain_json, added while this suite was written): the pre-scan that decides
     whether marshal may copy a value walks containers with an explicit stack and no `seen` set,
     so a self-referencing list or dict loops forever: `bind_task(lambda input: input,

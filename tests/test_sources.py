@@ -302,10 +302,13 @@ def test_deep_nesting_does_not_raise(name: str, kind: str) -> None:
     else:
         data = text.encode()
     source = from_bytes(data, kind)
-    if rejected(text, ast.PyCF_ALLOW_TOP_LEVEL_AWAIT) is not None:
-        assert len(source.problems) == 1
+    # whether compile() copes depends on the interpreter's recursion limit at that moment
+    broken = rejected(text, ast.PyCF_ALLOW_TOP_LEVEL_AWAIT) is not None
+    assert len(source.problems) == (1 if broken else 0)
     if kind != "a.py":
-        assert source.text.strip() == "y = 1"  # the other cell / fence is still checked
+        assert source.text.splitlines()[0 if kind.endswith(".ipynb") else 1] == "y = 1"
+        if broken:  # the broken cell / fence is blanked, the other one still checked
+            assert source.text.strip() == "y = 1"
 
 
 def test_load_reads_from_disk(tmp_path: Path) -> None:

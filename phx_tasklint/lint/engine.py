@@ -23,6 +23,7 @@ from phx_tasklint.model import (
     CallSite,
     Context,
     Diagnostic,
+    Fix,
     Kind,
     Param,
     Role,
@@ -70,6 +71,8 @@ class Anchor:
     node: ast.AST  # the def or lambda
     params: dict[str, ast.AST] = field(hash=False, compare=False)
     function: str | None = None
+    # the parameters as written in that def, for deciding whether a fix can be written there
+    written: tuple[Param, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,8 @@ class Engine:
         for diagnostic in diagnostics:
             anchor = target.anchor
             node = anchor.params.get(diagnostic.param or "", anchor.node)
+            if diagnostic.fix is not None and not _writable(diagnostic.fix, anchor):
+                diagnostic = replace(diagnostic, fix=None)
             if site is not None and site[0].source.path != anchor.module.source.path:
                 where = self.location(site[0], site[1])
                 diagnostic = replace(
@@ -525,7 +530,8 @@ class Engine:
             return Skip("resolution too deep")
         if isinstance(expr, ast.Lambda):
             params = self.params(expr.args, module)
-            anchor = Anchor(module, expr, {p.name: n for p, n in params}, "<lambda>")
+            written = tuple(p for p, _ in params)
+            anchor = Anchor(module, expr, {p.name: n for p, n in params}, "<lambda>", written)
             return Target(Signature(tuple(p for p, _ in params)), anchor)
         if isinstance(expr, ast.Call):
             return self.call_target(module, expr, depth)
@@ -688,7 +694,9 @@ class Engine:
             )
             is_async = False
         signature = Signature(tuple(p for p, _ in params), returns, is_async)
-        anchor = Anchor(module, node, {p.name: n for p, n in params}, node.name)
+        anchor = Anchor(
+            module, node, {p.name: n for p, n in params}, node.name, signature.params
+        )
         for expr in reversed(node.decorator_list):
             call_func = expr.func if isinstance(expr, ast.Call) else expr
             names = module.qualified(call_func)
@@ -701,7 +709,7 @@ class Engine:
                 return replaced
             if replaced is not None:
                 signature = replaced
-                anchor = replace(anchor, params={})
+                anchor = replace(anchor, params={}, written=())
         if bound:
             dropped = drop_first(signature)
             if dropped is None:
@@ -794,6 +802,27 @@ class Engine:
 
 
 # -------------------------------------------------------------------- AST helpers
+
+
+def _writable(fix: Fix, anchor: Anchor) -> bool:
+    """Can the judge's edits be made to the def as written? Not when a decorator, a partial or
+    a notebook stands between the signature Phoenix sees and the source text."""
+    if anchor.module.source.kind != "python":
+        return False  # --fix rewrites .py files only
+    written = {p.name: i for i, p in enumerate(anchor.written)}
+    defaulted = {e.param for e in fix.edits if e.action == "add-default"}
+    positional = (Kind.POSITIONAL_ONLY, Kind.POSITIONAL_OR_KEYWORD)
+    for edit in fix.edits:
+        if edit.param not in written:
+            return False
+        if edit.action == "add-default" and anchor.written[written[edit.param]].kind in positional:
+            later = anchor.written[written[edit.param] + 1 :]
+            if any(
+                p.kind in positional and not p.has_default and p.name not in defaulted
+                for p in later
+            ):
+                return False  # `def f(a=None, b)` would not compile
+    return True
 
 
 def _is_marker(module: Module, expr: ast.AST) -> bool:

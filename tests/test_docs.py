@@ -1,0 +1,49 @@
+"""docs/rules.md is generated from the rule table and committed: it must never drift from it.
+
+Regenerate it with:
+
+    phx-tasklint rules --format markdown > docs/rules.md
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from phx_tasklint import docs, spec
+from phx_tasklint.cli import main
+
+RULES_MD = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+REGENERATE = "phx-tasklint rules --format markdown > docs/rules.md"
+
+
+def test_committed_rules_md_matches_the_rule_table() -> None:
+    committed = RULES_MD.read_text(encoding="utf-8")
+    generated = docs.rules_markdown()
+    assert committed == generated, (
+        f"docs/rules.md differs from what the rule table in phx_tasklint/spec.py generates; "
+        f"regenerate it with `{REGENERATE}` and commit the result"
+    )
+
+
+def test_the_rules_command_writes_exactly_the_generated_markdown() -> None:
+    result = CliRunner().invoke(main, ["rules", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.output == docs.rules_markdown()
+
+
+def _github_anchor(heading: str) -> str:
+    # GitHub's slug: lower case, punctuation dropped, spaces become hyphens.
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_rule_has_a_section_and_every_table_link_resolves() -> None:
+    text = RULES_MD.read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
+    anchors = {_github_anchor(h) for h in headings}
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    assert [f"{r.code} {r.name}" for r in spec.RULES] == headings
+    assert len(links) == len(spec.RULES)
+    assert set(links) <= anchors, sorted(set(links) - anchors)
