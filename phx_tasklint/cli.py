@@ -171,6 +171,8 @@ def check_command(
             show_summary=not quiet,
         )
         click.echo(text, nl=False, color=color)
+    if fmt == "text" and not quiet and outcome.findings and outcome.fixed:
+        click.echo(f"Fixed {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''}.")
     if fmt == "text" and not quiet and not outcome.findings and not show_statistics:
         fixed = f" ({outcome.fixed} fixed)" if outcome.fixed else ""
         click.echo(f"All checks passed!{fixed}")

@@ -190,7 +190,7 @@ def json_problem(t: TypeExpr) -> tuple[TypeExpr, str] | None:
                 return problem
         return None
     if t.kind is TypeKind.CLASS:
-        return t, f"a `{t.display()}` instance is stored as its `__dict__`"
+        return t, f"`{t.display()}` objects are stored as their `__dict__`"
     name = t.name
     if name in _NONE or name in _ANY or name in _JSON_SCALARS:
         return None

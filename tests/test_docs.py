@@ -47,3 +47,13 @@ def test_every_rule_has_a_section_and_every_table_link_resolves() -> None:
     assert [f"{r.code} {r.name}" for r in spec.RULES] == headings
     assert len(links) == len(spec.RULES)
     assert set(links) <= anchors, sorted(set(links) - anchors)
+
+
+def test_readme_rule_table_matches_the_rule_table() -> None:
+    readme = (RULES_MD.parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", readme, re.S)
+    assert block is not None, "README.md lost its <!-- rules:start/end --> markers"
+    assert block.group(1) == docs.rules_table_markdown("docs/rules.md"), (
+        "README.md's rule table differs from the rule table; regenerate the block between the "
+        "markers from phx_tasklint.docs.rules_table_markdown('docs/rules.md')"
+    )
