@@ -46,6 +46,8 @@ class Options:
     stdin_filename: str | None = None
     use_cache: bool = True
     jobs: int = max(1, min(os.cpu_count() or 1, 8))
+    # False analyses every file, for tests proving the prefilter never changes a result
+    prefilter: bool = True
 
 
 @dataclass
@@ -121,7 +123,7 @@ _Outcome = tuple[tuple[Finding, ...], "Result | None"]
 
 
 def _analyse_chunk(
-    config: Config, items: list[_Item], index: dict[str, tuple[str, str]]
+    config: Config, items: list[_Item], index: dict[str, tuple[str, str]], screen: bool = True
 ) -> list[_Outcome]:
     """Parse each file once (ast), keep those that hand something to Phoenix, analyse them."""
     from phx_tasklint.lint.engine import Engine
@@ -139,7 +141,7 @@ def _analyse_chunk(
             problem = sources.compile_problem(source.text, display)
             out.append(((problem,) if problem else (), None))
             continue
-        if not prefilter.reacts(
+        if screen and not prefilter.reacts(
             module.calls, module.functions, module.classes, module.imports, extra
         ):
             out.append((source.problems, None))
@@ -149,17 +151,23 @@ def _analyse_chunk(
 
 
 def _analyse_all(
-    config: Config, items: list[_Item], index: dict[str, tuple[str, str]], jobs: int
+    config: Config,
+    items: list[_Item],
+    index: dict[str, tuple[str, str]],
+    jobs: int,
+    screen: bool = True,
 ) -> list[_Outcome]:
     if jobs <= 1 or len(items) < _PARALLEL_THRESHOLD:
-        return _analyse_chunk(config, items, index)
+        return _analyse_chunk(config, items, index, screen)
     # Processes, not threads: the work is pure Python. Chunks are interleaved so each worker
     # gets a similar mix of small and large files; results come back in input order.
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [items[i::jobs] for i in range(jobs)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        parts = list(pool.map(_analyse_chunk, [config] * jobs, chunks, [index] * jobs))
+        parts = list(
+            pool.map(_analyse_chunk, [config] * jobs, chunks, [index] * jobs, [screen] * jobs)
+        )
     out: list[_Outcome | None] = [None] * len(items)
     for worker, part in enumerate(parts):
         for offset, outcome in enumerate(part):
@@ -168,7 +176,7 @@ def _analyse_all(
 
 
 def _lint(
-    files: list[_File], config: Config, cache: Cache | None, jobs: int
+    files: list[_File], config: Config, cache: Cache | None, jobs: int, screen: bool = True
 ) -> tuple[list[Finding], Counter[str], list[str]]:
     extra = wrappers(config)
     index = {
@@ -191,13 +199,13 @@ def _lint(
             problems.extend(data.problems)
             continue
         kind = sources.kind_of(file.display) or file.kind
-        if kind == "python" and not prefilter.mentions(data, extra):
+        if screen and kind == "python" and not prefilter.mentions(data, extra):
             if cache is not None:
                 cache.store(file.display, stat)
             continue
         pending.append((file.display, kind, data))
         stats.append(stat)
-    outcomes = _analyse_all(config, pending, index, jobs) if pending else []
+    outcomes = _analyse_all(config, pending, index, jobs, screen) if pending else []
     results: list[Result] = []
     for (display, _, _), stat, (found, result) in zip(pending, stats, outcomes, strict=True):
         problems.extend(found)
@@ -230,7 +238,7 @@ def run(options: Options) -> Outcome:
     if options.use_cache and list(options.paths) != ["-"]:
         cache = Cache(config.root, config.fingerprint())
     files, messages = _files(options, config)
-    findings, skipped, errors = _lint(files, config, cache, options.jobs)
+    findings, skipped, errors = _lint(files, config, cache, options.jobs, options.prefilter)
     if cache is not None:
         cache.save()
     outcome = Outcome(findings, skipped, messages + errors)
@@ -266,7 +274,9 @@ def run(options: Options) -> Outcome:
             outcome.fixed += len(result.applied)
             changed = True
     if changed:
-        outcome.findings, outcome.skipped, _ = _lint(files, config, cache, options.jobs)
+        outcome.findings, outcome.skipped, _ = _lint(
+            files, config, cache, options.jobs, options.prefilter
+        )
         if cache is not None:
             cache.save()
     return outcome

@@ -1,0 +1,197 @@
+"""The fast paths never change a result: prefilter, cache, worker processes, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from phx_tasklint.cache import DIRECTORY
+from phx_tasklint.checking import Options, run
+from phx_tasklint.findings import Finding
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from lint import generate_heavy_tree  # noqa: E402  (bench/lint.py builds the benchmark tree)
+
+Key = tuple[str, int | None, int, int, str, str]
+
+
+def keys(findings: list[Finding]) -> list[Key]:
+    return [
+        (
+            f.location.path,
+            f.location.cell,
+            f.location.line,
+            f.location.column,
+            f.diagnostic.code,
+            f.diagnostic.message,
+        )
+        for f in findings
+    ]
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixtures beside 60 generated Phoenix-heavy files and some files with no hand-off."""
+    root = tmp_path / "tree"
+    shutil.copytree(FIXTURES, root / "fixtures", ignore=shutil.ignore_patterns("*cache*"))
+    generate_heavy_tree(root / "heavy", files=60, seed=3)
+    (root / "plain.py").write_text("def f(x, y):\n    return x\n")
+    (root / "mentions_only.py").write_text("# phoenix is mentioned, nothing is handed over\n")
+    (root / ".git").mkdir()
+    monkeypatch.chdir(root)
+    return root
+
+
+def lint(**options: object) -> list[Key]:
+    return keys(run(Options(paths=["."], **options)).findings)  # type: ignore[arg-type]
+
+
+def test_prefilter_never_changes_a_result(tree: Path) -> None:
+    filtered = lint(use_cache=False, jobs=1)
+    unfiltered = lint(use_cache=False, jobs=1, prefilter=False)
+    assert len(filtered) > 200
+    assert filtered == unfiltered
+
+
+def test_worker_processes_give_the_same_sorted_output(tree: Path) -> None:
+    serial = lint(use_cache=False, jobs=1)
+    parallel = lint(use_cache=False, jobs=2)
+    assert parallel == serial
+    assert serial == sorted(serial, key=lambda k: (k[0], k[1] or 0, k[2], k[3], k[4]))
+
+
+def test_warm_cache_gives_the_cold_result(tree: Path) -> None:
+    cold = lint(use_cache=False, jobs=1)
+    first = lint(jobs=1)
+    assert (tree / DIRECTORY / ".gitignore").exists()
+    assert list((tree / DIRECTORY).glob("v*.json"))
+    warm = lint(jobs=1)
+    assert first == cold and warm == cold
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text)
+    stat = path.stat()  # make sure the modification time moves even on a coarse clock
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+CROSS = {
+    "pkg/__init__.py": "",
+    "pkg/tasks.py": "def summarize(input, style):\n    return style\n",
+    "pkg/run.py": (
+        "from phoenix.client.experiments import run_experiment\n"
+        "from pkg.tasks import summarize\n\n"
+        "def main(ds):\n    run_experiment(dataset=ds, task=summarize)\n"
+    ),
+}
+
+
+@pytest.fixture
+def cross(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, text in CROSS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_editing_an_imported_file_rechecks_the_file_that_imports_it(cross: Path) -> None:
+    assert [k[4] for k in lint()] == ["PHX002"]
+    # tasks.py has no marker of its own: only run.py's entry can notice that it changed
+    _write(cross / "pkg/tasks.py", "def summarize(input, style=None):\n    return style\n")
+    assert lint() == []
+    _write(cross / "pkg/tasks.py", "def summarize(input, expected):\n    return 1\n")
+    assert lint() == []
+    _write(cross / "pkg/tasks.py", "def summarize(x, y):\n    return 1\n")
+    assert [k[4] for k in lint()] == ["PHX002"]
+
+
+def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
+    assert len(lint()) == 1
+    _write(cross / "pkg/run.py", CROSS["pkg/run.py"].replace("task=summarize", "task=len"))
+    assert lint() == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{not json", b'{"schema": 1, "version": "0.0.0", "files": {}}', b"\x00\xff" * 50,
+     b'{"schema": 1, "version": "0.1.0", "files": {"pkg/run.py": {"m": "x"}}}'],
+    ids=["empty", "corrupt", "foreign-version", "binary", "bad-entry"],
+)
+def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(cross: Path, content: bytes) -> None:
+    cold = lint(use_cache=False)
+    lint()
+    for cache_file in (cross / DIRECTORY).glob("v*.json"):
+        cache_file.write_bytes(content)
+    assert lint() == cold
+    for cache_file in (cross / DIRECTORY).glob("v*.json"):
+        json.loads(cache_file.read_bytes())  # rewritten whole
+
+
+def test_concurrent_runs_never_corrupt_the_cache(tree: Path) -> None:
+    expected = lint(use_cache=False, jobs=1)
+    results: list[list[Key]] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            results.append(lint(jobs=1))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(r == expected for r in results)
+    assert lint(jobs=1) == expected
+    for cache_file in (tree / DIRECTORY).glob("v*.json"):
+        json.loads(cache_file.read_bytes())
+    assert not list((tree / DIRECTORY).glob(".tmp-*")), "temporary files left behind"
+
+
+def test_no_cache_neither_reads_nor_writes(cross: Path) -> None:
+    lint(use_cache=False)
+    assert not (cross / DIRECTORY).exists()
+
+
+def test_clean_removes_the_cache(cross: Path) -> None:
+    from click.testing import CliRunner
+
+    from phx_tasklint.cli import main
+
+    lint()
+    assert (cross / DIRECTORY).exists()
+    result = CliRunner().invoke(main, ["clean"])
+    assert result.exit_code == 0 and "Removed" in result.output
+    assert not (cross / DIRECTORY).exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--version"], ["rules"], ["check", "."]],
+    ids=["version", "rules", "check-no-candidate"],
+)
+def test_libcst_is_not_imported_when_not_needed(tmp_path: Path, argv: list[str]) -> None:
+    (tmp_path / "a.py").write_text("def f(x, y):\n    return x\n")
+    (tmp_path / ".git").mkdir()
+    code = (
+        "import sys\nfrom phx_tasklint.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print('LIBCST', 'libcst' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().endswith("LIBCST False"), out.stdout
