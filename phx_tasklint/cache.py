@@ -24,7 +24,7 @@ from phx_tasklint.findings import Finding, Location
 from phx_tasklint.model import Diagnostic, Edit, Fix
 
 DIRECTORY = ".phx-tasklint-cache"
-_SCHEMA = 1
+_SCHEMA = 2
 Stat = tuple[int, int]  # (mtime_ns, size)
 
 
@@ -76,6 +76,7 @@ class Cache:
         self.file = self.directory / f"v{__version__}-{fingerprint}.json"
         self.enabled = enabled
         self.entries: dict[str, Entry] = {}
+        self.raw: dict[str, Any] = {}  # rows as read, decoded into `entries` on demand
         self.dirty = False
         if enabled:
             self._load()
@@ -85,22 +86,41 @@ class Cache:
             raw = json.loads(self.file.read_bytes())
             if raw.get("schema") != _SCHEMA or raw.get("version") != __version__:
                 return
-            for path, e in raw["files"].items():
-                self.entries[path] = Entry(
-                    (int(e["m"]), int(e["s"])),
-                    tuple(finding_from_json(f) for f in e["f"]),
-                    {str(k): int(v) for k, v in e["k"].items()},
-                    tuple((str(p), (int(m), int(s))) for p, m, s in e["d"]),
-                    tuple(str(m) for m in e.get("x", ())),
-                )
+            files = raw["files"]
+            if isinstance(files, dict):
+                self.raw = files
         except Exception:  # missing, corrupt or foreign: start afresh
-            self.entries = {}
+            self.raw = {}
+
+    def _entry(self, path: str) -> Entry | None:
+        """An entry, decoded on first use (most entries of a big tree are never asked twice)."""
+        entry = self.entries.get(path)
+        if entry is not None:
+            return entry
+        row = self.raw.get(path)
+        if row is None:
+            return None
+        try:
+            mtime, size, *rest = row
+            findings, skipped, deps, misses = rest if rest else ([], {}, [], [])
+            entry = Entry(
+                (int(mtime), int(size)),
+                tuple(finding_from_json(f) for f in findings),
+                {str(k): int(v) for k, v in skipped.items()},
+                tuple((str(p), (int(m), int(s))) for p, m, s in deps),
+                tuple(str(m) for m in misses),
+            )
+        except Exception:  # a damaged row: as if it were not there
+            self.raw.pop(path, None)
+            return None
+        self.entries[path] = entry
+        return entry
 
     def lookup(
         self, path: str, stat: Stat | None, modules: Container[str] = ()
     ) -> Entry | None:
         """A valid entry: same stat, same dependencies, and no module it missed now checked."""
-        entry = self.entries.get(path) if self.enabled and stat is not None else None
+        entry = self._entry(path) if self.enabled and stat is not None else None
         if entry is None or entry.stat != stat:
             return None
         if any(m in modules for m in entry.misses):
@@ -135,21 +155,20 @@ class Cache:
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
-        payload = {
-            "schema": _SCHEMA,
-            "version": __version__,
-            "files": {
-                path: {
-                    "m": e.stat[0],
-                    "s": e.stat[1],
-                    "f": [finding_to_json(f) for f in e.findings],
-                    "k": e.skipped,
-                    "d": [[p, s[0], s[1]] for p, s in e.deps],
-                    "x": list(e.misses),
-                }
-                for path, e in self.entries.items()
-            },
-        }
+        rows = dict(self.raw)
+        for path, e in self.entries.items():
+            if e.findings or e.skipped or e.deps or e.misses:
+                rows[path] = [
+                    e.stat[0],
+                    e.stat[1],
+                    [finding_to_json(f) for f in e.findings],
+                    e.skipped,
+                    [[p, s[0], s[1]] for p, s in e.deps],
+                    list(e.misses),
+                ]
+            else:  # the common case, a file with nothing to report: keep it small
+                rows[path] = [e.stat[0], e.stat[1]]
+        payload = {"schema": _SCHEMA, "version": __version__, "files": rows}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"

@@ -370,18 +370,25 @@ class Config:
             for glob, selectors in self.per_file_ignores
         )
 
+    @functools.cached_property
+    def _exclusions(self) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+        """Name globs merged into one regex, and the globs that contain a `/`."""
+        cleaned = [_clean_glob(p) for p in (*self.exclude, *self.extend_exclude)]
+        names = [glob_regex(c).pattern for c in cleaned if "/" not in c]
+        merged = re.compile("|".join(f"(?:{n})" for n in names)) if names else None
+        return merged, tuple(c for c in cleaned if "/" in c)
+
     def is_excluded(self, path: str | os.PathLike[str]) -> bool:
         """Whether `exclude` / `extend-exclude` match `path` itself (its name, or its path
         relative to `root`). The walker prunes excluded directories, so parents are not tested."""
-        name = os.path.basename(os.path.abspath(path))
-        for pattern in (*self.exclude, *self.extend_exclude):
-            clean = _clean_glob(pattern)
-            if "/" not in clean:
-                if glob_regex(clean).fullmatch(name):
-                    return True
-            elif _matches_exactly(clean, path, self.root):
-                return True
-        return False
+        text = os.fspath(path)
+        name = os.path.basename(text)
+        if not name or name in (".", ".."):
+            name = os.path.basename(os.path.abspath(text))
+        names, paths = self._exclusions
+        if names is not None and names.fullmatch(name):
+            return True
+        return any(_matches_exactly(clean, path, self.root) for clean in paths)
 
     def with_overrides(
         self,

@@ -7,20 +7,26 @@ from functools import lru_cache
 from pathlib import Path
 
 
-@lru_cache(maxsize=4096)
-def _is_package(directory: str) -> bool:
-    return os.path.isfile(os.path.join(directory, "__init__.py"))
+@lru_cache(maxsize=16384)
+def _absolute(directory: str, cwd: str) -> str:
+    return os.path.normpath(os.path.join(cwd, directory))
+
+
+@lru_cache(maxsize=16384)
+def _package_of(absolute: str) -> tuple[str, ...]:
+    """The dotted package a directory is, () when it has no __init__.py (computed once a dir)."""
+    if not os.path.isfile(os.path.join(absolute, "__init__.py")):
+        return ()
+    parent = os.path.dirname(absolute)
+    if parent == absolute:
+        return (os.path.basename(absolute),)
+    return (*_package_of(parent), os.path.basename(absolute))
 
 
 def module_name(path: str | Path) -> str:
     """`pkg/sub/mod.py` -> `pkg.sub.mod` while the directories are packages (have __init__.py)."""
-    p = Path(path)
-    parts = [] if p.stem == "__init__" else [p.stem]
-    parent = os.path.dirname(os.path.abspath(p))
-    while _is_package(parent):
-        parts.insert(0, os.path.basename(parent))
-        up = os.path.dirname(parent)
-        if up == parent:
-            break
-        parent = up
-    return ".".join(parts) or p.stem
+    directory, name = os.path.split(os.fspath(path))
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    package = _package_of(_absolute(directory, os.getcwd()))
+    parts = package if stem == "__init__" else (*package, stem)
+    return ".".join(parts) or stem

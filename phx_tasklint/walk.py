@@ -170,12 +170,22 @@ class _Walker:
     def message(self, path: str, text: str) -> None:
         self.messages.append(f"{self.display(path)}: {text}")
 
-    def add_file(self, path: str, st: os.stat_result, explicit: bool) -> None:
-        key = _identity(path, st)
+    def add_file(
+        self,
+        path: str,
+        st: os.stat_result | None,
+        explicit: bool,
+        key: _Key | None = None,
+        shown: str | None = None,
+    ) -> None:
+        if key is None:
+            assert st is not None
+            key = _identity(path, st)
         if key in self.seen_files:
             return
         self.seen_files.add(key)
-        self.files.append(SourceFile(Path(path), self.display(path), file_kind(path), explicit))
+        display = shown if shown is not None else self.display(path)
+        self.files.append(SourceFile(Path(path), display, file_kind(path), explicit))
 
     def argument(self, arg: str) -> None:
         if not os.path.lexists(arg):
@@ -193,7 +203,7 @@ class _Walker:
         if key in self.seen_dirs:
             return
         self.seen_dirs.add(key)
-        self.walk(arg, self.ancestor_ignores(arg), (key,))
+        self.walk(arg, self.ancestor_ignores(arg), (key,), st.st_dev)
 
     def ancestor_ignores(self, directory: str) -> GitIgnore:
         """The `.gitignore` files above `directory`, from the repository root down."""
@@ -235,7 +245,9 @@ class _Walker:
         # names that are not UTF-8 appear as surrogates; decode the patterns alike
         return ignores.extended(data.decode("utf-8", "surrogateescape"), base)
 
-    def walk(self, directory: str, ignores: GitIgnore, ancestors: tuple[_Key, ...]) -> None:
+    def walk(
+        self, directory: str, ignores: GitIgnore, ancestors: tuple[_Key, ...], device: int
+    ) -> None:
         try:
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
@@ -247,8 +259,9 @@ class _Walker:
             ignores = self.read_gitignore(
                 os.path.join(directory, ".gitignore"), absolute_dir, ignores
             )
+        shown_dir = self.display(directory)  # once a directory, not once a file
         for entry in entries:
-            self.entry(entry, absolute_dir, ignores, ancestors)
+            self.entry(entry, absolute_dir, ignores, ancestors, device, shown_dir)
 
     def entry(
         self,
@@ -256,8 +269,30 @@ class _Walker:
         absolute_dir: str,
         ignores: GitIgnore,
         ancestors: tuple[_Key, ...],
+        device: int,
+        shown_dir: str,
     ) -> None:
         path = entry.path
+        try:
+            plain = not entry.is_symlink() and not entry.is_dir(follow_symlinks=False)
+        except OSError:
+            plain = False
+        if plain:
+            # a plain file: decide by its name before any system call (most files end here)
+            if os.path.splitext(entry.name)[1].lower() not in SUFFIXES:
+                return
+            if self.config.is_excluded(path):
+                return
+            if ignores.ignored(os.path.join(absolute_dir, entry.name), False):
+                return
+            try:
+                inode = entry.inode()
+            except OSError:
+                inode = 0
+            key: _Key = (device, inode) if inode else os.path.normcase(os.path.abspath(path))
+            shown = entry.name if shown_dir in ("", ".") else os.path.join(shown_dir, entry.name)
+            self.add_file(path, None, explicit=False, key=key, shown=printable(shown))
+            return
         st: os.stat_result | None = None
         error: OSError | None = None
         try:
@@ -285,7 +320,7 @@ class _Walker:
             if key in self.seen_dirs:
                 return  # reached before through another link or argument
             self.seen_dirs.add(key)
-            self.walk(path, ignores, (*ancestors, key))
+            self.walk(path, ignores, (*ancestors, key), st.st_dev)
         elif stat.S_ISREG(st.st_mode) and os.path.splitext(entry.name)[1].lower() in SUFFIXES:
             self.add_file(path, st, explicit=False)
 

@@ -111,6 +111,8 @@ class HandOff:
     role: Role
     context: Context
     codes: tuple[str, ...]
+    runner: str = ""
+    site_lines: tuple[int, int] = (0, 0)  # first and last line of the call (or decorated def)
 
 
 @dataclass
@@ -244,16 +246,19 @@ class Engine:
         if target.evaluator_method:
             context = replace(context, evaluator_method=True)
         diagnostics = judge.check(target.signature, role, context)
-        if site is not None and expr is not None:
-            where = self.location(site[0], expr)
+        if site is not None:
+            where = self.location(site[0], expr if expr is not None else site[1])
+            span = self.location(site[0], site[1])
             self.result.handoffs.append(
                 HandOff(
                     where.path,
                     where.line,
-                    ast.unparse(expr),
+                    ast.unparse(expr) if expr is not None else target.anchor.function or "",
                     role,
                     context,
                     tuple(sorted({d.code for d in diagnostics})),
+                    site[2],
+                    (span.line, span.end_line),
                 )
             )
         for diagnostic in diagnostics:
@@ -493,7 +498,8 @@ class Engine:
                     self.skip(target.reason)
                 else:
                     context = Context(profile=self.config.phoenix_version)
-                    self.check_target(target, "evaluator", context, None)
+                    site: Site = (module, node, "create_evaluator")
+                    self.check_target(target, "evaluator", context, site)
             elif isinstance(expr, ast.Call) and _is_marker(module, expr.func):
                 evaluators = _argument(expr, "evaluators", None)
                 if evaluators is not None:
