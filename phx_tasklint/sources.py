@@ -42,7 +42,8 @@ __all__ = [
 
 SourceKind = Literal["python", "notebook", "markdown"]
 
-_SUFFIXES: dict[str, SourceKind] = {
+# The file types phx-tasklint reads, by suffix (the walker collects exactly these).
+SUFFIXES: dict[str, SourceKind] = {
     ".py": "python",
     ".pyi": "python",
     ".pyw": "python",
@@ -621,7 +622,7 @@ def kind_of(path: str) -> SourceKind | None:
     dot = path.rfind(".")
     if dot < 0 or "/" in path[dot:] or "\\" in path[dot:]:
         return None
-    return _SUFFIXES.get(path[dot:].lower())
+    return SUFFIXES.get(path[dot:].lower())
 
 
 def from_bytes(

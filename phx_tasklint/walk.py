@@ -23,18 +23,12 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from phx_tasklint.config import Config, glob_regex
+from phx_tasklint.sources import SUFFIXES, SourceKind
 
-FileKind = Literal["python", "notebook", "markdown"]
-SUFFIXES: dict[str, FileKind] = {
-    ".py": "python",
-    ".pyi": "python",
-    ".ipynb": "notebook",
-    ".md": "markdown",
-    ".mdx": "markdown",
-}
+FileKind = SourceKind
 
 
 def file_kind(path: str | os.PathLike[str]) -> FileKind:
