@@ -1,7 +1,8 @@
 """Decide cheaply which files can hand anything to Phoenix, before libcst is ever imported.
 
 Two stages, each a superset of what the engine reacts to, so filtering never changes a result:
-1. bytes: the file names Phoenix, a runner, `create_evaluator`, or a configured wrapper;
+1. bytes: the file spells `phoenix` (every API it reacts to is imported from there) or a
+   configured wrapper's name;
 2. `ast` (C speed): it has a call, decorator, base class or import the engine would look at.
 """
 
@@ -20,10 +21,10 @@ _DECORATOR_NAMES = frozenset({q.rsplit(".", 1)[-1] for q in spec.CREATE_EVALUATO
     spec.PYTEST_MARKER
 }
 _BASE_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in spec.BASE_EVALUATOR_CLASSES)
-_BYTE_MARKERS = (
-    b"phoenix",
-    *(name.encode() for name in sorted(_RUNNER_NAMES | _DECORATOR_NAMES | _BASE_NAMES)),
-)
+# Every name the engine reacts to resolves to a `phoenix.*` qualified name, which the file can
+# only reach by spelling an import of phoenix (or `pytest.mark.phoenix`); configured wrappers
+# are the one other way in. So one substring search per file decides stage 1.
+_BYTE_MARKER = b"phoenix"
 
 
 def wrapper_names(runners: Iterable[str]) -> frozenset[str]:
@@ -32,9 +33,7 @@ def wrapper_names(runners: Iterable[str]) -> frozenset[str]:
 
 def mentions(data: bytes, extra: frozenset[str] = frozenset()) -> bool:
     """Stage 1: could these bytes name anything the engine looks at?"""
-    return any(marker in data for marker in _BYTE_MARKERS) or any(
-        name.encode() in data for name in extra
-    )
+    return _BYTE_MARKER in data or any(name.encode() in data for name in extra)
 
 
 def _last_name(node: ast.expr) -> str | None:
