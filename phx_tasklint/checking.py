@@ -72,7 +72,7 @@ def configure(options: Options) -> Config:
 @dataclass(frozen=True)
 class _File:
     display: str
-    path: Path | None  # None: stdin
+    path: str | None  # None: stdin
     kind: str
     data: bytes | None = None  # stdin's bytes, read once
 
@@ -88,16 +88,16 @@ def _files(options: Options, config: Config) -> tuple[list[_File], list[str]]:
         raise UsageProblem(
             "; ".join(f"{path}: no such file or directory" for path in walked.missing)
         )
-    return [_File(f.display, f.path, f.kind) for f in walked.files], list(walked.messages)
+    return [_File(f.display, f.raw, f.kind) for f in walked.files], list(walked.messages)
 
 
 def _read(file: _File) -> bytes | Source:
     if file.path is None:
         return file.data or b""
     try:
-        return file.path.read_bytes()
+        return Path(file.path).read_bytes()
     except OSError:
-        return sources.load(file.path, file.display)  # a Source carrying the PHX000
+        return sources.load(Path(file.path), file.display)  # a Source carrying the PHX000
 
 
 class _Finder:
@@ -116,8 +116,9 @@ class _Finder:
         return self.loaded[name]
 
 
-# One file to screen and analyse in a worker: display path, kind, bytes.
-_Item = tuple[str, str, bytes]
+# One file to read, screen and analyse in a worker: display path, kind, path on disk (None for
+# stdin) and bytes (given only for stdin).
+_Item = tuple[str, str, "str | None", "bytes | None"]
 # What comes back: the file's own PHX000s, and the engine's result if it was a candidate.
 _Outcome = tuple[tuple[Finding, ...], "Result | None"]
 
@@ -131,8 +132,18 @@ def _analyse_chunk(
     extra = wrappers(config)
     engine = Engine(config, _Finder(index))
     out: list[_Outcome] = []
-    for display, kind, data in items:
-        source = sources.from_bytes(data, display, kind, check_syntax=False)  # type: ignore[arg-type]
+    for display, kind, path, given in items:
+        data = given
+        if data is None and path is not None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:  # vanished or unreadable since the walk: a PHX000 says so
+                out.append((sources.load(Path(path), display).problems, None))
+                continue
+        if screen and kind == "python" and not prefilter.mentions(data or b"", extra):
+            out.append(((), None))  # the common case: nothing of Phoenix in this file
+            continue
+        source = sources.from_bytes(data or b"", display, kind, check_syntax=False)  # type: ignore[arg-type]
         if not source.text:
             out.append((source.problems, None))
             continue
@@ -178,9 +189,8 @@ def _analyse_all(
 def _lint(
     files: list[_File], config: Config, cache: Cache | None, jobs: int, screen: bool = True
 ) -> tuple[list[Finding], Counter[str], list[str]]:
-    extra = wrappers(config)
     index = {
-        module_name(f.path): (f.display, str(f.path))
+        module_name(f.path): (f.display, f.path)
         for f in files
         if f.kind == "python" and f.path is not None
     }
@@ -194,20 +204,13 @@ def _lint(
         if entry is not None:
             cached.append(entry)
             continue
-        data = _read(file)
-        if isinstance(data, Source):
-            problems.extend(data.problems)
-            continue
         kind = sources.kind_of(file.display) or file.kind
-        if screen and kind == "python" and not prefilter.mentions(data, extra):
-            if cache is not None:
-                cache.store(file.display, stat)
-            continue
-        pending.append((file.display, kind, data))
+        pending.append((file.display, kind, file.path, file.data if file.path is None else None))
         stats.append(stat)
+    # reading and screening happen in the workers too: on a big tree they are most of the work
     outcomes = _analyse_all(config, pending, index, jobs, screen) if pending else []
     results: list[Result] = []
-    for (display, _, _), stat, (found, result) in zip(pending, stats, outcomes, strict=True):
+    for (display, *_), stat, (found, result) in zip(pending, stats, outcomes, strict=True):
         problems.extend(found)
         if result is not None:
             results.append(result)
@@ -267,7 +270,7 @@ def run(options: Options) -> Outcome:
             sys.stdout.write(result.text)
             outcome.fixed += len(result.applied)
             continue
-        problem = write_atomically(file.path, source, result.text)
+        problem = write_atomically(Path(file.path), source, result.text)
         if problem:
             outcome.messages.append(problem)
         else:

@@ -48,12 +48,17 @@ def printable(text: str) -> str:
 @dataclass(frozen=True)
 class SourceFile:
     # what to open: the argument joined with the names walked (relative stays relative to the cwd)
-    path: Path
+    raw: str
     # what to print: relative to the cwd when under it (as ruff prints), else as given;
     # always printable (see `printable`)
     display: str
     kind: FileKind
     explicit: bool  # named on the command line
+
+    @property
+    def path(self) -> Path:
+        # built on demand: a Path per file costs more than the rest of the walk over a big tree
+        return Path(self.raw)
 
 
 class WalkResult(NamedTuple):
@@ -179,7 +184,7 @@ class _Walker:
             return
         self.seen_files.add(key)
         display = shown if shown is not None else self.display(path)
-        self.files.append(SourceFile(Path(path), display, file_kind(path), explicit))
+        self.files.append(SourceFile(path, display, file_kind(path), explicit))
 
     def argument(self, arg: str) -> None:
         if not os.path.lexists(arg):
