@@ -70,6 +70,9 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
     return Finding(Location(path, line, column, end_line, end_column, cell), diagnostic, data["fn"])
 
 
+_CLEAN = Entry((0, 0), (), {}, ())
+
+
 class Cache:
     def __init__(self, root: Path, fingerprint: str, enabled: bool = True) -> None:
         self.directory = root / DIRECTORY
@@ -120,7 +123,13 @@ class Cache:
         self, path: str, stat: Stat | None, modules: Container[str] = ()
     ) -> Entry | None:
         """A valid entry: same stat, same dependencies, and no module it missed now checked."""
-        entry = self._entry(path) if self.enabled and stat is not None else None
+        if not self.enabled or stat is None:
+            return None
+        if path not in self.entries:
+            row = self.raw.get(path)
+            if type(row) is list and len(row) == 2:  # a file with nothing in it: no decoding
+                return _CLEAN if (row[0], row[1]) == stat else None
+        entry = self._entry(path)
         if entry is None or entry.stat != stat:
             return None
         if any(m in modules for m in entry.misses):

@@ -17,7 +17,7 @@ from phx_tasklint.cache import Cache, Entry, Stat, stat_of
 from phx_tasklint.config import Config, load_config
 from phx_tasklint.findings import Finding
 from phx_tasklint.lint import merge, wrappers
-from phx_tasklint.modindex import module_name
+from phx_tasklint.modindex import ModuleIndex
 from phx_tasklint.sources import Source
 from phx_tasklint.walk import iter_files
 
@@ -103,7 +103,7 @@ def _read(file: _File) -> bytes | Source:
 class _Finder:
     """Loads other checked Python modules by dotted name, for cross-file hand-offs."""
 
-    def __init__(self, index: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, index: ModuleIndex) -> None:
         self.index = index
         self.loaded: dict[str, Source | None] = {}
 
@@ -124,7 +124,7 @@ _Outcome = tuple[tuple[Finding, ...], "Result | None"]
 
 
 def _analyse_chunk(
-    config: Config, items: list[_Item], index: dict[str, tuple[str, str]], screen: bool = True
+    config: Config, items: list[_Item], index: ModuleIndex, screen: bool = True
 ) -> list[_Outcome]:
     """Parse each file once (ast), keep those that hand something to Phoenix, analyse them."""
     from phx_tasklint.lint.engine import Engine
@@ -164,7 +164,7 @@ def _analyse_chunk(
 def _analyse_all(
     config: Config,
     items: list[_Item],
-    index: dict[str, tuple[str, str]],
+    index: ModuleIndex,
     jobs: int,
     screen: bool = True,
 ) -> list[_Outcome]:
@@ -189,11 +189,9 @@ def _analyse_all(
 def _lint(
     files: list[_File], config: Config, cache: Cache | None, jobs: int, screen: bool = True
 ) -> tuple[list[Finding], Counter[str], list[str]]:
-    index = {
-        module_name(f.path): (f.display, f.path)
-        for f in files
-        if f.kind == "python" and f.path is not None
-    }
+    index = ModuleIndex(
+        [(f.display, f.path) for f in files if f.kind == "python" and f.path is not None]
+    )
     problems: list[Finding] = []
     cached: list[Entry] = []
     pending: list[_Item] = []
@@ -229,9 +227,9 @@ def _lint(
     return kept, report.skipped, report.errors
 
 
-def _dep_modules(result: Result, index: dict[str, tuple[str, str]]) -> list[str]:
+def _dep_modules(result: Result, index: ModuleIndex) -> list[str]:
     """Display paths a result depends on, mapped to real paths through the module index."""
-    real = {display: path for display, path in index.values()}
+    real = index.real_paths()
     return [real.get(d, d) for d in result.deps]
 
 

@@ -30,3 +30,26 @@ def module_name(path: str | Path) -> str:
     package = _package_of(_absolute(directory, os.getcwd()))
     parts = package if stem == "__init__" else (*package, stem)
     return ".".join(parts) or stem
+
+
+class ModuleIndex:
+    """Dotted module name -> (display path, path) of the checked Python files, computed on
+    first use: a run whose files are all cached never needs it."""
+
+    def __init__(self, files: list[tuple[str, str]]) -> None:
+        self._files = files
+        self._names: dict[str, tuple[str, str]] | None = None
+
+    def _map(self) -> dict[str, tuple[str, str]]:
+        if self._names is None:
+            self._names = {module_name(path): (display, path) for display, path in self._files}
+        return self._names
+
+    def get(self, name: str) -> tuple[str, str] | None:
+        return self._map().get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._map()
+
+    def real_paths(self) -> dict[str, str]:
+        return {display: path for display, path in self._files}

@@ -282,7 +282,7 @@ class _Walker:
                 return
             if self.config.is_excluded(path):
                 return
-            if ignores.ignored(os.path.join(absolute_dir, entry.name), False):
+            if ignores.patterns and ignores.ignored(os.path.join(absolute_dir, entry.name), False):
                 return
             try:
                 inode = entry.inode()
