@@ -13,6 +13,9 @@
 * Symbolic links are followed. A link to a directory being walked (a loop), a broken link and an
   unreadable directory each give a one-line message and are skipped. A file reached twice (named
   twice, or through a link) is checked once.
+* A walk keeps regular files only: a FIFO (reading it would block), socket or device with a
+  source suffix gives a one-line message. A path named on the command line is read whatever it
+  is (`<(cmd)` is a pipe).
 """
 
 from __future__ import annotations
@@ -273,7 +276,9 @@ class _Walker:
     ) -> None:
         path = entry.path
         try:
-            plain = not entry.is_symlink() and not entry.is_dir(follow_symlinks=False)
+            # a regular file, not a link (from the directory listing's d_type, no stat); FIFOs,
+            # sockets and devices go the slow way below and are skipped (reading a FIFO blocks)
+            plain = entry.is_file(follow_symlinks=False)
         except OSError:
             plain = False
         if plain:
@@ -320,8 +325,11 @@ class _Walker:
                 return  # reached before through another link or argument
             self.seen_dirs.add(key)
             self.walk(path, ignores, (*ancestors, key), st.st_dev)
-        elif stat.S_ISREG(st.st_mode) and os.path.splitext(entry.name)[1].lower() in SUFFIXES:
-            self.add_file(path, st, explicit=False)
+        elif os.path.splitext(entry.name)[1].lower() in SUFFIXES:
+            if stat.S_ISREG(st.st_mode):
+                self.add_file(path, st, explicit=False)
+            else:  # a FIFO, socket or device named like a source file
+                self.message(path, "skipped: not a regular file")
 
 
 def iter_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> WalkResult:

@@ -32,7 +32,7 @@ EXCEPTIONS = {
     ("callables.py", 93, "PHX005", "mypy"): "the decorator `unwrapped` is unannotated, so mypy "
     "types the decorated function as Any; the linter reads the wrapper",
     ("callables.py", 93, "PHX102", "mypy"): "same decorator: mypy sees Any",
-    ("returns.py", 90, "PHX201", "mypy"): "an unannotated generator: the linter infers the "
+    ("returns.py", 109, "PHX201", "mypy"): "an unannotated generator: the linter infers the "
     "generator from `yield`, mypy judges annotations only",
     ("evaluators.py", 43, "PHX002", "mypy"): "`@pytest.mark.phoenix` is a pytest marker, "
     "untyped; only the linter reads its evaluators",

@@ -751,7 +751,7 @@ class Engine:
 
     # ---------------------------------------------------------------- types
 
-    def annotation(self, module: Module, node: ast.expr) -> TypeExpr:
+    def annotation(self, module: Module, node: ast.expr, depth: int = 0) -> TypeExpr:
         def resolve(n: ast.expr) -> str | None:
             names = module.qualified(n) if n in module.parents else set()
             if not names:  # a name from a string annotation: resolve it from the top level
@@ -766,16 +766,16 @@ class Engine:
                 return None
             found_module, node = found
             if isinstance(node, ast.ClassDef):
-                return self.class_type(found_module, node, depth)
+                return self.class_type(found_module, node, depth + 1)
             if isinstance(node, ast.Call):  # NewType("X", base)
                 if found_module.qualified(node.func) & _NEWTYPE and len(node.args) == 2:
-                    return self.annotation(found_module, node.args[1])
+                    return self.annotation(found_module, node.args[1], depth + 1)
                 return UNKNOWN
-            if isinstance(node, ast.expr):  # a type alias
-                return self.annotation(found_module, node)
+            if isinstance(node, ast.expr):  # a type alias, perhaps a recursive one
+                return self.annotation(found_module, node, depth + 1)
             return UNKNOWN
 
-        return typeexpr.translate(node, resolve, local)
+        return typeexpr.translate(node, resolve, local, depth)
 
     def class_type(self, module: Module, node: ast.ClassDef, depth: int) -> TypeExpr:
         bases = {q for b in node.bases for q in module.qualified(b)}
@@ -783,13 +783,15 @@ class Engine:
         fields = tuple(name for name, _ in _class_fields(node))
         if bases & _TYPEDDICT_BASES:
             return TypeExpr.typeddict(
-                qualified, *(self.annotation(module, ann) for _, ann in _class_fields(node))
+                qualified,
+                *(self.annotation(module, ann, depth + 1) for _, ann in _class_fields(node)),
             )
         if bases & _ENUM_BASES:
             return TypeExpr.named("enum.Enum")
         if bases & _NAMEDTUPLE_BASES:
             return TypeExpr.named(
-                "builtins.tuple", *(self.annotation(module, ann) for _, ann in _class_fields(node))
+                "builtins.tuple",
+                *(self.annotation(module, ann, depth + 1) for _, ann in _class_fields(node)),
             )
         for base in ("builtins.dict", "builtins.list", "builtins.str", "builtins.int",
                      "builtins.float"):
