@@ -42,6 +42,8 @@ def file_kind(path: str | os.PathLike[str]) -> FileKind:
 def printable(text: str) -> str:
     """`text` safe to print and serialise: undecodable bytes of a file name (kept by Python as
     lone surrogates) become `\\xNN` escapes."""
+    if text.isascii():
+        return text
     try:
         return os.fsencode(text).decode("utf-8", "backslashreplace")
     except UnicodeError:
@@ -179,6 +181,7 @@ class _Walker:
         explicit: bool,
         key: _Key | None = None,
         shown: str | None = None,
+        kind: FileKind | None = None,
     ) -> None:
         if key is None:
             assert st is not None
@@ -187,7 +190,7 @@ class _Walker:
             return
         self.seen_files.add(key)
         display = shown if shown is not None else self.display(path)
-        self.files.append(SourceFile(path, display, file_kind(path), explicit))
+        self.files.append(SourceFile(path, display, kind or file_kind(path), explicit))
 
     def argument(self, arg: str) -> None:
         if not os.path.lexists(arg):
@@ -283,19 +286,22 @@ class _Walker:
             plain = False
         if plain:
             # a plain file: decide by its name before any system call (most files end here)
-            if os.path.splitext(entry.name)[1].lower() not in SUFFIXES:
+            name = entry.name
+            dot = name.rfind(".")
+            kind = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None
+            if kind is None:
                 return
             if self.config.is_excluded(path):
                 return
-            if ignores.patterns and ignores.ignored(os.path.join(absolute_dir, entry.name), False):
+            if ignores.patterns and ignores.ignored(os.path.join(absolute_dir, name), False):
                 return
             try:
                 inode = entry.inode()
             except OSError:
                 inode = 0
             key: _Key = (device, inode) if inode else os.path.normcase(os.path.abspath(path))
-            shown = entry.name if shown_dir in ("", ".") else os.path.join(shown_dir, entry.name)
-            self.add_file(path, None, explicit=False, key=key, shown=printable(shown))
+            shown = name if shown_dir in ("", ".") else os.path.join(shown_dir, name)
+            self.add_file(path, None, False, key, printable(shown), kind)
             return
         st: os.stat_result | None = None
         error: OSError | None = None
