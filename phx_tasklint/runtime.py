@@ -47,9 +47,6 @@ __all__ = [
     "signature_of",
 ]
 
-# Rules whose error means Phoenix cannot bind or call the callable at all.
-_BINDING_CODES = frozenset({"PHX001", "PHX002", "PHX003", "PHX004", "PHX005"})
-
 
 class BindingError(ValueError):
     """Phoenix would reject or fail to bind this callable; `.diagnostics` says why."""
@@ -313,7 +310,7 @@ class _Plan:
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.code in _BINDING_CODES)
+        return tuple(d for d in self.diagnostics if d.code in spec.BINDING_RULES)
 
 
 _PLANS: dict[tuple[object, ...], tuple[object, _Plan]] = {}

@@ -684,6 +684,8 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+# Rules whose error means Phoenix cannot bind or call the callable at all (the binder raises).
+BINDING_RULES = frozenset({"PHX001", "PHX002", "PHX003", "PHX004", "PHX005"})
 # Rules the judge decides from a signature alone; the rest need a call site.
 SIGNATURE_RULES = frozenset(
     r.code for r in RULES if r.bad and all(s.scope == "signature" for s in r.bad)
