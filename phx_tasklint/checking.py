@@ -245,10 +245,32 @@ def run(options: Options) -> Outcome:
     outcome = Outcome(findings, skipped, messages + errors)
     if not (options.fix or options.diff):
         return outcome
+    from phx_tasklint.lint.fixes import fixable
+
+    # Like ruff: fix, re-lint, and fix again what the first fixes uncovered, until nothing
+    # fixable is left (a rename can free the name another fix wanted).
+    for _ in range(_FIX_PASSES):
+        if not _fix_pass(options, files, outcome):
+            break
+        outcome.findings, outcome.skipped, _errors = _lint(
+            files, config, cache, options.jobs, options.prefilter
+        )
+        if cache is not None:
+            cache.save()
+        if options.diff or not any(fixable(f, options.unsafe_fixes) for f in outcome.findings):
+            break
+    return outcome
+
+
+_FIX_PASSES = 10
+
+
+def _fix_pass(options: Options, files: list[_File], outcome: Outcome) -> bool:
+    """Apply the fixes of `outcome.findings` once; True when a file on disk changed."""
     from phx_tasklint.lint.fixes import apply_fixes, unified_diff
 
     by_path: dict[str, list[Finding]] = {}
-    for finding in findings:
+    for finding in outcome.findings:
         by_path.setdefault(finding.location.path, []).append(finding)
     changed = False
     for file in files:
@@ -274,13 +296,7 @@ def run(options: Options) -> Outcome:
         else:
             outcome.fixed += len(result.applied)
             changed = True
-    if changed:
-        outcome.findings, outcome.skipped, _ = _lint(
-            files, config, cache, options.jobs, options.prefilter
-        )
-        if cache is not None:
-            cache.save()
-    return outcome
+    return changed
 
 
 def write_atomically(path: Path, source: Source, text: str) -> str | None:

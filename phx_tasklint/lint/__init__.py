@@ -6,6 +6,7 @@ libcst is imported only once a file is known to hand something to Phoenix.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,9 @@ def is_candidate(source: Source, config: LintConfig) -> bool:
     if not prefilter.mentions(source.text.encode("utf-8", "surrogatepass"), extra):
         return False
     try:
-        tree = ast.parse(source.text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return prefilter.has_handoff(tree, extra)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
@@ -64,7 +65,9 @@ class Module:
     @classmethod
     def parse(cls, source: Source, name: str) -> Module | None:
         try:
-            tree = ast.parse(source.text)
+            with warnings.catch_warnings():  # `"\d"` warns; under -W error it would not parse
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             return None  # the source layer already reported what compile() rejects
         return cls(source, name, tree)
