@@ -172,10 +172,14 @@ def _analyse_all(
         return _analyse_chunk(config, items, index, screen)
     # Processes, not threads: the work is pure Python. Chunks are interleaved so each worker
     # gets a similar mix of small and large files; results come back in input order.
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [items[i::jobs] for i in range(jobs)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # Not fork: a forked child inherits whatever at-fork hooks and locks the host process holds
+    # (OpenTelemetry's, imported with Phoenix, deadlocked workers forked inside a test run).
+    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         parts = list(
             pool.map(_analyse_chunk, [config] * jobs, chunks, [index] * jobs, [screen] * jobs)
         )

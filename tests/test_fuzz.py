@@ -1408,9 +1408,7 @@ def test_fix_on_fuzzed_sources(project: Path, family: str, data: st.DataObject) 
     [(name, source)] = case.files
     if not (name.endswith(".py") and prefilter.mentions(source) and compiles(source)):
         return  # only compiling candidates are fixed
-    # two runs: one does not always converge (test_bug_fix_does_not_converge_in_one_run); make
-    # it `runs=1` when that bug is fixed (bench/fuzz.py already checks one run)
-    problems = fix_problems(name, source, project, f"c{next(_COUNTER)}", runs=2)
+    problems = fix_problems(name, source, project, f"c{next(_COUNTER)}")
     assert problems == []
 
 
@@ -1453,9 +1451,9 @@ def test_invalid_escape_sequence_is_linted_when_warnings_are_errors(
     project: Path,
 ) -> None:
     """`"\\d+"` is an invalid escape: `ast.parse` warns (DeprecationWarning on 3.11, a
-    SyntaxWarning printed to stderr from 3.12). lint/modules.py `Module.parse` does not silence
-    it, so under `-W error` (PYTHONWARNINGS=error) the parse fails, compile_problem (which does
-    silence it) finds nothing, and the file is skipped: no PHX002, "All checks passed!"."""
+    SyntaxWarning printed to stderr from 3.12). Found by the fuzz tests: when `Module.parse` did
+    not silence it, `-W error` (PYTHONWARNINGS=error) made the parse fail and the file was
+    skipped (no PHX002, "All checks passed!"), and 3.12 printed the warning on stderr."""
     (project / "a.py").write_text(ESCAPE)
     options = checking.Options(paths=["a.py"], use_cache=False, jobs=1)
     with warnings.catch_warnings(record=True) as caught:

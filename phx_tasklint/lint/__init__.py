@@ -53,7 +53,7 @@ def is_candidate(source: Source, config: LintConfig) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(source.text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
         return False
     return prefilter.has_handoff(tree, extra)
 

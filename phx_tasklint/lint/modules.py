@@ -68,8 +68,10 @@ class Module:
             with warnings.catch_warnings():  # `"\d"` warns; under -W error it would not parse
                 warnings.simplefilter("ignore")
                 tree = ast.parse(source.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-            return None  # the source layer already reported what compile() rejects
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, SystemError):
+            # the source layer reports what compile() rejects; SystemError: CPython 3.11's
+            # parser can fail that way on deep input when threads parse at once
+            return None
         return cls(source, name, tree)
 
     # ------------------------------------------------------------------ building
