@@ -40,6 +40,8 @@ CODE_PREFIX = "PHX"
 
 # ruff's default `exclude`, narrowed to what can hold Python sources, plus our own cache.
 # Setting `exclude` replaces this list; `extend-exclude` adds to it.
+_GLOB_SPECIAL = frozenset("*?[\\/")
+
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
     ".hg",
@@ -371,12 +373,14 @@ class Config:
         )
 
     @functools.cached_property
-    def _exclusions(self) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
-        """Name globs merged into one regex, and the globs that contain a `/`."""
+    def exclusions(self) -> tuple[frozenset[str], re.Pattern[str] | None, tuple[str, ...]]:
+        """Plain names (a set lookup), the other name globs merged into one regex, and the
+        globs that contain a `/`."""
         cleaned = [_clean_glob(p) for p in (*self.exclude, *self.extend_exclude)]
-        names = [glob_regex(c).pattern for c in cleaned if "/" not in c]
+        plain = frozenset(c for c in cleaned if not _GLOB_SPECIAL.intersection(c))
+        names = [glob_regex(c).pattern for c in cleaned if "/" not in c and c not in plain]
         merged = re.compile("|".join(f"(?:{n})" for n in names)) if names else None
-        return merged, tuple(c for c in cleaned if "/" in c)
+        return plain, merged, tuple(c for c in cleaned if "/" in c)
 
     def is_excluded(self, path: str | os.PathLike[str]) -> bool:
         """Whether `exclude` / `extend-exclude` match `path` itself (its name, or its path
@@ -385,8 +389,8 @@ class Config:
         name = os.path.basename(text)
         if not name or name in (".", ".."):
             name = os.path.basename(os.path.abspath(text))
-        names, paths = self._exclusions
-        if names is not None and names.fullmatch(name):
+        plain, names, paths = self.exclusions
+        if name in plain or (names is not None and names.fullmatch(name)):
             return True
         return any(_matches_exactly(clean, path, self.root) for clean in paths)
 

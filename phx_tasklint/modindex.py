@@ -32,24 +32,45 @@ def module_name(path: str | Path) -> str:
     return ".".join(parts) or stem
 
 
+def _keys(path: str) -> tuple[str, ...]:
+    """Names the last part of `module_name(path)` can have, found without a system call."""
+    directory, name = os.path.split(path)
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    if stem != "__init__":
+        return (stem.rpartition(".")[2],)
+    package = os.path.basename(os.path.abspath(directory))
+    return (package.rpartition(".")[2], stem)
+
+
 class ModuleIndex:
-    """Dotted module name -> (display path, path) of the checked Python files, computed on
-    first use: a run whose files are all cached never needs it."""
+    """Dotted module name -> (display path, path) of the checked Python files. Names are worked
+    out only for files whose name fits the module asked for: a run whose files are all cached
+    asks for few or none, and a big tree has tens of thousands of files."""
 
     def __init__(self, files: list[tuple[str, str]]) -> None:
         self._files = files
-        self._names: dict[str, tuple[str, str]] | None = None
-
-    def _map(self) -> dict[str, tuple[str, str]]:
-        if self._names is None:
-            self._names = {module_name(path): (display, path) for display, path in self._files}
-        return self._names
+        self._by_key: dict[str, list[tuple[str, str]]] | None = None
+        self._names: dict[str, tuple[str, str] | None] = {}
+        self._real: dict[str, str] | None = None
 
     def get(self, name: str) -> tuple[str, str] | None:
-        return self._map().get(name)
+        if name not in self._names:
+            if self._by_key is None:
+                self._by_key = {}
+                for display, path in self._files:
+                    for key in _keys(path):
+                        self._by_key.setdefault(key, []).append((display, path))
+            found = None
+            for display, path in self._by_key.get(name.rpartition(".")[2], ()):
+                if module_name(path) == name:
+                    found = (display, path)  # the last one wins, as in a dict of all names
+            self._names[name] = found
+        return self._names[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._map()
+        return isinstance(name, str) and self.get(name) is not None
 
     def real_paths(self) -> dict[str, str]:
-        return {display: path for display, path in self._files}
+        if self._real is None:
+            self._real = {display: path for display, path in self._files}
+        return self._real

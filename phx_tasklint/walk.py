@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import stat
 from collections.abc import Sequence
@@ -50,8 +51,10 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    """One file to check (a tuple: a big tree has tens of thousands, and a frozen dataclass
+    costs three times as much to build)."""
+
     # what to open: the argument joined with the names walked (relative stays relative to the cwd)
     raw: str
     # what to print: relative to the cwd when under it (as ruff prints), else as given;
@@ -163,13 +166,15 @@ class _Walker:
         self.seen_files: set[_Key] = set()
         self.seen_dirs: set[_Key] = set()
 
-    def display(self, path: str) -> str:
+    def shown(self, path: str) -> str:
+        """How to show `path`, not yet made printable: relative to the cwd when under it."""
         absolute = os.path.abspath(path)
         if _under(absolute, self.cwd):
-            shown = os.path.relpath(absolute, self.cwd)
-        else:
-            shown = os.path.normpath(path)
-        return printable(shown)
+            return os.path.relpath(absolute, self.cwd)
+        return os.path.normpath(path)
+
+    def display(self, path: str) -> str:
+        return printable(self.shown(path))
 
     def message(self, path: str, text: str) -> None:
         self.messages.append(f"{self.display(path)}: {text}")
@@ -251,22 +256,72 @@ class _Walker:
         return ignores.extended(data.decode("utf-8", "surrogateescape"), base)
 
     def walk(
-        self, directory: str, ignores: GitIgnore, ancestors: tuple[_Key, ...], device: int
+        self,
+        directory: str,
+        ignores: GitIgnore,
+        ancestors: tuple[_Key, ...],
+        device: int,
+        absolute_dir: str | None = None,
+        shown_dir: str | None = None,
     ) -> None:
+        """Walk `directory`; `absolute_dir` and `shown_dir` (not yet made printable) are passed
+        down from the parent so that no directory costs an abspath or relpath."""
         try:
             with os.scandir(directory) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
+                entries = sorted(scan, key=_ENTRY_NAME)
         except OSError as exc:
             self.message(directory, f"cannot read directory: {exc.strerror or exc}")
             return
-        absolute_dir = os.path.abspath(directory)
-        if any(entry.name == ".gitignore" for entry in entries):
+        if absolute_dir is None:
+            absolute_dir = os.path.abspath(directory)
+        if shown_dir is None:
+            shown_dir = self.shown(directory)
+        if ".gitignore" in [entry.name for entry in entries]:
             ignores = self.read_gitignore(
                 os.path.join(directory, ".gitignore"), absolute_dir, ignores
             )
-        shown_dir = self.display(directory)  # once a directory, not once a file
+        prefix = "" if shown_dir in ("", ".") else shown_dir + os.sep
+        excluded_plain, excluded_glob, excluded_paths = self.config.exclusions
+        seen = self.seen_files
+        files = self.files
         for entry in entries:
-            self.entry(entry, absolute_dir, ignores, ancestors, device, shown_dir)
+            name = entry.name
+            try:
+                # a regular file, not a link (from the listing's d_type, no stat); FIFOs,
+                # sockets, devices and links go the slow way and are checked there
+                plain = entry.is_file(follow_symlinks=False)
+            except OSError:
+                plain = False
+            if not plain:
+                self.entry(entry, absolute_dir, ignores, ancestors, device, prefix)
+                continue
+            # a plain file: decided by its name before any system call (most files end here)
+            dot = name.rfind(".")
+            kind = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None
+            if kind is None:
+                continue
+            if name in excluded_plain or (
+                excluded_glob is not None and excluded_glob.fullmatch(name)
+            ):
+                continue
+            if excluded_paths and self.config.is_excluded(entry.path):
+                continue
+            if ignores.patterns and ignores.ignored(os.path.join(absolute_dir, name), False):
+                continue
+            try:
+                inode = entry.inode()
+            except OSError:
+                inode = 0
+            key: _Key = (
+                (device, inode) if inode else os.path.normcase(os.path.join(absolute_dir, name))
+            )
+            if key in seen:
+                continue
+            seen.add(key)
+            shown = prefix + name
+            files.append(
+                SourceFile(entry.path, shown if shown.isascii() else printable(shown), kind, False)
+            )
 
     def entry(
         self,
@@ -275,34 +330,10 @@ class _Walker:
         ignores: GitIgnore,
         ancestors: tuple[_Key, ...],
         device: int,
-        shown_dir: str,
+        prefix: str,
     ) -> None:
+        """Anything but a plain file: a directory, a link, a FIFO, a socket, a device."""
         path = entry.path
-        try:
-            # a regular file, not a link (from the directory listing's d_type, no stat); FIFOs,
-            # sockets and devices go the slow way below and are skipped (reading a FIFO blocks)
-            plain = entry.is_file(follow_symlinks=False)
-        except OSError:
-            plain = False
-        if plain:
-            # a plain file: decide by its name before any system call (most files end here)
-            name = entry.name
-            dot = name.rfind(".")
-            kind = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None
-            if kind is None:
-                return
-            if self.config.is_excluded(path):
-                return
-            if ignores.patterns and ignores.ignored(os.path.join(absolute_dir, name), False):
-                return
-            try:
-                inode = entry.inode()
-            except OSError:
-                inode = 0
-            key: _Key = (device, inode) if inode else os.path.normcase(os.path.abspath(path))
-            shown = name if shown_dir in ("", ".") else os.path.join(shown_dir, name)
-            self.add_file(path, None, False, key, printable(shown), kind)
-            return
         st: os.stat_result | None = None
         error: OSError | None = None
         try:
@@ -312,7 +343,8 @@ class _Walker:
         is_dir = st is not None and stat.S_ISDIR(st.st_mode)
         if self.config.is_excluded(path):
             return
-        if ignores.ignored(os.path.join(absolute_dir, entry.name), is_dir):
+        absolute = os.path.join(absolute_dir, entry.name)
+        if ignores.ignored(absolute, is_dir):
             return
         if st is None:
             if error is not None and error.errno == errno.ELOOP:
@@ -330,12 +362,15 @@ class _Walker:
             if key in self.seen_dirs:
                 return  # reached before through another link or argument
             self.seen_dirs.add(key)
-            self.walk(path, ignores, (*ancestors, key), st.st_dev)
+            self.walk(path, ignores, (*ancestors, key), st.st_dev, absolute, prefix + entry.name)
         elif os.path.splitext(entry.name)[1].lower() in SUFFIXES:
             if stat.S_ISREG(st.st_mode):
                 self.add_file(path, st, explicit=False)
             else:  # a FIFO, socket or device named like a source file
                 self.message(path, "skipped: not a regular file")
+
+
+_ENTRY_NAME = operator.attrgetter("name")
 
 
 def iter_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> WalkResult:

@@ -123,8 +123,13 @@ def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"{not json", b'{"schema": 1, "version": "0.0.0", "files": {}}', b"\x00\xff" * 50,
-     b'{"schema": 1, "version": "0.1.0", "files": {"pkg/run.py": {"m": "x"}}}'],
+    [
+        b"",
+        b"{not json",
+        b'{"schema": 1, "version": "0.0.0", "files": {}}',
+        b"\x00\xff" * 50,
+        b'{"schema": 1, "version": "0.1.0", "files": {"pkg/run.py": {"m": "x"}}}',
+    ],
     ids=["empty", "corrupt", "foreign-version", "binary", "bad-entry"],
 )
 def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(cross: Path, content: bytes) -> None:
@@ -195,3 +200,57 @@ def test_libcst_is_not_imported_when_not_needed(tmp_path: Path, argv: list[str])
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip().endswith("LIBCST False"), out.stdout
+
+
+def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) -> None:
+    """The console script forks its workers (no fork server); same findings as one process."""
+    serial = lint(use_cache=False, jobs=1)
+    code = (
+        "import sys\nimport phx_tasklint.checking as c\nfrom phx_tasklint import cli\n"
+        "seen = []\noriginal = c._analyse_all\n"
+        "def spy(*args):\n    seen.append(args[-1])\n    return original(*args)\n"
+        "c._analyse_all = spy\nsys.argv = ['phx-tasklint', 'check', '.', '--no-cache',"
+        " '--format', 'json', '--exit-zero']\n"
+        "try:\n    cli.entry()\nfinally:\n    print('START', seen, file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=True
+    )
+    assert "START ['fork']" in out.stderr, out.stderr
+    found = [
+        (f["path"], f.get("cell"), f["line"], f["column"], f["code"], f["message"])
+        for f in json.loads(out.stdout)
+    ]
+    assert found == serial
+
+
+def test_module_index_answers_like_a_map_of_every_module(tmp_path: Path) -> None:
+    """The index works names out only for files that can match; it must answer exactly as a
+    dict of every file's module name would (the last file wins, as before)."""
+    from phx_tasklint.modindex import ModuleIndex, module_name
+
+    layout = [
+        "pkg/__init__.py",
+        "pkg/mod.py",
+        "pkg/mod.pyi",
+        "pkg/sub/__init__.py",
+        "pkg/sub/mod.py",
+        "pkg/sub/tasks.py",
+        "nopkg/mod.py",
+        "nopkg/tasks.py",
+        "dotted.name.py",
+        "a.b/__init__.py",
+        "a.b/c.py",
+        "tasks.py",
+        "__init__.py",
+    ]
+    for rel in layout:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    files = [(rel, str(tmp_path / rel)) for rel in layout]
+    expected = {module_name(path): (display, path) for display, path in files}
+    index = ModuleIndex(files)
+    for name in [*expected, "pkg.nothing", "missing", "sub.mod", "mod", "b", "c"]:
+        assert index.get(name) == expected.get(name), name
+        assert (name in index) == (name in expected), name
+    assert len(expected) >= 9

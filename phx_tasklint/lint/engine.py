@@ -134,9 +134,13 @@ class Engine:
     """Analyses candidate files one at a time; `find_module` loads other checked modules by
     dotted name when a hand-off refers to them."""
 
-    def __init__(self, config: LintConfig, find_module: ModuleFinder) -> None:
+    def __init__(
+        self, config: LintConfig, find_module: ModuleFinder, record_handoffs: bool = True
+    ) -> None:
         self.config = config
         self.find_module = find_module
+        # the hand-off records serve `lint()` callers and tests; `check` reports findings only
+        self.record_handoffs = record_handoffs
         self.parsed: dict[str, Module | None] = {}
         self.result = Result()
         self._seen: set[tuple[object, ...]] = set()
@@ -246,7 +250,7 @@ class Engine:
         if target.evaluator_method:
             context = replace(context, evaluator_method=True)
         diagnostics = judge.check(target.signature, role, context)
-        if site is not None:
+        if site is not None and self.record_handoffs:
             where = self.location(site[0], expr if expr is not None else site[1])
             span = self.location(site[0], site[1])
             self.result.handoffs.append(
