@@ -24,7 +24,7 @@ from phx_tasklint.findings import Finding, Location
 from phx_tasklint.model import Diagnostic, Edit, Fix
 
 DIRECTORY = ".phx-tasklint-cache"
-_SCHEMA = 2
+_SCHEMA = 3
 Stat = tuple[int, int]  # (mtime_ns, size)
 
 
@@ -45,29 +45,59 @@ class Entry:
     misses: tuple[str, ...] = ()  # modules it looked for among the checked files, in vain
 
 
-def finding_to_json(f: Finding) -> dict[str, Any]:
-    d = f.diagnostic
-    loc = f.location
+def _diagnostic_row(d: Diagnostic) -> list[Any]:
     fix = None
     if d.fix is not None:
         fix = [d.fix.title, d.fix.safe, [[e.action, e.param, e.new_name] for e in d.fix.edits]]
-    return {
-        "l": [loc.path, loc.line, loc.column, loc.end_line, loc.end_column, loc.cell],
-        "d": [d.code, d.name, d.severity, d.message, d.role, d.param, list(d.params), d.item],
-        "x": fix,
-        "fn": f.function,
-    }
+    return [d.code, d.name, d.severity, d.message, d.role, d.param, list(d.params), d.item, fix]
 
 
-def finding_from_json(data: dict[str, Any]) -> Finding:
-    path, line, column, end_line, end_column, cell = data["l"]
-    code, name, severity, message, role, param, params, item = data["d"]
+def _diagnostic(row: list[Any]) -> Diagnostic:
+    code, name, severity, message, role, param, params, item, fix_row = row
     fix = None
-    if data["x"] is not None:
-        title, safe, edits = data["x"]
+    if fix_row is not None:
+        title, safe, edits = fix_row
         fix = Fix(title, bool(safe), tuple(Edit(a, p, n) for a, p, n in edits))
-    diagnostic = Diagnostic(code, name, severity, message, role, param, fix, tuple(params), item)
-    return Finding(Location(path, line, column, end_line, end_column, cell), diagnostic, data["fn"])
+    return Diagnostic(code, name, severity, message, role, param, fix, tuple(params), item)
+
+
+class _Tables:
+    """Diagnostics and paths stored once per cache file: a tree repeats the same few messages
+    thousands of times, and findings refer to them by index (a tenth of the size, and each
+    distinct diagnostic is decoded once)."""
+
+    def __init__(self, diagnostics: list[Any] | None = None, paths: list[Any] | None = None):
+        self.diagnostic_rows = diagnostics if diagnostics is not None else []
+        self.path_rows = paths if paths is not None else []
+        self._decoded: dict[int, Diagnostic] = {}
+        self._diagnostic_index: dict[Diagnostic, int] = {}
+        self._path_index: dict[str, int] = {}
+
+    def diagnostic(self, index: int) -> Diagnostic:
+        found = self._decoded.get(index)
+        if found is None:
+            found = self._decoded[index] = _diagnostic(self.diagnostic_rows[index])
+        return found
+
+    def path(self, index: int) -> str:
+        return str(self.path_rows[index])
+
+    def encode(self, f: Finding) -> list[Any]:
+        d = self._diagnostic_index.get(f.diagnostic)
+        if d is None:
+            d = self._diagnostic_index[f.diagnostic] = len(self.diagnostic_rows)
+            self.diagnostic_rows.append(_diagnostic_row(f.diagnostic))
+        loc = f.location
+        p = self._path_index.get(loc.path)
+        if p is None:
+            p = self._path_index[loc.path] = len(self.path_rows)
+            self.path_rows.append(loc.path)
+        return [d, p, loc.line, loc.column, loc.end_line, loc.end_column, loc.cell, f.function]
+
+    def decode(self, row: list[Any]) -> Finding:
+        d, p, line, column, end_line, end_column, cell, function = row
+        location = Location(self.path(p), line, column, end_line, end_column, cell)
+        return Finding(location, self.diagnostic(d), function)
 
 
 _CLEAN = Entry((0, 0), (), {}, ())
@@ -80,6 +110,7 @@ class Cache:
         self.enabled = enabled
         self.entries: dict[str, Entry] = {}
         self.raw: dict[str, Any] = {}  # rows as read, decoded into `entries` on demand
+        self.tables = _Tables()
         self.dirty = False
         if enabled:
             self._load()
@@ -89,9 +120,14 @@ class Cache:
             raw = json.loads(self.file.read_bytes())
             if raw.get("schema") != _SCHEMA or raw.get("version") != __version__:
                 return
-            files = raw["files"]
-            if isinstance(files, dict):
+            files, diagnostics, paths = raw["files"], raw["diagnostics"], raw["paths"]
+            if (
+                isinstance(files, dict)
+                and isinstance(diagnostics, list)
+                and isinstance(paths, list)
+            ):
                 self.raw = files
+                self.tables = _Tables(diagnostics, paths)
         except Exception:  # missing, corrupt or foreign: start afresh
             self.raw = {}
 
@@ -108,7 +144,7 @@ class Cache:
             findings, skipped, deps, misses = rest if rest else ([], {}, [], [])
             entry = Entry(
                 (int(mtime), int(size)),
-                tuple(finding_from_json(f) for f in findings),
+                tuple(self.tables.decode(f) for f in findings),
                 {str(k): int(v) for k, v in skipped.items()},
                 tuple((str(p), (int(m), int(s))) for p, m, s in deps),
                 tuple(str(m) for m in misses),
@@ -119,9 +155,7 @@ class Cache:
         self.entries[path] = entry
         return entry
 
-    def lookup(
-        self, path: str, stat: Stat | None, modules: Container[str] = ()
-    ) -> Entry | None:
+    def lookup(self, path: str, stat: Stat | None, modules: Container[str] = ()) -> Entry | None:
         """A valid entry: same stat, same dependencies, and no module it missed now checked."""
         if not self.enabled or stat is None:
             return None
@@ -156,28 +190,41 @@ class Cache:
             if dep_stat is None:
                 return  # depends on something unreadable: do not cache
             dep_stats.append((dep, dep_stat))
-        self.entries[path] = Entry(
-            stat, findings, dict(skipped or {}), tuple(dep_stats), misses
-        )
+        self.entries[path] = Entry(stat, findings, dict(skipped or {}), tuple(dep_stats), misses)
         self.dirty = True
 
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
-        rows = dict(self.raw)
-        for path, e in self.entries.items():
+        # rows are re-encoded against fresh tables, so entries no longer used drop out
+        tables = _Tables()
+        rows: dict[str, Any] = {}
+        for path in {**self.raw, **self.entries}:
+            row = self.raw.get(path) if path not in self.entries else None
+            if type(row) is list and len(row) == 2:
+                rows[path] = row  # a clean file, carried over as it was read
+                continue
+            e = self._entry(path)
+            if e is None:
+                continue
             if e.findings or e.skipped or e.deps or e.misses:
                 rows[path] = [
                     e.stat[0],
                     e.stat[1],
-                    [finding_to_json(f) for f in e.findings],
+                    [tables.encode(f) for f in e.findings],
                     e.skipped,
                     [[p, s[0], s[1]] for p, s in e.deps],
                     list(e.misses),
                 ]
             else:  # the common case, a file with nothing to report: keep it small
                 rows[path] = [e.stat[0], e.stat[1]]
-        payload = {"schema": _SCHEMA, "version": __version__, "files": rows}
+        payload = {
+            "schema": _SCHEMA,
+            "version": __version__,
+            "diagnostics": tables.diagnostic_rows,
+            "paths": tables.path_rows,
+            "files": rows,
+        }
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"

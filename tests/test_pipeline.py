@@ -129,8 +129,11 @@ def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
         b'{"schema": 1, "version": "0.0.0", "files": {}}',
         b"\x00\xff" * 50,
         b'{"schema": 1, "version": "0.1.0", "files": {"pkg/run.py": {"m": "x"}}}',
+        b'{"schema": 3, "version": "0.1.0", "diagnostics": [], "paths": [], "files": '
+        b'{"pkg/run.py": [1, 2, [[5, 0, 1, 1, 1, 1, null, null]], {}, [], []]}}',
+        b'{"schema": 3, "version": "0.1.0", "diagnostics": 7, "paths": [], "files": {}}',
     ],
-    ids=["empty", "corrupt", "foreign-version", "binary", "bad-entry"],
+    ids=["empty", "corrupt", "foreign-version", "binary", "bad-entry", "bad-index", "bad-table"],
 )
 def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(cross: Path, content: bytes) -> None:
     cold = lint(use_cache=False)
@@ -140,6 +143,18 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(cross: Path, content:
     assert lint() == cold
     for cache_file in (cross / DIRECTORY).glob("v*.json"):
         json.loads(cache_file.read_bytes())  # rewritten whole
+
+
+def test_cache_stores_each_distinct_diagnostic_once(tree: Path) -> None:
+    cold = lint(use_cache=False, jobs=1)
+    lint(jobs=1)
+    (cache_file,) = (tree / DIRECTORY).glob("v*.json")
+    stored = json.loads(cache_file.read_bytes())
+    rows = [f for row in stored["files"].values() if len(row) > 2 for f in row[2]]
+    assert len(rows) == len(cold)
+    assert len(stored["diagnostics"]) < len(rows) / 2  # the heavy files repeat their messages
+    assert len(stored["diagnostics"]) == len({json.dumps(d) for d in stored["diagnostics"]})
+    assert lint(jobs=1) == cold
 
 
 def test_concurrent_runs_never_corrupt_the_cache(tree: Path) -> None:
