@@ -269,3 +269,25 @@ def test_module_index_answers_like_a_map_of_every_module(tmp_path: Path) -> None
         assert index.get(name) == expected.get(name), name
         assert (name in index) == (name in expected), name
     assert len(expected) >= 9
+
+
+def test_remembered_verdicts_are_the_judges() -> None:
+    """The engine remembers the judge's verdict per signature, except where equal-looking
+    signatures differ (`Literal[1] == Literal[True]` in Python)."""
+    from phx_tasklint import judge
+    from phx_tasklint.config import Config
+    from phx_tasklint.lint.engine import Engine
+    from phx_tasklint.model import Context, Param, Signature, TypeExpr
+
+    engine = Engine(Config(), lambda name: None)
+    context = Context()
+    signatures = [
+        Signature((Param("output"),), TypeExpr.literal(value))
+        for value in (1, True, 1.0, "1", b"1", None)
+    ] + [Signature((Param("output"), Param("expcted")))] * 3
+    for signature in signatures * 2:
+        assert engine.verdict(signature, "evaluator", context) == judge.check(
+            signature, "evaluator", context
+        )
+    # literal signatures are judged afresh each time; the plain one is remembered once
+    assert list(engine._verdicts) == [(signatures[-1], "evaluator", context)]

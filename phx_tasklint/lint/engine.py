@@ -141,6 +141,7 @@ class Engine:
         self.find_module = find_module
         # the hand-off records serve `lint()` callers and tests; `check` reports findings only
         self.record_handoffs = record_handoffs
+        self._verdicts: dict[tuple[Signature, Role, Context], tuple[Diagnostic, ...]] = {}
         self.parsed: dict[str, Module | None] = {}
         self.result = Result()
         self._seen: set[tuple[object, ...]] = set()
@@ -249,7 +250,7 @@ class Engine:
     ) -> None:
         if target.evaluator_method:
             context = replace(context, evaluator_method=True)
-        diagnostics = judge.check(target.signature, role, context)
+        diagnostics = self.verdict(target.signature, role, context)
         if site is not None and self.record_handoffs:
             where = self.location(site[0], expr if expr is not None else site[1])
             span = self.location(site[0], site[1])
@@ -278,6 +279,17 @@ class Engine:
                     f"{where.path}:{where.line})",
                 )
             self.emit(anchor.module, node, diagnostic, anchor.function)
+
+    def verdict(self, signature: Signature, role: Role, context: Context) -> list[Diagnostic]:
+        """The judge's verdict, remembered for the run: the judge is a pure function, and a
+        tree hands the same few signatures over again and again."""
+        if _has_literal(signature):  # `Literal[1]` == `Literal[True]`: never share a verdict
+            return judge.check(signature, role, context)
+        key = (signature, role, context)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = tuple(judge.check(signature, role, context))
+        return list(found)
 
     def skip(self, reason: str) -> None:
         self.result.skipped[reason] += 1
@@ -466,9 +478,7 @@ class Engine:
                 assigned = bindings[0].node
                 if isinstance(assigned, (ast.List, ast.Tuple, ast.Dict)):
                     return self.evaluator_items(module, assigned, depth + 1, sequence_only)
-        if isinstance(
-            expr, (ast.GeneratorExp, ast.ListComp, ast.Set, ast.SetComp, ast.DictComp)
-        ):
+        if isinstance(expr, (ast.GeneratorExp, ast.ListComp, ast.Set, ast.SetComp, ast.DictComp)):
             self.skip("evaluators built by a comprehension or set")
             return []
         return [(None, expr)]
@@ -704,9 +714,7 @@ class Engine:
             )
             is_async = False
         signature = Signature(tuple(p for p, _ in params), returns, is_async)
-        anchor = Anchor(
-            module, node, {p.name: n for p, n in params}, node.name, signature.params
-        )
+        anchor = Anchor(module, node, {p.name: n for p, n in params}, node.name, signature.params)
         for expr in reversed(node.decorator_list):
             call_func = expr.func if isinstance(expr, ast.Call) else expr
             names = module.qualified(call_func)
@@ -797,8 +805,13 @@ class Engine:
                 "builtins.tuple",
                 *(self.annotation(module, ann, depth + 1) for _, ann in _class_fields(node)),
             )
-        for base in ("builtins.dict", "builtins.list", "builtins.str", "builtins.int",
-                     "builtins.float"):
+        for base in (
+            "builtins.dict",
+            "builtins.list",
+            "builtins.str",
+            "builtins.int",
+            "builtins.float",
+        ):
             if base in bases:
                 return TypeExpr.named(base)
         decorators = {
@@ -814,6 +827,18 @@ class Engine:
 
 
 # -------------------------------------------------------------------- AST helpers
+
+
+def _has_literal(signature: Signature) -> bool:
+    types = [p.annotation for p in signature.params if p.annotation is not None]
+    if signature.returns is not None:
+        types.append(signature.returns)
+    while types:
+        t = types.pop()
+        if t.values:
+            return True
+        types.extend(t.args)
+    return False
 
 
 def _writable(fix: Fix, anchor: Anchor) -> bool:
