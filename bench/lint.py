@@ -6,12 +6,18 @@ and evaluators to the different runners). Cold = no cache for either tool; warm 
 filled cache. Runs are interleaved; the table shows median wall time, the peak RSS of the
 largest process, and the ratio ours / ruff.
 
+Before timing, phx-tasklint's own modules are compiled to bytecode, as `pip install` of the
+wheel does (an editable install under PYTHONDONTWRITEBYTECODE=1, as on our machines, would
+otherwise recompile every module on every run). The table ends with the start-up floors measured
+in the same run: the bare interpreter, and `phx-tasklint --version`.
+
     python bench/lint.py [--runs 5] [--keep] [--only a|b]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import random
 import shutil
@@ -159,6 +165,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="phx-bench-"))
     ruff_version = subprocess.run(["ruff", "--version"], capture_output=True, text=True).stdout
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {ruff_version.strip()}")
+    import phx_tasklint
+
+    package = Path(phx_tasklint.__file__).parent
+    compileall.compile_dir(str(package), quiet=1)
+    print(f"bytecode compiled for {package}")
     rows: list[tuple[str, ...]] = []
     try:
         if args.only in (None, "a"):
@@ -185,6 +196,13 @@ def main() -> None:
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)))
     print(f"\nmedian of {args.runs} interleaved runs each; peak RSS of the largest process")
+    floors = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "phx-tasklint --version": ["phx-tasklint", "--version"],
+    }
+    for label, cmd in floors.items():
+        wall = statistics.median(measure(cmd, work.parent)[0] for _ in range(args.runs))
+        print(f"start-up floor, {label}: {wall:.3f} s")
 
 
 if __name__ == "__main__":
