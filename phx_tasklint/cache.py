@@ -61,6 +61,12 @@ def _diagnostic(row: list[Any]) -> Diagnostic:
     return Diagnostic(code, name, severity, message, role, param, fix, tuple(params), item)
 
 
+def _check_index(index: object, rows: list[Any]) -> None:
+    # a negative index would silently pick another row
+    if type(index) is not int or not 0 <= index < len(rows):
+        raise ValueError("damaged cache: an index out of range")
+
+
 class _Tables:
     """Diagnostics and paths stored once per cache file: a tree repeats the same few messages
     thousands of times, and findings refer to them by index (a tenth of the size, and each
@@ -74,13 +80,18 @@ class _Tables:
         self._path_index: dict[str, int] = {}
 
     def diagnostic(self, index: int) -> Diagnostic:
+        _check_index(index, self.diagnostic_rows)
         found = self._decoded.get(index)
         if found is None:
             found = self._decoded[index] = _diagnostic(self.diagnostic_rows[index])
         return found
 
     def path(self, index: int) -> str:
-        return str(self.path_rows[index])
+        _check_index(index, self.path_rows)
+        path = self.path_rows[index]
+        if type(path) is not str:
+            raise ValueError("damaged cache: a path that is not a string")
+        return path
 
     def encode(self, f: Finding) -> list[Any]:
         d = self._diagnostic_index.get(f.diagnostic)

@@ -280,7 +280,10 @@ class _Walker:
             ignores = self.read_gitignore(
                 os.path.join(directory, ".gitignore"), absolute_dir, ignores
             )
-        prefix = "" if shown_dir in ("", ".") else shown_dir + os.sep
+        if shown_dir in ("", "."):
+            prefix = ""
+        else:  # `/` shows as `/`, not `//`
+            prefix = shown_dir if shown_dir.endswith(os.sep) else shown_dir + os.sep
         excluded_plain, excluded_glob, excluded_paths = self.config.exclusions
         seen = self.seen_files
         files = self.files
@@ -362,7 +365,10 @@ class _Walker:
             if key in self.seen_dirs:
                 return  # reached before through another link or argument
             self.seen_dirs.add(key)
-            self.walk(path, ignores, (*ancestors, key), st.st_dev, absolute, prefix + entry.name)
+            shown = prefix + entry.name
+            if _under(absolute, self.cwd) and not _under(absolute_dir, self.cwd):
+                shown = self.shown(path)  # a walk from above the cwd comes back into it
+            self.walk(path, ignores, (*ancestors, key), st.st_dev, absolute, shown)
         elif os.path.splitext(entry.name)[1].lower() in SUFFIXES:
             if stat.S_ISREG(st.st_mode):
                 self.add_file(path, st, explicit=False)

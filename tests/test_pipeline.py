@@ -132,8 +132,19 @@ def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
         b'{"schema": 3, "version": "0.1.0", "diagnostics": [], "paths": [], "files": '
         b'{"pkg/run.py": [1, 2, [[5, 0, 1, 1, 1, 1, null, null]], {}, [], []]}}',
         b'{"schema": 3, "version": "0.1.0", "diagnostics": 7, "paths": [], "files": {}}',
+        b'{"schema": 3, "version": "0.1.0", "diagnostics": [], "paths": ["x.py"], "files": '
+        b'{"pkg/run.py": [1, 2, [[-1, -1, 1, 1, 1, 1, null, null]], {}, [], []]}}',
     ],
-    ids=["empty", "corrupt", "foreign-version", "binary", "bad-entry", "bad-index", "bad-table"],
+    ids=[
+        "empty",
+        "corrupt",
+        "foreign-version",
+        "binary",
+        "bad-entry",
+        "bad-index",
+        "bad-table",
+        "negative-index",
+    ],
 )
 def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(cross: Path, content: bytes) -> None:
     cold = lint(use_cache=False)
@@ -291,3 +302,15 @@ def test_remembered_verdicts_are_the_judges() -> None:
         )
     # literal signatures are judged afresh each time; the plain one is remembered once
     assert list(engine._verdicts) == [(signatures[-1], "evaluator", context)]
+
+
+def test_damaged_table_indexes_are_refused() -> None:
+    from phx_tasklint.cache import _Tables
+
+    tables = _Tables([["PHX001", "n", "error", "m", "task", None, [], None, None]], ["x.py"])
+    assert tables.decode([0, 0, 1, 1, 1, 2, None, "f"]).location.path == "x.py"
+    for row in ([-1, 0], [0, -1], [1, 0], [0, 1], ["0", 0], [0, True]):
+        with pytest.raises(ValueError):
+            tables.decode([*row, 1, 1, 1, 2, None, "f"])
+    with pytest.raises(ValueError):
+        _Tables([], [7]).path(0)

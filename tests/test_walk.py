@@ -221,6 +221,21 @@ def test_display_relative_to_cwd_else_as_given(tree: Path) -> None:
     assert all(f.path.exists() for f in result.files)
 
 
+def test_walk_from_above_the_cwd_shows_files_under_it_relative(tree: Path) -> None:
+    make(tree, "proj/sub/deep/a.py", "proj/other/b.py", "proj/c.py")
+    os.chdir(tree / "proj" / "sub")
+    assert found("..") == [
+        os.path.join("..", "c.py"),
+        os.path.join("..", "other", "b.py"),
+        os.path.join("deep", "a.py"),
+    ]
+    assert found(str(tree / "proj")) == [
+        str(tree / "proj" / "c.py"),
+        str(tree / "proj" / "other" / "b.py"),
+        os.path.join("deep", "a.py"),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # links, unreadable directories, odd names
 
