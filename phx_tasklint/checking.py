@@ -202,8 +202,9 @@ def _analyse_all(
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [items[i::jobs] for i in range(jobs)]
-    # Not fork: a forked child inherits whatever at-fork hooks and locks the host process holds
-    # (OpenTelemetry's, imported with Phoenix, deadlocked workers forked inside a test run).
+    # A fork server by default: a forked child inherits whatever at-fork hooks and locks the host
+    # process holds (OpenTelemetry's, imported with Phoenix, deadlocked workers forked inside a
+    # test run). The console script asks for "fork": it holds nothing of the kind.
     if start_method is None:
         start_method = "forkserver" if sys.platform != "win32" else "spawn"
     elif start_method == "fork":

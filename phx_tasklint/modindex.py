@@ -33,7 +33,7 @@ def module_name(path: str | Path) -> str:
 
 
 def _keys(path: str) -> tuple[str, ...]:
-    """Names the last part of `module_name(path)` can have, found without a system call."""
+    """Names the last part of `module_name(path)` can have, worked out from the path alone."""
     directory, name = os.path.split(path)
     stem = name.rsplit(".", 1)[0] if "." in name else name
     if stem != "__init__":
