@@ -179,23 +179,14 @@ class _Walker:
     def message(self, path: str, text: str) -> None:
         self.messages.append(f"{self.display(path)}: {text}")
 
-    def add_file(
-        self,
-        path: str,
-        st: os.stat_result | None,
-        explicit: bool,
-        key: _Key | None = None,
-        shown: str | None = None,
-        kind: FileKind | None = None,
-    ) -> None:
-        if key is None:
-            assert st is not None
-            key = _identity(path, st)
+    def add_file(self, path: str, st: os.stat_result, explicit: bool) -> None:
+        """A file found the slow way (named, or reached through a link); plain files found by
+        the walk are added in `walk` itself."""
+        key = _identity(path, st)
         if key in self.seen_files:
             return
         self.seen_files.add(key)
-        display = shown if shown is not None else self.display(path)
-        self.files.append(SourceFile(path, display, kind or file_kind(path), explicit))
+        self.files.append(SourceFile(path, self.display(path), file_kind(path), explicit))
 
     def argument(self, arg: str) -> None:
         if not os.path.lexists(arg):

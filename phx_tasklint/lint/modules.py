@@ -22,7 +22,6 @@ from typing import Literal
 from phx_tasklint.sources import Source
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
-_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BUILTINS = frozenset(dir(builtins))
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
