@@ -6,24 +6,25 @@ import contextlib
 import gc
 import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from phx_tasklint import prefilter, sources
+from phx_tasklint import kinds
 from phx_tasklint.cache import Cache, Entry, Stat, stat_of
 from phx_tasklint.config import Config, load_config
 from phx_tasklint.findings import Finding
-from phx_tasklint.lint import merge, wrappers
+from phx_tasklint.lint import merge
 from phx_tasklint.modindex import ModuleIndex
-from phx_tasklint.sources import Source
 from phx_tasklint.walk import iter_files
 
+# `sources`, `prefilter` and the engine are imported where a file is read: a run answered from
+# the cache reads none (see `from_cache`).
 if TYPE_CHECKING:
     from phx_tasklint.lint.engine import Result
+    from phx_tasklint.sources import Source
 
 # Below this many candidate files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
@@ -95,6 +96,8 @@ def _files(options: Options, config: Config) -> tuple[list[_File], list[str]]:
 
 
 def _read(file: _File) -> bytes | Source:
+    from phx_tasklint import sources
+
     if file.path is None:
         return file.data or b""
     try:
@@ -111,6 +114,8 @@ class _Finder:
         self.loaded: dict[str, Source | None] = {}
 
     def __call__(self, name: str) -> Source | None:
+        from phx_tasklint import sources
+
         if name not in self.loaded:
             hit = self.index.get(name)
             self.loaded[name] = (
@@ -152,6 +157,8 @@ def _analyse_chunk(
 def _analyse_items(
     config: Config, items: list[_Item], index: ModuleIndex, screen: bool
 ) -> list[_Outcome]:
+    from phx_tasklint import prefilter, sources
+    from phx_tasklint.lint import wrappers
     from phx_tasklint.lint.engine import Engine
 
     extra = wrappers(config)
@@ -221,13 +228,16 @@ def _analyse_all(
     return [o for o in out if o is not None]
 
 
-def _lint(
-    files: list[_File], config: Config, cache: Cache | None, options: Options
-) -> tuple[list[Finding], Counter[str], list[str]]:
-    index = ModuleIndex(
+def _index(files: list[_File]) -> ModuleIndex:
+    return ModuleIndex(
         [(f.display, f.path) for f in files if f.kind == "python" and f.path is not None]
     )
-    problems: list[Finding] = []
+
+
+def _lookup(
+    files: list[_File], cache: Cache | None, index: ModuleIndex
+) -> tuple[list[Entry], list[_Item], list[Stat | None]]:
+    """The cache's valid entries, and the files to analyse (with their stats, to store)."""
     cached: list[Entry] = []
     pending: list[_Item] = []
     stats: list[Stat | None] = []
@@ -237,9 +247,18 @@ def _lint(
         if entry is not None:
             cached.append(entry)
             continue
-        kind = sources.kind_of(file.display) or file.kind
+        kind = kinds.kind_of(file.display) or file.kind
         pending.append((file.display, kind, file.path, file.data if file.path is None else None))
         stats.append(stat)
+    return cached, pending, stats
+
+
+def _lint(
+    files: list[_File], config: Config, cache: Cache | None, options: Options
+) -> tuple[list[Finding], Counter[str], list[str]]:
+    index = _index(files)
+    problems: list[Finding] = []
+    cached, pending, stats = _lookup(files, cache, index)
     # reading and screening happen in the workers too: on a big tree they are most of the work
     outcomes = (
         _analyse_all(config, pending, index, options.jobs, options.prefilter, options.start_method)
@@ -259,6 +278,12 @@ def _lint(
             deps = tuple(_dep_modules(result, index))
             findings = found + tuple(result.findings)
             cache.store(display, stat, findings, result.skipped, deps, result.misses)
+    return _report(config, problems, cached, results)
+
+
+def _report(
+    config: Config, problems: list[Finding], cached: list[Entry], results: list[Result]
+) -> tuple[list[Finding], Counter[str], list[str]]:
     report = merge([*problems, *(f for e in cached for f in e.findings)], results)
     for entry in cached:
         if entry.skipped:
@@ -271,6 +296,23 @@ def _dep_modules(result: Result, index: ModuleIndex) -> list[str]:
     """Display paths a result depends on, mapped to real paths through the module index."""
     real = index.real_paths()
     return [real.get(d, d) for d in result.deps]
+
+
+def from_cache(options: Options) -> Outcome | None:
+    """The outcome of `run(options)` when every file it would check is unchanged since the
+    cache stored its result; None when anything must be read, analysed, fixed or written
+    (nothing has been written or printed then). This is what a repeated run in a pre-commit
+    hook or CI does, so it touches no reader, parser or engine, not even their imports."""
+    if not options.use_cache or options.fix or options.diff or "-" in options.paths:
+        return None
+    config = configure(options)
+    cache = Cache(config.root, config.fingerprint())
+    files, messages = _files(options, config)
+    cached, pending, _stats = _lookup(files, cache, _index(files))
+    if pending:
+        return None
+    findings, skipped, errors = _report(config, [], cached, [])
+    return Outcome(findings, skipped, messages + errors)
 
 
 def run(options: Options) -> Outcome:
@@ -307,6 +349,7 @@ _FIX_PASSES = 10
 
 def _fix_pass(options: Options, files: list[_File], outcome: Outcome) -> bool:
     """Apply the fixes of `outcome.findings` once; True when a file on disk changed."""
+    from phx_tasklint import sources
     from phx_tasklint.lint.fixes import apply_fixes, unified_diff
 
     by_path: dict[str, list[Finding]] = {}
@@ -319,7 +362,7 @@ def _fix_pass(options: Options, files: list[_File], outcome: Outcome) -> bool:
         data = _read(file)
         if not isinstance(data, bytes):
             continue
-        source = sources.from_bytes(data, file.display, sources.kind_of(file.display) or "python")
+        source = sources.from_bytes(data, file.display, kinds.kind_of(file.display) or "python")
         result = apply_fixes(source, by_path[file.display], options.unsafe_fixes)
         if not result.applied:
             continue
@@ -341,12 +384,16 @@ def _fix_pass(options: Options, files: list[_File], outcome: Outcome) -> bool:
 
 def write_atomically(path: Path, source: Source, text: str) -> str | None:
     """Replace `path` with `text` in one rename; refuse if the file changed since it was read."""
+    from phx_tasklint import sources
+
     try:
         current = path.read_bytes()
     except OSError as exc:
         return f"{source.path}: not fixed: {exc.strerror or exc}"
     if sources.from_bytes(current, source.path, source.kind).text != source.text:
         return f"{source.path}: not fixed: the file changed on disk while it was checked"
+    import tempfile  # only a fix writes
+
     data = source.encode(text)
     directory = path.parent
     try:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from phx_tasklint import __version__
+from phx_tasklint import __version__, console
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,17 +45,6 @@ def rule_command(code: str) -> None:
     click.echo(docs.rule_text(found), nl=False)
 
 
-# Set by `entry`, the console script: this process is ours alone.
-_STANDALONE = False
-
-
-def entry() -> None:
-    """The `phx-tasklint` console script."""
-    global _STANDALONE
-    _STANDALONE = True
-    main()
-
-
 def _start_method() -> str | None:
     """Fork workers straight from this process when it is the console script and runs nothing
     but the main thread: no fresh interpreter (50 ms and more) is started for them. Anywhere
@@ -65,17 +53,9 @@ def _start_method() -> str | None:
     in a test run that way."""
     import threading
 
-    if _STANDALONE and sys.platform == "linux" and threading.active_count() == 1:
+    if console.STANDALONE and sys.platform == "linux" and threading.active_count() == 1:
         return "fork"
     return None
-
-
-def _color(no_color_flag: bool) -> bool:
-    if no_color_flag or os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return sys.stdout.isatty()
 
 
 @main.command("check")
@@ -175,33 +155,8 @@ def check_command(
     except checking.UsageProblem as exc:
         click.echo(f"phx-tasklint: error: {exc}", err=True)
         sys.exit(2)
-    if not quiet:
-        for message in outcome.messages:
-            click.echo(f"phx-tasklint: warning: {message}", err=True)
-    if diff:
-        click.echo(outcome.diff, nl=False)
-        sys.exit(0 if exit_zero or not outcome.diff else 1)
-    from phx_tasklint import report
-
-    color = _color(no_color) and fmt == "text"
-    if show_statistics and fmt == "text":
-        stats = report.statistics(outcome.findings, outcome.skipped)
-        click.echo(stats if not stats or stats.endswith("\n") else stats + "\n", nl=False)
-    else:
-        text = report.render(
-            outcome.findings,
-            fmt,  # type: ignore[arg-type]
-            color=color,
-            show_fixes=not quiet,
-            show_summary=not quiet,
-        )
-        click.echo(text, nl=False, color=color)
-    if fmt == "text" and not quiet and outcome.findings and outcome.fixed:
-        click.echo(f"Fixed {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''}.")
-    if fmt == "text" and not quiet and not outcome.findings and not show_statistics:
-        fixed = f" ({outcome.fixed} fixed)" if outcome.fixed else ""
-        click.echo(f"All checks passed!{fixed}")
-    sys.exit(0 if exit_zero or not outcome.findings else 1)
+    display = console.Display(fmt, quiet, exit_zero, no_color, show_statistics, diff)
+    sys.exit(console.emit(outcome, display))
 
 
 @main.command("clean")

@@ -15,7 +15,6 @@ directory name at any depth; one with a `/` is relative to the directory of the 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import json
@@ -28,11 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from phx_tasklint import spec
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 SECTION = "phx-tasklint"
 ALL = "ALL"
@@ -107,6 +101,8 @@ def display_path(path: str | os.PathLike[str]) -> str:
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
     folded = {c.casefold(): c for c in candidates}
+    import difflib  # only for a message about a bad key
+
     close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
     return f" (did you mean {folded[close[0]]!r}?)" if close else ""
 
@@ -547,6 +543,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    # imported here: a tree without a pyproject.toml never pays for importing it
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -1,14 +1,17 @@
-"""A diagnostic placed in a file: what every output format and `--fix` work from."""
+"""A diagnostic placed in a file: what every output format and `--fix` work from.
+
+Both are named tuples, not frozen dataclasses: a run answered from the cache builds one of each
+per finding (4,000 on the 1,000-file benchmark tree), and a tuple is built four times as fast.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from phx_tasklint.model import Diagnostic
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """1-based lines and columns. In a notebook `line` is the line inside cell `cell`."""
 
     path: str
@@ -19,8 +22,7 @@ class Location:
     cell: int | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     location: Location
     diagnostic: Diagnostic
     function: str | None = None  # the callable's name, for signature rules

@@ -24,9 +24,9 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from phx_tasklint.findings import Finding, Location
+from phx_tasklint.kinds import SourceKind, kind_of
 from phx_tasklint.model import Diagnostic
 from phx_tasklint.spec import RULES_BY_CODE
 
@@ -39,19 +39,6 @@ __all__ = [
     "load",
     "syntax_problem",
 ]
-
-SourceKind = Literal["python", "notebook", "markdown"]
-
-# The file types phx-tasklint reads, by suffix (the walker collects exactly these).
-SUFFIXES: dict[str, SourceKind] = {
-    ".py": "python",
-    ".pyi": "python",
-    ".pyw": "python",
-    ".ipynb": "notebook",
-    ".md": "markdown",
-    ".mdx": "markdown",
-    ".markdown": "markdown",
-}
 
 _ONLY_AST = ast.PyCF_ONLY_AST
 _TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -615,14 +602,6 @@ def _fence_problem(path: str, open_line: int, error: _Error, removed: Sequence[i
 
 
 # -- entry points -----------------------------------------------------------------------------
-
-
-def kind_of(path: str) -> SourceKind | None:
-    """The kind of document a path holds, by its suffix; None when it is none of ours."""
-    dot = path.rfind(".")
-    if dot < 0 or "/" in path[dot:] or "\\" in path[dot:]:
-        return None
-    return SUFFIXES.get(path[dot:].lower())
 
 
 def from_bytes(

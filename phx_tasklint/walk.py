@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from phx_tasklint.config import Config, glob_regex
-from phx_tasklint.sources import SUFFIXES, SourceKind
+from phx_tasklint.kinds import SUFFIXES, SourceKind
 
 FileKind = SourceKind
 

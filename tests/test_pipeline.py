@@ -232,12 +232,12 @@ def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) ->
     """The console script forks its workers (no fork server); same findings as one process."""
     serial = lint(use_cache=False, jobs=1)
     code = (
-        "import sys\nimport phx_tasklint.checking as c\nfrom phx_tasklint import cli\n"
+        "import sys\nimport phx_tasklint.checking as c\nfrom phx_tasklint import console\n"
         "seen = []\noriginal = c._analyse_all\n"
         "def spy(*args):\n    seen.append(args[-1])\n    return original(*args)\n"
         "c._analyse_all = spy\nsys.argv = ['phx-tasklint', 'check', '.', '--no-cache',"
         " '--format', 'json', '--exit-zero']\n"
-        "try:\n    cli.entry()\nfinally:\n    print('START', seen, file=sys.stderr)\n"
+        "try:\n    console.entry()\nfinally:\n    print('START', seen, file=sys.stderr)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=True
@@ -308,9 +308,9 @@ def test_damaged_table_indexes_are_refused() -> None:
     from phx_tasklint.cache import _Tables
 
     tables = _Tables([["PHX001", "n", "error", "m", "task", None, [], None, None]], ["x.py"])
-    assert tables.decode([0, 0, 1, 1, 1, 2, None, "f"]).location.path == "x.py"
+    assert tables.decode_all([[0, 0, 1, 1, 1, 2, None, "f"]])[0].location.path == "x.py"
     for row in ([-1, 0], [0, -1], [1, 0], [0, 1], ["0", 0], [0, True]):
         with pytest.raises(ValueError):
-            tables.decode([*row, 1, 1, 1, 2, None, "f"])
+            tables.decode_all([[*row, 1, 1, 1, 2, None, "f"]])
     with pytest.raises(ValueError):
         _Tables([], [7]).path(0)

@@ -5,20 +5,19 @@ libcst is imported only once a file is known to hand something to Phoenix.
 
 from __future__ import annotations
 
-import ast
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from phx_tasklint import prefilter
-from phx_tasklint.findings import Finding
+from phx_tasklint.findings import Finding, Location
 from phx_tasklint.modindex import module_name
-from phx_tasklint.sources import Source
 
+# The prefilter (and its `ast`) is imported by the functions that screen sources: `merge` serves
+# runs answered from the cache, which read no source.
 if TYPE_CHECKING:
     from phx_tasklint.lint.engine import HandOff, Result
+    from phx_tasklint.sources import Source
 
 
 class LintConfig(Protocol):
@@ -39,11 +38,18 @@ class Report:
 
 
 def wrappers(config: LintConfig) -> frozenset[str]:
+    from phx_tasklint import prefilter
+
     return prefilter.wrapper_names((*config.task_runners, *config.evaluator_runners))
 
 
 def is_candidate(source: Source, config: LintConfig) -> bool:
     """Both prefilter stages on a loaded source (the file pipeline runs them on bytes first)."""
+    import ast
+    import warnings
+
+    from phx_tasklint import prefilter
+
     if not source.text:
         return False
     extra = wrappers(config)
@@ -73,8 +79,10 @@ def analyse(
 def merge(problems: Iterable[Finding], results: Iterable[Result]) -> Report:
     """Findings of several candidates, each reported once, in path/line order."""
     report = Report(findings=list(problems))
-    seen = {(f.location, f.diagnostic.code, f.diagnostic.message) for f in report.findings}
+    seen: set[tuple[Location, str, str]] | None = None  # built once there is a result to add
     for result in results:
+        if seen is None:
+            seen = {(f.location, f.diagnostic.code, f.diagnostic.message) for f in report.findings}
         report.skipped.update(result.skipped)
         report.handoffs.extend(result.handoffs)
         report.errors.extend(result.errors)
@@ -89,9 +97,7 @@ def merge(problems: Iterable[Finding], results: Iterable[Result]) -> Report:
 
 def lint(sources: Sequence[Source], config: LintConfig) -> Report:
     """Lint loaded sources in memory (the CLI streams files through `checking` instead)."""
-    by_module = {
-        module_name(s.path): s for s in sources if s.kind == "python" and s.text
-    }
+    by_module = {module_name(s.path): s for s in sources if s.kind == "python" and s.text}
     candidates = [s for s in sources if is_candidate(s, config)]
     results = analyse(candidates, config, by_module.get) if candidates else []
     return merge((p for s in sources for p in s.problems), results)
