@@ -6,10 +6,13 @@ and evaluators to the different runners). Cold = no cache for either tool; warm 
 filled cache. Runs are interleaved; the table shows median wall time, the peak RSS of the
 largest process, and the ratio ours / ruff.
 
-Before timing, phx-tasklint's own modules are compiled to bytecode, as `pip install` of the
-wheel does (an editable install under PYTHONDONTWRITEBYTECODE=1, as on our machines, would
-otherwise recompile every module on every run). The table ends with the start-up floors measured
-in the same run: the bare interpreter, and `phx-tasklint --version`.
+"ours" is phx-tasklint as a user's pre-commit hook runs it: this checkout installed with
+`pip install` (not editable) into a fresh virtual environment, which pip also compiles to
+bytecode. "this env" is the `phx-tasklint` on PATH, timed in the same interleaved runs: here that
+is an editable install whose interpreter also runs the environment's `.pth` start-up hooks (its
+bytecode is compiled first, as PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module
+on every run). The table ends with the start-up floors of both, measured in the same run: the
+bare interpreter, and `phx-tasklint --version`.
 
     python bench/lint.py [--runs 5] [--keep] [--only a|b]
 """
@@ -106,6 +109,35 @@ def generate_heavy_tree(dest: Path, files: int = 1000, seed: int = 7) -> int:
     return files
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def install_fresh(work: Path) -> Path | None:
+    """A new virtual environment with this checkout pip-installed (a wheel, as pre-commit
+    installs a hook): its bin directory, or None when the install failed (no index, say)."""
+    source = work / "source"
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", "build", "*.egg-info", "__pycache__", ".phx-tasklint-cache", ".*_cache"
+        ),
+    )
+    venv = work / "venv"
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(source)],
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"could not install a fresh copy ({exc}); timing only the one on PATH")
+        return None
+    return bin_dir
+
+
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of the largest process of one run of `cmd`."""
     code = (
@@ -123,34 +155,41 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return float(wall), int(rss_kib) / 1024
 
 
-def bench_tree(name: str, tree: Path, runs: int, cache_root: Path) -> list[tuple[str, ...]]:
+def bench_tree(
+    name: str, tree: Path, runs: int, cache_root: Path, fresh: Path | None
+) -> list[tuple[str, ...]]:
     ruff_cache = cache_root / f"ruff-{name}"
-    ours = ["phx-tasklint", "check", ".", "--exit-zero", "-q"]
+    args = ["check", ".", "--exit-zero", "-q"]
     ruff = ["ruff", "check", "--isolated", "--select", "F401", "--exit-zero", "-q", "."]
-    variants = {
-        "cold": ([*ours, "--no-cache"], [*ruff, "--no-cache"]),
-        "warm": (ours, [*ruff, "--cache-dir", str(ruff_cache)]),
-    }
-    rows = []
-    for mode, (ours_cmd, ruff_cmd) in variants.items():
-        if mode == "warm":  # fill both caches once
-            measure(ours_cmd, tree)
-            measure(ruff_cmd, tree)
-        ours_runs, ruff_runs = [], []
-        for _ in range(runs):  # interleaved, so both see the same machine state
-            ours_runs.append(measure(ours_cmd, tree))
-            ruff_runs.append(measure(ruff_cmd, tree))
-        ours_t = statistics.median(t for t, _ in ours_runs)
-        ruff_t = statistics.median(t for t, _ in ruff_runs)
+    tools = {"this env": ["phx-tasklint", *args], "ruff": ruff}
+    if fresh is not None:
+        tools["ours"] = [str(fresh / "phx-tasklint"), *args]
+    rows: list[tuple[str, ...]] = []
+    for mode in ("cold", "warm"):
+        if mode == "cold":
+            commands = {k: [*cmd, "--no-cache"] for k, cmd in tools.items()}
+        else:
+            commands = {**tools, "ruff": [*ruff, "--cache-dir", str(ruff_cache)]}
+            for cmd in commands.values():  # fill every cache once (ours share one)
+                measure(cmd, tree)
+        timings: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+        for _ in range(runs):  # interleaved, so all see the same machine state
+            for tool, cmd in commands.items():
+                timings[tool].append(measure(cmd, tree))
+        wall = {k: statistics.median(t for t, _ in v) for k, v in timings.items()}
+        mib = {k: max(m for _, m in v) for k, v in timings.items()}
+        ours = "ours" if "ours" in wall else "this env"
         rows.append(
             (
                 name,
                 mode,
-                f"{ours_t:.3f}",
-                f"{ruff_t:.3f}",
-                f"{ours_t / ruff_t:.2f}",
-                f"{max(m for _, m in ours_runs):.0f}",
-                f"{max(m for _, m in ruff_runs):.0f}",
+                f"{wall[ours]:.3f}",
+                f"{wall['ruff']:.3f}",
+                f"{wall[ours] / wall['ruff']:.2f}",
+                f"{mib[ours]:.0f}",
+                f"{mib['ruff']:.0f}",
+                f"{wall['this env']:.3f}",
+                f"{wall['this env'] / wall['ruff']:.2f}",
             )
         )
     return rows
@@ -169,7 +208,11 @@ def main() -> None:
 
     package = Path(phx_tasklint.__file__).parent
     compileall.compile_dir(str(package), quiet=1)
-    print(f"bytecode compiled for {package}")
+    print(f"bytecode compiled for {package} (this env)")
+    started = time.perf_counter()
+    fresh = install_fresh(work)
+    if fresh is not None:
+        print(f"fresh install (ours): {fresh.parent} ({time.perf_counter() - started:.1f}s)")
     rows: list[tuple[str, ...]] = []
     try:
         if args.only in (None, "a"):
@@ -177,18 +220,39 @@ def main() -> None:
             started = time.perf_counter()
             count = copy_site_packages(tree)
             print(f"(a) site-packages copy: {count} files ({time.perf_counter() - started:.1f}s)")
-            rows += bench_tree("(a) site-packages", tree, args.runs, work)
+            rows += bench_tree("(a) site-packages", tree, args.runs, work, fresh)
         if args.only in (None, "b"):
             tree = work / "heavy"
             count = generate_heavy_tree(tree)
             print(f"(b) Phoenix-heavy tree: {count} files")
-            rows += bench_tree("(b) Phoenix-heavy", tree, args.runs, work)
+            rows += bench_tree("(b) Phoenix-heavy", tree, args.runs, work, fresh)
+        floors = {
+            "this env, python -c pass": [sys.executable, "-c", "pass"],
+            "this env, phx-tasklint --version": ["phx-tasklint", "--version"],
+        }
+        if fresh is not None:
+            floors["ours, python -c pass"] = [str(fresh / "python"), "-c", "pass"]
+            floors["ours, phx-tasklint --version"] = [str(fresh / "phx-tasklint"), "--version"]
+        floor_walls = {
+            label: statistics.median(measure(cmd, work)[0] for _ in range(args.runs))
+            for label, cmd in floors.items()
+        }
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print(f"trees kept in {work}")
-    header = ("tree", "cache", "ours s", "ruff s", "ours/ruff", "ours MiB", "ruff MiB")
+    header = (
+        "tree",
+        "cache",
+        "ours s",
+        "ruff s",
+        "ours/ruff",
+        "ours MiB",
+        "ruff MiB",
+        "this env s",
+        "this env/ruff",
+    )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print()
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)))
@@ -196,12 +260,7 @@ def main() -> None:
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)))
     print(f"\nmedian of {args.runs} interleaved runs each; peak RSS of the largest process")
-    floors = {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "phx-tasklint --version": ["phx-tasklint", "--version"],
-    }
-    for label, cmd in floors.items():
-        wall = statistics.median(measure(cmd, work.parent)[0] for _ in range(args.runs))
+    for label, wall in floor_walls.items():
         print(f"start-up floor, {label}: {wall:.3f} s")
 
 

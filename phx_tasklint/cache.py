@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from phx_tasklint import __version__
+from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.findings import Finding, Location
-from phx_tasklint.model import Diagnostic, Edit, Fix
 
 DIRECTORY = ".phx-tasklint-cache"
 _SCHEMA = 3
@@ -163,12 +163,13 @@ class Cache:
         try:
             mtime, size, *rest = row
             findings, skipped, deps, misses = rest if rest else ([], {}, [], [])
+            # most parts are empty: no comprehension is started for them
             entry = Entry(
                 (int(mtime), int(size)),
-                self.tables.decode_all(findings),
-                {str(k): int(v) for k, v in skipped.items()},
-                tuple((str(p), (int(m), int(s))) for p, m, s in deps),
-                tuple(str(m) for m in misses),
+                self.tables.decode_all(findings) if findings else (),
+                {str(k): int(v) for k, v in skipped.items()} if skipped else {},
+                tuple((str(p), (int(m), int(s))) for p, m, s in deps) if deps else (),
+                tuple(map(str, misses)),
             )
         except Exception:  # a damaged row: as if it were not there
             self.raw.pop(path, None)
@@ -187,7 +188,7 @@ class Cache:
         entry = self._entry(path)
         if entry is None or entry.stat != stat:
             return None
-        if any(m in modules for m in entry.misses):
+        if entry.misses and any(m in modules for m in entry.misses):
             return None
         for dep, dep_stat in entry.deps:
             if stat_of(dep) != dep_stat:

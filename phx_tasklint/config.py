@@ -361,7 +361,7 @@ class Config:
         absolute); `path=None` skips per-file-ignores."""
         if code not in self.codes:
             return False
-        if path is None:
+        if path is None or not self.per_file_ignores:
             return True
         return not any(
             any(_selects(s, code) for s in selectors) and glob_matches(glob, path, self.root)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from phx_tasklint.model import Diagnostic
+from phx_tasklint.diagnostics import Diagnostic
 
 
 class Location(NamedTuple):

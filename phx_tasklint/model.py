@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
-Role = Literal["task", "evaluator"]
-Severity = Literal["error", "warning"]
+# What a rule says lives in `diagnostics` (a run answered from the cache needs nothing else of
+# the model); it is part of the model all the same.
+from phx_tasklint.diagnostics import Diagnostic as Diagnostic
+from phx_tasklint.diagnostics import Edit as Edit
+from phx_tasklint.diagnostics import Fix as Fix
+from phx_tasklint.diagnostics import Role as Role
+from phx_tasklint.diagnostics import Severity as Severity
 
 
 class Kind(enum.IntEnum):
@@ -106,38 +110,6 @@ class Signature:
 
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One change to a signature; front ends turn it into text or CST edits."""
-
-    action: Literal["rename", "remove", "add-default"]
-    param: str
-    new_name: str | None = None
-
-
-@dataclass(frozen=True)
-class Fix:
-    title: str
-    safe: bool
-    edits: tuple[Edit, ...]
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    code: str
-    name: str
-    severity: Severity
-    message: str
-    role: Role | None = None
-    # the parameter the finding is anchored to (None: the callable or the call itself)
-    param: str | None = None
-    fix: Fix | None = None
-    # every parameter the message names, in signature order
-    params: tuple[str, ...] = field(default=())
-    # for call-site findings about one evaluator of a call: its index among the evaluators
-    item: int | None = None
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from phx_tasklint import __version__, docs, spec
+from phx_tasklint.diagnostics import Fix
 from phx_tasklint.findings import Finding
-from phx_tasklint.model import Fix
 
 Format = Literal["text", "json", "sarif", "github"]
 FORMATS: tuple[Format, ...] = ("text", "json", "sarif", "github")

@@ -1,0 +1,45 @@
+"""What a rule says about a callable or a call: code, message, and the fix it offers.
+
+Part of the neutral model (`model` re-exports it), in a module of its own so that printing
+findings from the cache does not build the rest of the model's classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["task", "evaluator"]
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to a signature; front ends turn it into text or CST edits."""
+
+    action: Literal["rename", "remove", "add-default"]
+    param: str
+    new_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    safe: bool
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    role: Role | None = None
+    # the parameter the finding is anchored to (None: the callable or the call itself)
+    param: str | None = None
+    fix: Fix | None = None
+    # every parameter the message names, in signature order
+    params: tuple[str, ...] = field(default=())
+    # for call-site findings about one evaluator of a call: its index among the evaluators
+    item: int | None = None
