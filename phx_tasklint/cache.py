@@ -21,7 +21,7 @@ from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.findings import Finding, Location
 
 DIRECTORY = ".phx-tasklint-cache"
-_SCHEMA = 3
+_SCHEMA = 4
 Stat = tuple[int, int]  # (mtime_ns, size)
 
 
@@ -125,10 +125,15 @@ _CLEAN = Entry((0, 0), (), {}, ())
 
 
 class Cache:
-    def __init__(self, root: Path, fingerprint: str, enabled: bool = True) -> None:
+    def __init__(
+        self, root: Path, fingerprint: str, enabled: bool = True, settings: object = None
+    ) -> None:
         self.directory = root / DIRECTORY
         self.file = self.directory / f"v{__version__}-{fingerprint}.json"
         self.enabled = enabled
+        # the settings the fingerprint was computed from (JSON data): a file made for other
+        # settings with the same fingerprint is foreign
+        self.settings = settings
         self.entries: dict[str, Entry] = {}
         self.raw: dict[str, Any] = {}  # rows as read, decoded into `entries` on demand
         self.tables = _Tables()
@@ -139,7 +144,11 @@ class Cache:
     def _load(self) -> None:
         try:
             raw = json.loads(self.file.read_bytes())
-            if raw.get("schema") != _SCHEMA or raw.get("version") != __version__:
+            if (
+                raw.get("schema") != _SCHEMA
+                or raw.get("version") != __version__
+                or raw.get("settings") != self.settings
+            ):
                 return
             files, diagnostics, paths = raw["files"], raw["diagnostics"], raw["paths"]
             if (
@@ -243,6 +252,7 @@ class Cache:
         payload = {
             "schema": _SCHEMA,
             "version": __version__,
+            "settings": self.settings,
             "diagnostics": tables.diagnostic_rows,
             "paths": tables.path_rows,
             "files": rows,

@@ -298,6 +298,10 @@ def _dep_modules(result: Result, index: ModuleIndex) -> list[str]:
     return [real.get(d, d) for d in result.deps]
 
 
+def _cache(config: Config) -> Cache:
+    return Cache(config.root, config.fingerprint(), settings=config.settings())
+
+
 def from_cache(options: Options) -> Outcome | None:
     """The outcome of `run(options)` when every file it would check is unchanged since the
     cache stored its result; None when anything must be read, analysed, fixed or written
@@ -306,7 +310,7 @@ def from_cache(options: Options) -> Outcome | None:
     if not options.use_cache or options.fix or options.diff or "-" in options.paths:
         return None
     config = configure(options)
-    cache = Cache(config.root, config.fingerprint())
+    cache = _cache(config)
     files, messages = _files(options, config)
     cached, pending, _stats = _lookup(files, cache, _index(files))
     if pending:
@@ -319,7 +323,7 @@ def run(options: Options) -> Outcome:
     config = configure(options)
     cache = None
     if options.use_cache and list(options.paths) != ["-"]:
-        cache = Cache(config.root, config.fingerprint())
+        cache = _cache(config)
     files, messages = _files(options, config)
     with _gc_paused():
         findings, skipped, errors = _lint(files, config, cache, options)

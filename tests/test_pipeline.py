@@ -8,7 +8,9 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,6 +123,24 @@ def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
     assert lint() == []
 
 
+def _bad_index(stored: dict[str, Any]) -> None:
+    stored["files"]["pkg/run.py"][2] = [[len(stored["diagnostics"]) + 5, 0, 1, 1, 1, 1, None, None]]
+
+
+def _bad_table(stored: dict[str, Any]) -> None:
+    stored["diagnostics"] = 7
+
+
+def _negative_index(stored: dict[str, Any]) -> None:
+    stored["files"]["pkg/run.py"][2] = [[-1, -1, 1, 1, 1, 1, None, None]]
+
+
+def _other_settings(stored: dict[str, Any]) -> None:
+    # another configuration whose fingerprint happens to be the same, and whose results differ
+    stored["settings"]["codes"] = ["PHX001"]
+    stored["files"]["pkg/run.py"][2] = []
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -129,11 +149,10 @@ def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
         b'{"schema": 1, "version": "0.0.0", "files": {}}',
         b"\x00\xff" * 50,
         b'{"schema": 1, "version": "0.1.0", "files": {"pkg/run.py": {"m": "x"}}}',
-        b'{"schema": 3, "version": "0.1.0", "diagnostics": [], "paths": [], "files": '
-        b'{"pkg/run.py": [1, 2, [[5, 0, 1, 1, 1, 1, null, null]], {}, [], []]}}',
-        b'{"schema": 3, "version": "0.1.0", "diagnostics": 7, "paths": [], "files": {}}',
-        b'{"schema": 3, "version": "0.1.0", "diagnostics": [], "paths": ["x.py"], "files": '
-        b'{"pkg/run.py": [1, 2, [[-1, -1, 1, 1, 1, 1, null, null]], {}, [], []]}}',
+        _bad_index,
+        _bad_table,
+        _negative_index,
+        _other_settings,
     ],
     ids=[
         "empty",
@@ -144,16 +163,25 @@ def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
         "bad-index",
         "bad-table",
         "negative-index",
+        "other-settings",
     ],
 )
-def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(cross: Path, content: bytes) -> None:
+def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(
+    cross: Path, content: bytes | Callable[[dict[str, Any]], None]
+) -> None:
     cold = lint(use_cache=False)
     lint()
     for cache_file in (cross / DIRECTORY).glob("v*.json"):
-        cache_file.write_bytes(content)
+        if isinstance(content, bytes):
+            cache_file.write_bytes(content)
+            continue
+        stored = json.loads(cache_file.read_bytes())
+        assert "pkg/run.py" in stored["files"] and len(stored["files"]["pkg/run.py"]) > 2
+        content(stored)
+        cache_file.write_text(json.dumps(stored))
     assert lint() == cold
     for cache_file in (cross / DIRECTORY).glob("v*.json"):
-        json.loads(cache_file.read_bytes())  # rewritten whole
+        assert json.loads(cache_file.read_bytes())["files"]  # rewritten whole
 
 
 def test_cache_stores_each_distinct_diagnostic_once(tree: Path) -> None:
