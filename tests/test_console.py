@@ -249,3 +249,15 @@ def test_the_quick_parser_takes_the_plain_forms(argv: list[str]) -> None:
     quick = console.quick_check(argv)
     assert quick is not None
     assert _click_parse(argv) == quick
+
+
+def test_an_ascii_only_stdout_gets_escapes_not_a_traceback(project: Path) -> None:
+    (project / "ünï.py").write_text(BROKEN, encoding="utf-8")
+    env = {"PYTHONIOENCODING": "ascii"}
+    cold = _console(project, ["check", "ünï.py"], env)  # analysed: the full command line
+    warm = _console(project, ["check", "ünï.py"], env)  # answered from the cache
+    assert cold[3].startswith("CLICK True") and warm[3] == "CLICK False False"
+    for status, stdout, stderr, _ in (cold, warm):
+        assert status == "1" and "Traceback" not in stderr, stderr
+        assert stdout.startswith("\\xfcn\\xef.py:4:16: PHX002"), stdout
+    assert cold[:3] == warm[:3]
