@@ -89,6 +89,18 @@ class _Tables:
             raise ValueError("damaged cache: a path that is not a string")
         return path
 
+    def seed(self) -> None:
+        """Index the rows read from a file, so that encoding reuses them instead of adding
+        copies (a damaged row is never reused)."""
+        for index in range(len(self.diagnostic_rows)):
+            try:
+                self._diagnostic_index.setdefault(self.diagnostic(index), index)
+            except Exception:
+                continue
+        for index, path in enumerate(self.path_rows):
+            if type(path) is str:
+                self._path_index.setdefault(path, index)
+
     def decode_all(self, rows: list[Any]) -> tuple[Finding, ...]:
         """The findings of a cache row, lookups inlined: a warm run decodes every finding of the
         tree, and four function calls per finding were a third of its time. The tuples are
@@ -138,6 +150,7 @@ class Cache:
         self.raw: dict[str, Any] = {}  # rows as read, decoded into `entries` on demand
         self.tables = _Tables()
         self.dirty = False
+        self.stored: set[str] = set()  # paths given a new entry by this run
         if enabled:
             self._load()
 
@@ -222,33 +235,19 @@ class Cache:
                 return  # depends on something unreadable: do not cache
             dep_stats.append((dep, dep_stat))
         self.entries[path] = Entry(stat, findings, dict(skipped or {}), tuple(dep_stats), misses)
+        self.stored.add(path)
         self.dirty = True
 
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
-        # rows are re-encoded against fresh tables, so entries no longer used drop out
-        tables = _Tables()
-        rows: dict[str, Any] = {}
-        for path in {**self.raw, **self.entries}:
-            row = self.raw.get(path) if path not in self.entries else None
-            if type(row) is list and len(row) == 2:
-                rows[path] = row  # a clean file, carried over as it was read
-                continue
-            e = self._entry(path)
-            if e is None:
-                continue
-            if e.findings or e.skipped or e.deps or e.misses:
-                rows[path] = [
-                    e.stat[0],
-                    e.stat[1],
-                    [tables.encode(f) for f in e.findings],
-                    e.skipped,
-                    [[p, s[0], s[1]] for p, s in e.deps],
-                    list(e.misses),
-                ]
-            else:  # the common case, a file with nothing to report: keep it small
-                rows[path] = [e.stat[0], e.stat[1]]
+        try:
+            tables, rows = self._extended()
+            compact = _mostly_unused(tables, rows)
+        except Exception:  # a damaged row or table
+            compact = True
+        if compact:  # rewrite everything that still decodes
+            tables, rows = self._compacted()
         payload = {
             "schema": _SCHEMA,
             "version": __version__,
@@ -264,10 +263,12 @@ class Cache:
                 ignore.write_text("# Automatically created by phx-tasklint.\n*\n")
             import tempfile  # not needed by a run that changes nothing
 
+            # dumps, not dump: json.dump streams through the pure-Python encoder (6x slower)
+            data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(payload, handle, separators=(",", ":"))
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
                 os.replace(tmp, self.file)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -275,6 +276,63 @@ class Cache:
                 raise
         except OSError:
             pass  # a read-only tree still gets its findings; it just runs cold next time
+
+    def _extended(self) -> tuple[_Tables, dict[str, Any]]:
+        """The rows read from the file, carried over as they are, and this run's entries
+        encoded against the file's own tables, extended: nothing unchanged is decoded and
+        encoded again (a run that re-checked one file spent most of its time doing that)."""
+        tables = self.tables
+        tables.seed()
+        rows = {path: row for path, row in self.raw.items() if path not in self.stored}
+        for path in self.stored:
+            rows[path] = _row(self.entries[path], tables)
+        return tables, rows
+
+    def _compacted(self) -> tuple[_Tables, dict[str, Any]]:
+        """Every entry re-encoded against fresh tables: rows no longer used drop out, and so do
+        damaged rows."""
+        tables = _Tables()
+        rows: dict[str, Any] = {}
+        for path in {**self.raw, **self.entries}:
+            row = self.raw.get(path) if path not in self.entries else None
+            if type(row) is list and len(row) == 2:
+                rows[path] = row  # a clean file, carried over as it was read
+                continue
+            e = self._entry(path)
+            if e is not None:
+                rows[path] = _row(e, tables)
+        return tables, rows
+
+
+def _row(e: Entry, tables: _Tables) -> list[Any]:
+    if e.findings or e.skipped or e.deps or e.misses:
+        return [
+            e.stat[0],
+            e.stat[1],
+            [tables.encode(f) for f in e.findings],
+            e.skipped,
+            [[p, s[0], s[1]] for p, s in e.deps],
+            list(e.misses),
+        ]
+    return [e.stat[0], e.stat[1]]  # the common case, a file with nothing to report: keep it small
+
+
+def _mostly_unused(tables: _Tables, rows: dict[str, Any]) -> bool:
+    """Whether more than half of either table is referenced by no row (entries replaced by
+    later runs leave their rows behind), or a row is damaged: then the tables are rebuilt."""
+    diagnostics: set[object] = set()
+    paths: set[object] = set()
+    for row in rows.values():
+        if type(row) is not list or len(row) not in (2, 6):
+            return True
+        if len(row) == 6:
+            for finding in row[2]:
+                diagnostics.add(finding[0])
+                paths.add(finding[1])
+    return (
+        len(tables.diagnostic_rows) > 2 * len(diagnostics) + 16
+        or len(tables.path_rows) > 2 * len(paths) + 16
+    )
 
 
 def clean(root: Path) -> bool:

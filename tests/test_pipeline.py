@@ -342,3 +342,53 @@ def test_damaged_table_indexes_are_refused() -> None:
             tables.decode_all([[*row, 1, 1, 1, 2, None, "f"]])
     with pytest.raises(ValueError):
         _Tables([], [7]).path(0)
+
+
+def test_a_save_carries_unchanged_rows_and_stays_compact(
+    cross: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that re-checks one file extends the file's tables instead of re-encoding every
+    row; rows left unused by replaced entries are dropped once they are most of a table."""
+    from phx_tasklint import cache
+
+    target = cross / "changing.py"
+
+    def write_round(round_: int) -> None:
+        # a new parameter name each round: a new message, so a new diagnostic row
+        _write(
+            target,
+            "from phoenix.client.experiments import run_experiment\n\n\n"
+            f"def task(input, q{round_}):\n    return 1\n\n\n"
+            "run_experiment(dataset=None, task=task)\n",
+        )
+
+    write_round(-1)
+    lint(jobs=1)
+    (cache_file,) = (cross / DIRECTORY).glob("v*.json")
+    before = json.loads(cache_file.read_bytes())
+    encoded: list[Finding] = []
+    encode = cache._Tables.encode
+
+    def counting(self: cache._Tables, f: Finding) -> list[Any]:
+        encoded.append(f)
+        return encode(self, f)
+
+    monkeypatch.setattr(cache._Tables, "encode", counting)
+    sizes = []
+    for round_ in range(40):
+        write_round(round_)
+        encoded.clear()
+        assert lint(jobs=1) == lint(use_cache=False, jobs=1) != []
+        stored = json.loads(cache_file.read_bytes())
+        used = {f[0] for row in stored["files"].values() if len(row) > 2 for f in row[2]}
+        assert len(stored["diagnostics"]) <= 2 * len(used) + 16
+        sizes.append(len(stored["diagnostics"]))
+        if round_ == 0:  # only the changed file was encoded; every other row carried over
+            assert {f.location.path for f in encoded} == {"changing.py"}
+            changed = {"changing.py"}
+            assert {k: v for k, v in stored["files"].items() if k not in changed} == {
+                k: v for k, v in before["files"].items() if k not in changed
+            }
+            assert stored["diagnostics"][: len(before["diagnostics"])] == before["diagnostics"]
+    assert max(sizes) > sizes[-1], "the tables were never compacted"
+    assert len({json.dumps(d) for d in stored["diagnostics"]}) == len(stored["diagnostics"])
