@@ -199,8 +199,17 @@ class Cache:
         self.entries[path] = entry
         return entry
 
-    def lookup(self, path: str, stat: Stat | None, modules: Container[str] = ()) -> Entry | None:
-        """A valid entry: same stat, same dependencies, and no module it missed now checked."""
+    def lookup(
+        self,
+        path: str,
+        stat: Stat | None,
+        modules: Container[str] = (),
+        checked: Container[str] | None = None,
+    ) -> Entry | None:
+        """A valid entry: same stat, its dependencies unchanged and (given `checked`, the paths
+        checked now) still checked, and no module it missed now checked. A dependency that is
+        no longer checked is no longer followed (pre-commit passes only the staged files), so
+        the result it gave is stale."""
         if not self.enabled or stat is None:
             return None
         if path not in self.entries:
@@ -213,7 +222,7 @@ class Cache:
         if entry.misses and any(m in modules for m in entry.misses):
             return None
         for dep, dep_stat in entry.deps:
-            if stat_of(dep) != dep_stat:
+            if (checked is not None and dep not in checked) or stat_of(dep) != dep_stat:
                 return None
         return entry
 

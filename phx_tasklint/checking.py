@@ -241,9 +241,10 @@ def _lookup(
     cached: list[Entry] = []
     pending: list[_Item] = []
     stats: list[Stat | None] = []
+    checked = index.paths()
     for file in files:
         stat = stat_of(file.path) if file.path is not None and cache is not None else None
-        entry = cache.lookup(file.display, stat, index) if cache is not None else None
+        entry = cache.lookup(file.display, stat, index, checked) if cache is not None else None
         if entry is not None:
             cached.append(entry)
             continue

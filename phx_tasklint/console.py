@@ -9,6 +9,7 @@ through `emit`, so the output is the same byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -36,7 +37,16 @@ def entry() -> None:
     """The `phx-tasklint` console script."""
     global STANDALONE
     STANDALONE = True
-    code = answer_from_cache(sys.argv[1:])
+    # what click's own main does with a reader that went away and with Ctrl-C
+    try:
+        code = answer_from_cache(sys.argv[1:])
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):  # so the exit's own flush cannot fail
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except KeyboardInterrupt:
+        write("\nAborted!\n", err=True)
+        sys.exit(1)
     if code is not None:
         sys.exit(code)
     from phx_tasklint.cli import main
@@ -128,14 +138,19 @@ def color_wanted(no_color_flag: bool) -> bool:
 
 
 def write(text: str, *, err: bool = False) -> None:
-    """`text` to stdout (or stderr), flushed; characters the stream cannot encode are escaped
-    rather than crash the run (an ASCII-only PYTHONIOENCODING and a non-ASCII path)."""
+    """`text` to stdout (or stderr), flushed. A stream that cannot encode it (an ASCII-only
+    PYTHONIOENCODING, say, and a non-ASCII path) gets UTF-8 bytes, as click gives it."""
     stream = sys.stderr if err else sys.stdout
     try:
         stream.write(text)
     except UnicodeEncodeError:
-        encoding = stream.encoding or "utf-8"
-        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        buffer = getattr(stream, "buffer", None)
+        data = text.encode("utf-8", "backslashreplace")
+        if buffer is None:
+            stream.write(data.decode("ascii", "backslashreplace"))
+        else:
+            stream.flush()
+            buffer.write(data)
     stream.flush()
 
 

@@ -52,6 +52,7 @@ class ModuleIndex:
         self._by_key: dict[str, list[tuple[str, str]]] | None = None
         self._names: dict[str, tuple[str, str] | None] = {}
         self._real: dict[str, str] | None = None
+        self._paths: frozenset[str] | None = None
 
     def get(self, name: str) -> tuple[str, str] | None:
         if name not in self._names:
@@ -69,6 +70,12 @@ class ModuleIndex:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
+
+    def paths(self) -> frozenset[str]:
+        """The paths of the checked Python files."""
+        if self._paths is None:
+            self._paths = frozenset(path for _display, path in self._files)
+        return self._paths
 
     def real_paths(self) -> dict[str, str]:
         if self._real is None:

@@ -42,13 +42,28 @@ def file_kind(path: str | os.PathLike[str]) -> FileKind:
 
 def printable(text: str) -> str:
     """`text` safe to print and serialise: undecodable bytes of a file name (kept by Python as
-    lone surrogates) become `\\xNN` escapes."""
-    if text.isascii():
+    lone surrogates) become `\\xNN` escapes, and so do control characters, which a file name
+    may hold (an escape sequence in a name would otherwise reach the terminal or the CI log)."""
+    if text.isascii() and text.isprintable():
         return text
     try:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
     except UnicodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 class SourceFile(NamedTuple):
@@ -314,7 +329,12 @@ class _Walker:
             seen.add(key)
             shown = prefix + name
             files.append(
-                SourceFile(entry.path, shown if shown.isascii() else printable(shown), kind, False)
+                SourceFile(
+                    entry.path,
+                    shown if shown.isascii() and shown.isprintable() else printable(shown),
+                    kind,
+                    False,
+                )
             )
 
     def entry(

@@ -251,7 +251,8 @@ def test_the_quick_parser_takes_the_plain_forms(argv: list[str]) -> None:
     assert _click_parse(argv) == quick
 
 
-def test_an_ascii_only_stdout_gets_escapes_not_a_traceback(project: Path) -> None:
+def test_an_ascii_only_stdout_gets_utf8_not_a_traceback(project: Path) -> None:
+    """As click's echo does: the bytes are UTF-8 whatever the stream claims."""
     (project / "ünï.py").write_text(BROKEN, encoding="utf-8")
     env = {"PYTHONIOENCODING": "ascii"}
     cold = _console(project, ["check", "ünï.py"], env)  # analysed: the full command line
@@ -259,5 +260,41 @@ def test_an_ascii_only_stdout_gets_escapes_not_a_traceback(project: Path) -> Non
     assert cold[3].startswith("CLICK True") and warm[3] == "CLICK False False"
     for status, stdout, stderr, _ in (cold, warm):
         assert status == "1" and "Traceback" not in stderr, stderr
-        assert stdout.startswith("\\xfcn\\xef.py:4:16: PHX002"), stdout
+        assert stdout.startswith("ünï.py:4:16: PHX002"), stdout
     assert cold[:3] == warm[:3]
+
+
+def test_a_closed_pipe_ends_the_run_quietly(project: Path) -> None:
+    """click's rule on both paths: exit 1, no traceback, when the reader is gone."""
+    _console(project, ["check"])  # a warm cache
+    for code in (_CONSOLE, _CLICK):
+        for args in (["check", "--format", "sarif"], ["check", "--format", "sarif", "--no-cache"]):
+            read, write_end = os.pipe()
+            os.close(read)
+            try:
+                out = subprocess.run(
+                    [sys.executable, "-c", code, *args],
+                    cwd=project,
+                    stdout=write_end,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    timeout=120,
+                )
+            finally:
+                os.close(write_end)
+            assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_ctrl_c_is_aborted_as_click_does(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(options: checking.Options) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checking, "from_cache", interrupted)
+    monkeypatch.setattr(sys, "argv", ["phx-tasklint", "check"])
+    monkeypatch.setattr(console, "STANDALONE", False)
+    with pytest.raises(SystemExit) as exit_:
+        console.entry()
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == "\nAborted!\n"

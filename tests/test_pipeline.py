@@ -53,7 +53,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def lint(**options: object) -> list[Key]:
-    return keys(run(Options(paths=["."], **options)).findings)  # type: ignore[arg-type]
+    return keys(run(Options(**{"paths": ["."], **options})).findings)  # type: ignore[arg-type]
 
 
 def test_prefilter_never_changes_a_result(tree: Path) -> None:
@@ -392,3 +392,13 @@ def test_a_save_carries_unchanged_rows_and_stays_compact(
             assert stored["diagnostics"][: len(before["diagnostics"])] == before["diagnostics"]
     assert max(sizes) > sizes[-1], "the tables were never compacted"
     assert len({json.dumps(d) for d in stored["diagnostics"]}) == len(stored["diagnostics"])
+
+
+def test_a_dependency_no_longer_checked_invalidates_the_entry(cross: Path) -> None:
+    """pre-commit passes only the staged files: a module checked in the last run and not in
+    this one is not followed now, so a result that followed it is stale."""
+    both = ["pkg/run.py", "pkg/tasks.py"]
+    alone = lint(use_cache=False, paths=["pkg/run.py"])
+    assert lint(paths=both) == lint(use_cache=False, paths=both) != alone
+    assert lint(paths=["pkg/run.py"]) == alone
+    assert lint(paths=both) == lint(use_cache=False, paths=both)

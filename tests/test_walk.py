@@ -309,3 +309,18 @@ def test_non_utf8_file_name(tree: Path) -> None:
     assert source.path.read_bytes() == b"x = 1\n"
     assert os.fsencode(source.path) == b"caf\xe9.py"
     assert iter_files([os.fsdecode(raw)], Config(root=tree)).files[0].display == "caf\\xe9.py"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs control characters in file names")
+def test_control_characters_in_a_file_name_are_escaped(tree: Path) -> None:
+    """A terminal escape sequence in a file name must not reach the terminal or a CI log."""
+    (tree / "\x1b[31mred.py").write_text("x = 1\n")
+    (tree / "sub\x07").mkdir()
+    (tree / "sub\x07" / "tab\there.py").write_text("x = 1\n")
+    result = iter_files(["."], Config(root=tree))
+    assert sorted(f.display for f in result.files) == [
+        "\\x1b[31mred.py",
+        "sub\\x07/tab\\x09here.py",
+    ]
+    assert all(f.path.read_text() == "x = 1\n" for f in result.files)
+    assert iter_files(["\x1b[31mred.py"], Config(root=tree)).files[0].display == "\\x1b[31mred.py"
