@@ -255,10 +255,10 @@ def main() -> None:
     )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print()
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)).rstrip())
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)))
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
     print(f"\nmedian of {args.runs} interleaved runs each; peak RSS of the largest process")
     for label, wall in floor_walls.items():
         print(f"start-up floor, {label}: {wall:.3f} s")
