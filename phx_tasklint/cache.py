@@ -102,10 +102,10 @@ class _Tables:
                 self._path_index.setdefault(path, index)
 
     def decode_all(self, rows: list[Any]) -> tuple[Finding, ...]:
-        """The findings of a cache row, lookups inlined: a warm run decodes every finding of the
-        tree, and four function calls per finding were a third of its time. The tuples are
-        built with `tuple.__new__`, which skips the named tuples' Python-level `__new__` (half
-        the cost of each); unpacking each row checks it has every field."""
+        """The findings of a cache row, with the table lookups inlined: a warm run decodes
+        every finding of the tree. The tuples are built with `tuple.__new__`, which skips the
+        named tuples' Python-level `__new__` (half the cost of each); unpacking each row checks
+        it has every field."""
         decoded, paths = self._decoded, self.path_rows
         new = tuple.__new__
         out = []

@@ -16,6 +16,9 @@ def main() -> None:
     """Find broken Arize Phoenix experiment tasks and evaluators before the experiment runs."""
 
 
+_PHOENIX_VERSIONS = click.Choice(["latest", "2.3", "1.21", "legacy"])
+
+
 @main.command("rules")
 @click.option(
     "--format",
@@ -92,7 +95,7 @@ def _start_method() -> str | None:
 )
 @click.option(
     "--phoenix-version",
-    type=click.Choice(["latest", "2.3", "1.21", "legacy"]),
+    type=_PHOENIX_VERSIONS,
     help="Phoenix release line to check against (default: latest).",
 )
 @click.option(
@@ -173,9 +176,6 @@ def clean_command(config_path: Path | None) -> None:
         sys.exit(2)
     removed = cache.clean(root)
     click.echo(f"Removed {root / cache.DIRECTORY}" if removed else "No cache to remove")
-
-
-_PHOENIX_VERSIONS = click.Choice(["latest", "2.3", "1.21", "legacy"])
 
 
 @main.command("explain")
