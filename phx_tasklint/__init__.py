@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# not `typing`: the console script's replay (see `replay`) imports this package and nothing else
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,8 @@ _RUNTIME = (
 __all__ = ["Diagnostic", "Signature", "__version__", *_RUNTIME]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from phx_tasklint.model import Diagnostic as Diagnostic
     from phx_tasklint.model import Signature as Signature
     from phx_tasklint.runtime import (

@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 from phx_tasklint import __version__
 from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.findings import Finding, Location
+from phx_tasklint.replay import DIRECTORY as DIRECTORY
 
-DIRECTORY = ".phx-tasklint-cache"
 _SCHEMA = 4
 Stat = tuple[int, int]  # (mtime_ns, size)
 
@@ -134,6 +134,33 @@ class _Tables:
 
 
 _CLEAN = Entry((0, 0), (), {}, ())
+
+
+def write_file(directory: str | Path, name: str, data: bytes) -> bool:
+    """Write `directory/name` atomically (a temporary file, then a rename), creating the cache
+    directory with its `.gitignore` first; False when it could not be written (a read-only
+    tree still gets its findings, it just runs cold next time)."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        top = directory if directory.name == DIRECTORY else directory.parent
+        ignore = top / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Automatically created by phx-tasklint.\n*\n")
+        import tempfile  # not needed by a run that changes nothing
+
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, directory / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return False
+    return True
 
 
 class Cache:
@@ -265,26 +292,9 @@ class Cache:
             "paths": tables.path_rows,
             "files": rows,
         }
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Automatically created by phx-tasklint.\n*\n")
-            import tempfile  # not needed by a run that changes nothing
-
-            # dumps, not dump: json.dump streams through the pure-Python encoder (6x slower)
-            data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, self.file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
-            pass  # a read-only tree still gets its findings; it just runs cold next time
+        # dumps, not dump: json.dump streams through the pure-Python encoder (6x slower)
+        data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        write_file(self.directory, self.file.name, data)
 
     def _extended(self) -> tuple[_Tables, dict[str, Any]]:
         """The rows read from the file, carried over as they are, and this run's entries

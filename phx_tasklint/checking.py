@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from phx_tasklint import kinds
+from phx_tasklint import kinds, replay
 from phx_tasklint.cache import Cache, Entry, Stat, stat_of
 from phx_tasklint.config import Config, load_config
 from phx_tasklint.findings import Finding
@@ -62,6 +62,11 @@ class Outcome:
     messages: list[str] = field(default_factory=list)
     diff: str = ""
     fixed: int = 0
+    # the directory holding the cache directory, when the run used the cache
+    cache_root: str | None = None
+    # whether printing this outcome again is right while nothing the run consulted changes:
+    # not when it fixed files or could not analyse one (an internal error is not stored)
+    replayable: bool = False
 
 
 def configure(options: Options) -> Config:
@@ -242,8 +247,11 @@ def _lookup(
     pending: list[_Item] = []
     stats: list[Stat | None] = []
     checked = index.paths()
+    recording = replay.recording()
     for file in files:
-        stat = stat_of(file.path) if file.path is not None and cache is not None else None
+        stat = None
+        if file.path is not None and cache is not None:
+            stat = _stat_noted(file.path) if recording else stat_of(file.path)
         entry = cache.lookup(file.display, stat, index, checked) if cache is not None else None
         if entry is not None:
             cached.append(entry)
@@ -252,6 +260,17 @@ def _lookup(
         pending.append((file.display, kind, file.path, file.data if file.path is None else None))
         stats.append(stat)
     return cached, pending, stats
+
+
+def _stat_noted(path: str) -> Stat | None:
+    """`stat_of`, noting the file for `replay` with the same stat."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        replay.noted(path, None)
+        return None
+    replay.noted(path, st)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def _lint(
@@ -317,7 +336,9 @@ def from_cache(options: Options) -> Outcome | None:
     if pending:
         return None
     findings, skipped, errors = _report(config, [], cached, [])
-    return Outcome(findings, skipped, messages + errors)
+    return Outcome(
+        findings, skipped, messages + errors, cache_root=str(config.root), replayable=not errors
+    )
 
 
 def run(options: Options) -> Outcome:
@@ -331,12 +352,16 @@ def run(options: Options) -> Outcome:
     if cache is not None:
         cache.save()
     outcome = Outcome(findings, skipped, messages + errors)
+    if cache is not None:
+        outcome.cache_root = str(config.root)
+    outcome.replayable = not errors
     if not (options.fix or options.diff):
         return outcome
     from phx_tasklint.lint.fixes import fixable
 
     # Like ruff: fix, re-lint, and fix again what the first fixes uncovered, until nothing
     # fixable is left (a rename can free the name another fix wanted).
+    outcome.replayable = False
     for _ in range(_FIX_PASSES):
         if not _fix_pass(options, files, outcome):
             break

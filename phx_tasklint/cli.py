@@ -48,19 +48,6 @@ def rule_command(code: str) -> None:
     click.echo(docs.rule_text(found), nl=False)
 
 
-def _start_method() -> str | None:
-    """Fork workers straight from this process when it is the console script and runs nothing
-    but the main thread: no fresh interpreter (50 ms and more) is started for them. Anywhere
-    else (click's test runner inside a process that imported Phoenix, say) a fork server is
-    used: a forked child inherits at-fork hooks and locks of code we do not control, and hung
-    in a test run that way."""
-    import threading
-
-    if console.STANDALONE and sys.platform == "linux" and threading.active_count() == 1:
-        return "fork"
-    return None
-
-
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
@@ -149,7 +136,7 @@ def check_command(
                 phoenix_version=phoenix_version,
                 stdin_filename=stdin_filename,
                 use_cache=not no_cache,
-                start_method=_start_method(),
+                start_method=console.start_method(),
             )
         )
     except ConfigError as exc:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from phx_tasklint import spec
+from phx_tasklint import replay, spec
 
 SECTION = "phx-tasklint"
 ALL = "ALL"
@@ -587,6 +587,8 @@ def find_pyproject(start: Path) -> Path | None:
         current = current.parent
     while True:
         candidate = current / "pyproject.toml"
+        replay.note(str(candidate))
+        replay.note_exists(str(current / ".git"))
         try:
             data = candidate.read_bytes() if candidate.is_file() else None
         except OSError:
@@ -611,6 +613,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     """
     if explicit is not None:
         path = Path(os.path.abspath(explicit))
+        replay.note(str(path))
         section = _section(_read_toml(path), path)
         return config_from_table(section or {}, root=path.parent, source=path)
     base = Path(os.path.abspath(start if start is not None else os.getcwd()))

@@ -1,27 +1,29 @@
-"""The `phx-tasklint` console script, and how `check` prints its outcome.
+"""How the console script answers a plain `check`, and how `check` prints its outcome.
 
-A `check` of a tree whose every file is unchanged since the last run (a pre-commit hook or CI run
-a second time) is answered from the cache right here: click alone takes longer to import than
-that whole answer, and the linter is not needed. Any other command line, and any run with a file
-to analyse, goes to the click command line (`cli`), which parses it again in full. Both print
-through `emit`, so the output is the same byte for byte.
+The script starts in `replay`, which prints the last identical run's output when nothing it
+depended on has changed. Next comes this module: a `check` in the plain form a hook or CI uses
+(`quick_check`) is answered here, from the cache of per-file results when every file is
+unchanged (the linter is then not even imported), and by a full run otherwise; click alone takes
+longer to import than the first of those answers. Any other command line goes to the click
+command line (`cli`), which parses it again in full. Both print through `emit`, so the output is
+the same byte for byte, and a plain `check` records what it consulted and printed for `replay`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+from phx_tasklint import replay
+from phx_tasklint.replay import write
 
 # imported when a `check` is to be answered: `--version` and the other commands go to click
 if TYPE_CHECKING:
     from phx_tasklint import checking
-
-# Set by `entry`: this process is the console script and ours alone (see cli._start_method).
-STANDALONE = False
 
 _FLAGS = {
     "-q": "quiet",
@@ -34,19 +36,9 @@ _VALUED = ("--format", "--select", "--ignore", "--extend-select", "--phoenix-ver
 
 
 def entry() -> None:
-    """The `phx-tasklint` console script."""
-    global STANDALONE
-    STANDALONE = True
-    # what click's own main does with a reader that went away and with Ctrl-C
-    try:
-        code = answer_from_cache(sys.argv[1:])
-    except BrokenPipeError:
-        with contextlib.suppress(OSError, ValueError):  # so the exit's own flush cannot fail
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    except KeyboardInterrupt:
-        write("\nAborted!\n", err=True)
-        sys.exit(1)
+    """The console script after `replay`: a plain `check` is answered here, the rest by click."""
+    argv = sys.argv[1:]
+    code = replay.guarded(lambda: answer(argv))
     if code is not None:
         sys.exit(code)
     from phx_tasklint.cli import main
@@ -110,9 +102,10 @@ def quick_check(argv: Sequence[str]) -> tuple[checking.Options, Display] | None:
     return options, display
 
 
-def answer_from_cache(argv: Sequence[str]) -> int | None:
-    """Print the outcome of `argv` and return the exit status when it is a plain `check` that
-    the cache answers entirely; None, with nothing printed or written, otherwise."""
+def answer(argv: Sequence[str]) -> int | None:
+    """Print the outcome of `argv` and return the exit status when it is a plain `check`
+    (`quick_check`); None, with nothing printed or written, otherwise, and when the command
+    line or configuration is wrong (click then says what is wrong, exit status 2)."""
     request = quick_check(argv)
     if request is None:
         return None
@@ -120,13 +113,36 @@ def answer_from_cache(argv: Sequence[str]) -> int | None:
     from phx_tasklint.config import ConfigError
 
     options, display = request
+    started = time.time_ns()
+    replay.start_recording()
     try:
         outcome = checking.from_cache(options)
-    except (ConfigError, checking.UsageProblem):  # the full command line reports these
+        if outcome is None:
+            outcome = checking.run(replace(options, start_method=start_method()))
+    except (ConfigError, checking.UsageProblem):
+        replay.stop_recording()
         return None
-    if outcome is None:
-        return None
-    return emit(outcome, display)
+    except BaseException:
+        replay.stop_recording()
+        raise
+    code = emit(outcome, display)
+    if outcome.replayable and outcome.cache_root is not None:
+        replay.record(list(argv), outcome.cache_root, code, started)
+    replay.stop_recording()
+    return code
+
+
+def start_method() -> str | None:
+    """Fork workers straight from this process when it is the console script and runs nothing
+    but the main thread: no fresh interpreter (50 ms and more) is started for them. Anywhere
+    else (click's test runner inside a process that imported Phoenix, say) a fork server is
+    used: a forked child inherits at-fork hooks and locks of code we do not control, and hung
+    in a test run that way."""
+    import threading
+
+    if replay.STANDALONE and sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return None
 
 
 def color_wanted(no_color_flag: bool) -> bool:
@@ -135,23 +151,6 @@ def color_wanted(no_color_flag: bool) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return sys.stdout.isatty()
-
-
-def write(text: str, *, err: bool = False) -> None:
-    """`text` to stdout (or stderr), flushed. A stream that cannot encode it (an ASCII-only
-    PYTHONIOENCODING, say, and a non-ASCII path) gets UTF-8 bytes, as click gives it."""
-    stream = sys.stderr if err else sys.stdout
-    try:
-        stream.write(text)
-    except UnicodeEncodeError:
-        buffer = getattr(stream, "buffer", None)
-        data = text.encode("utf-8", "backslashreplace")
-        if buffer is None:
-            stream.write(data.decode("ascii", "backslashreplace"))
-        else:
-            stream.flush()
-            buffer.write(data)
-    stream.flush()
 
 
 def emit(outcome: checking.Outcome, display: Display) -> int:

@@ -260,12 +260,12 @@ def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) ->
     """The console script forks its workers (no fork server); same findings as one process."""
     serial = lint(use_cache=False, jobs=1)
     code = (
-        "import sys\nimport phx_tasklint.checking as c\nfrom phx_tasklint import console\n"
+        "import sys\nimport phx_tasklint.checking as c\nfrom phx_tasklint import replay\n"
         "seen = []\noriginal = c._analyse_all\n"
         "def spy(*args):\n    seen.append(args[-1])\n    return original(*args)\n"
         "c._analyse_all = spy\nsys.argv = ['phx-tasklint', 'check', '.', '--no-cache',"
         " '--format', 'json', '--exit-zero']\n"
-        "try:\n    console.entry()\nfinally:\n    print('START', seen, file=sys.stderr)\n"
+        "try:\n    replay.entry()\nfinally:\n    print('START', seen, file=sys.stderr)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=True

@@ -1,0 +1,252 @@
+"""The console script's first step: a `check` repeated over an unchanged tree replays what the
+last identical run printed.
+
+A run of a plain `check` (see `console.quick_check`) notes every path whose state its output
+depends on, as it consults it: the configuration files looked for on the way up from the
+working directory (found or not), each directory walked (its listing), each `.gitignore` and
+`.git` looked for, each file checked, and this package's own modules. With the run's output and
+exit status it is stored under the cache directory, keyed by the command line, the working
+directory, the environment that changes the output, and the version. The next run with the same
+key stats those paths; if every one is as it was, it prints the stored output and stops.
+
+That takes no more than a `stat` per path: this module imports nothing beyond `os`, `sys` and
+`marshal` (builtins), so a replay costs about what starting the interpreter costs. Anything
+else, or any path that differs, goes on to `console` and the cache of per-file results.
+
+A path's state is (mtime, ctime, size, inode), or None when it cannot be stat'ed (absent, say).
+A file modified within `_SETTLE_NS` of the run's start is not trusted to show its next change in
+its times (file systems stamp times coarsely), so such a run stores nothing.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs more than a whole replay
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# the cache directory's name (`cache` imports it from here: this module must stay light)
+DIRECTORY = ".phx-tasklint-cache"
+_RUNS = "runs"
+_FORMAT = 1
+_KEEP = 16  # stored runs per cache directory; pre-commit passes a new file list each commit
+_SETTLE_NS = 2_000_000_000  # FAT stamps times to 2 s; ext4 and tmpfs to a clock tick
+
+# Set by `entry`: this process is the console script and ours alone (see cli._start_method).
+STANDALONE = False
+
+# (mtime, ctime, size, inode); None: cannot be stat'ed; True: exists, whatever its state (`.git`,
+# whose times change with every commit, matters only by being there)
+State = tuple[int, int, int, int] | bool | None
+
+# the paths noted by a recording run, with their state when first consulted; None: not recording
+_noted: dict[str, State] | None = None
+# what `write` printed while recording: (to stderr, text)
+_printed: list[tuple[bool, str]] | None = None
+
+
+def entry() -> None:
+    """The `phx-tasklint` console script."""
+    global STANDALONE
+    STANDALONE = True
+    code = guarded(lambda: replay(sys.argv[1:]))
+    if code is not None:
+        sys.exit(code)
+    from phx_tasklint import console
+
+    console.entry()
+
+
+def guarded(call: Callable[[], int | None]) -> int | None:
+    """`call()`, handling a reader that went away and Ctrl-C as click's own main does."""
+    try:
+        return call()
+    except BrokenPipeError:
+        try:  # noqa: SIM105  (contextlib is one import more) so the exit's flush cannot fail
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        sys.exit(1)
+    except KeyboardInterrupt:
+        write("\nAborted!\n", err=True)
+        sys.exit(1)
+
+
+def write(text: str, *, err: bool = False) -> None:
+    """`text` to stdout (or stderr), flushed. A stream that cannot encode it (an ASCII-only
+    PYTHONIOENCODING, say, and a non-ASCII path) gets UTF-8 bytes, as click gives it."""
+    if _printed is not None:
+        _printed.append((err, text))
+    stream = sys.stderr if err else sys.stdout
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        buffer = getattr(stream, "buffer", None)
+        data = text.encode("utf-8", "backslashreplace")
+        if buffer is None:
+            stream.write(data.decode("ascii", "backslashreplace"))
+        else:
+            stream.flush()
+            buffer.write(data)
+    stream.flush()
+
+
+_Key = tuple[int, str, str, str, str, tuple[str, ...], bool, bool, bool]
+
+
+def _key(argv: list[str]) -> _Key:
+    from phx_tasklint import __version__
+
+    environ = os.environ
+    return (
+        _FORMAT,
+        __version__,
+        sys.version,
+        sys.executable,
+        os.getcwd(),
+        tuple(argv),
+        # what `console.color_wanted` and `emit` look at
+        bool(environ.get("NO_COLOR")),
+        bool(environ.get("FORCE_COLOR")),
+        sys.stdout.isatty(),
+    )
+
+
+def _name(key: _Key) -> str:
+    import zlib  # the stored key is compared in full: a collision only costs a miss
+
+    data = repr(key).encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def state(path: str) -> State:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def replay(argv: list[str]) -> int | None:
+    """Print what the last run of `argv` printed and return its exit status, when every path
+    it depended on is unchanged; None, having printed nothing, otherwise."""
+    if not argv or argv[0] != "check":
+        return None
+    try:
+        key = _key(argv)
+        name = _name(key)
+        directory = key[4]
+    except (OSError, ValueError, UnicodeError):  # a working directory that is gone, say
+        return None
+    while True:
+        try:
+            with open(os.path.join(directory, DIRECTORY, _RUNS, name), "rb") as handle:
+                data = handle.read()
+            break
+        except OSError:
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                return None
+            directory = parent
+    try:
+        stored_key, paths, states, printed, code = marshal.loads(data)
+    except Exception:  # damaged or of another format: the full run will store it afresh
+        return None
+    if stored_key != key or len(paths) != len(states) or type(code) is not int:
+        return None
+    stat = os.stat
+    for path, expected in zip(paths, states, strict=True):
+        try:
+            st = stat(path)
+        except (OSError, ValueError):
+            if expected is not None:
+                return None
+            continue
+        if expected is not True and expected != (
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+            st.st_size,
+            st.st_ino,
+        ):
+            return None
+    for err, text in printed:
+        write(text, err=err)
+    return code
+
+
+# --------------------------------------------------------------------------------------------
+# Recording
+
+
+def start_recording() -> None:
+    global _noted, _printed
+    _noted, _printed = {}, []
+
+
+def stop_recording() -> None:
+    global _noted, _printed
+    _noted = _printed = None
+
+
+def recording() -> bool:
+    return _noted is not None
+
+
+def note(path: str) -> None:
+    """The run is about to consult `path` (read it, list it, or look whether it exists)."""
+    if _noted is not None and path not in _noted:
+        _noted[path] = state(path)
+
+
+def note_exists(path: str) -> None:
+    """`note` for a path whose existence alone matters."""
+    if _noted is not None and path not in _noted:
+        _noted[path] = True if state(path) is not None else None
+
+
+def noted(path: str, st: os.stat_result | None) -> None:
+    """`note` for a path the caller has just stat'ed itself (None: the stat failed)."""
+    if _noted is not None and path not in _noted:
+        _noted[path] = (
+            None if st is None else (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        )
+
+
+def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None:
+    """Store what this recording run printed, if it can be replayed; stop recording."""
+    noted_, printed = _noted, _printed
+    stop_recording()
+    if noted_ is None or printed is None:
+        return
+    for name, module in list(sys.modules.items()):  # a changed install changes the output
+        origin = getattr(module, "__file__", None)
+        if name.partition(".")[0] == "phx_tasklint" and isinstance(origin, str):
+            noted_.setdefault(origin, state(origin))
+    settled = started_ns - _SETTLE_NS
+    for found in noted_.values():
+        if isinstance(found, tuple) and (found[0] >= settled or found[1] >= settled):
+            return  # changed too recently to trust its times
+    try:
+        key = _key(argv)
+        paths = list(noted_)
+        data = marshal.dumps((key, paths, [noted_[p] for p in paths], printed, code))
+    except (OSError, ValueError, UnicodeError):
+        return
+    from phx_tasklint.cache import write_file
+
+    runs = os.path.join(cache_root, DIRECTORY, _RUNS)
+    if write_file(runs, _name(key), data):
+        _prune(runs)
+
+
+def _prune(runs: str) -> None:
+    try:
+        with os.scandir(runs) as scan:
+            stored = [(e.stat().st_mtime_ns, e.path) for e in scan if not e.name.startswith(".")]
+        for _, path in sorted(stored, reverse=True)[_KEEP:]:
+            os.unlink(path)
+    except OSError:  # another run pruned first
+        pass

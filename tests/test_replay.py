@@ -1,0 +1,339 @@
+"""The console script's replay (`replay`): a repeated `check` prints what the last identical run
+printed while nothing it consulted has changed, and never disagrees with a fresh run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from phx_tasklint import checking, console, replay
+from phx_tasklint.cache import DIRECTORY
+
+HEADER = "from phoenix.client.experiments import run_experiment\n\n\n"
+BROKEN = (
+    HEADER + "def bad(input, question):\n    return 1\n\n\nrun_experiment(dataset=None, task=bad)\n"
+)
+CLEAN = HEADER + "def good(input):\n    return input\n\n\nrun_experiment(dataset=None, task=good)\n"
+FILES = {
+    ".gitignore": "# nothing yet\n",
+    "pyproject.toml": "[tool.phx-tasklint]\n",
+    "a.py": BROKEN,
+    "b.py": BROKEN.replace("question", "questio"),
+    "clean.py": CLEAN,
+    "sub/other.py": BROKEN,
+    "notes.md": "```python\n" + BROKEN + "```\n",
+}
+Answer = tuple[int, str, str]
+
+
+def _make(root: Path) -> None:
+    (root / ".git").mkdir()
+    for name, text in FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "elsewhere").mkdir()
+    (root / "sub" / "linked.py").symlink_to(root / "elsewhere" / "target.py")  # broken
+    # as an earlier run leaves it: creating it changes the listing of the root, which the
+    # runs consulted (the first run of a new tree is never replayed; see the last test)
+    (root / DIRECTORY).mkdir()
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[list[str]]:
+    """stdout and stderr of the block, as two strings appended to the yielded list."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err
+        texts: list[str] = []
+        try:
+            yield texts
+        finally:
+            sys.stdout, sys.stderr = saved
+            for stream in (out, err):
+                stream.seek(0)
+                texts.append(stream.read())
+
+
+def answered(argv: list[str]) -> Answer:
+    """A run of the console script past the replay: it records what it prints."""
+    with _captured() as texts:
+        code = console.answer(argv)
+    assert code is not None
+    return code, *texts  # type: ignore[return-value]
+
+
+def fresh(argv: list[str]) -> Answer:
+    """What a run without any cache prints (the command line's own parse of `argv`)."""
+    request = console.quick_check(argv)
+    assert request is not None
+    options, display = request
+    with _captured() as texts:
+        outcome = checking.run(checking.Options(**{**vars(options), "use_cache": False}))
+        code = console.emit(outcome, display)
+    return code, *texts  # type: ignore[return-value]
+
+
+def replayed(argv: list[str]) -> Answer | None:
+    with _captured() as texts:
+        code = replay.replay(argv)
+    if code is None:
+        assert texts == [] or texts == ["", ""]
+        return None
+    return code, *texts  # type: ignore[return-value]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    _make(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    # the tree was written moments ago; a run normally stores nothing until it has settled
+    monkeypatch.setattr(replay, "_SETTLE_NS", 0)
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+ARGVS = [
+    ["check"],
+    ["check", "--format", "json", "--exit-zero"],
+    ["check", "--statistics"],
+    ["check", "-q", "a.py", "sub"],
+    ["check", "--select", "PHX002", "--format=sarif"],
+]
+
+
+@pytest.mark.parametrize("argv", ARGVS, ids=[" ".join(a[1:]) or "plain" for a in ARGVS])
+def test_a_replay_prints_what_the_run_printed(project: Path, argv: list[str]) -> None:
+    assert replayed(argv) is None  # nothing recorded yet
+    first = answered(argv)
+    assert first == fresh(argv)
+    assert replayed(argv) == first
+    assert replayed([*argv, "clean.py"]) is None  # another command line
+
+
+def _same_size_edit(root: Path) -> None:
+    path = root / "a.py"
+    path.write_text(path.read_text().replace("question", "qvestion"))
+
+
+def _new_file(root: Path) -> None:
+    (root / "sub" / "new.py").write_text(BROKEN)
+
+
+def _removed(root: Path) -> None:
+    (root / "b.py").unlink(missing_ok=True)
+
+
+def _renamed(root: Path) -> None:
+    if (root / "sub" / "other.py").exists():
+        (root / "sub" / "other.py").rename(root / "sub" / "renamed.py")
+
+
+def _config_changed(root: Path) -> None:
+    (root / "pyproject.toml").write_text('[tool.phx-tasklint]\nignore = ["PHX002"]\n')
+
+
+def _gitignore_changed(root: Path) -> None:
+    (root / ".gitignore").write_text("a.py\n")
+
+
+def _new_gitignore(root: Path) -> None:
+    (root / "sub" / ".gitignore").write_text("other.py\n")
+
+
+def _link_mended(root: Path) -> None:
+    (root / "elsewhere" / "target.py").write_text(BROKEN)
+
+
+def _markdown_edited(root: Path) -> None:
+    (root / "notes.md").write_text("nothing here\n")
+
+
+MUTATIONS: list[Callable[[Path], None]] = [
+    _same_size_edit,
+    _new_file,
+    _removed,
+    _renamed,
+    _config_changed,
+    _gitignore_changed,
+    _new_gitignore,
+    _link_mended,
+    _markdown_edited,
+]
+
+
+@pytest.mark.parametrize("mutate", MUTATIONS, ids=[m.__name__.strip("_") for m in MUTATIONS])
+def test_a_change_the_output_depends_on_is_never_replayed(
+    project: Path, mutate: Callable[[Path], None]
+) -> None:
+    argv = ["check", "--format", "json", "--exit-zero"]
+    before = answered(argv)
+    assert replayed(argv) == before
+    mutate(project)
+    after = fresh(argv)
+    assert after != before, "the change must matter for this test to mean anything"
+    assert replayed(argv) is None
+    assert answered(argv) == after  # and the next run records the new output
+    assert replayed(argv) == after
+
+
+def test_a_configuration_found_below_the_old_one_is_never_replayed(project: Path) -> None:
+    os.chdir(project / "sub")
+    argv = ["check", "."]
+    before = answered(argv)
+    assert replayed(argv) == before
+    (project / "sub" / "pyproject.toml").write_text('[tool.phx-tasklint]\nignore = ["PHX"]\n')
+    assert fresh(argv) != before
+    assert replayed(argv) is None
+
+
+def test_the_environment_that_changes_the_output_is_part_of_the_key(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answered(["check"])
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert replayed(["check"]) is None
+    coloured = answered(["check"])
+    assert "\x1b[" in coloured[1]
+    assert replayed(["check"]) == coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert replayed(["check"]) is None
+
+
+def test_git_activity_and_the_caches_own_writes_do_not_stop_a_replay(project: Path) -> None:
+    argv = ["check", "--statistics"]
+    first = answered(argv)
+    (project / ".git" / "index").write_bytes(b"a commit was made")
+    answered(["check", "--format", "github"])  # another run writes to the cache directory
+    assert replayed(argv) == first
+
+
+def test_a_tree_changed_moments_ago_is_not_recorded(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system stamps times coarsely (FAT: 2 s): a file changed again within the same
+    stamp would look unchanged, so a run over a file that changed just now stores nothing."""
+    monkeypatch.setattr(replay, "_SETTLE_NS", 2_000_000_000)
+    answered(["check"])
+    assert replayed(["check"]) is None
+    assert not list((project / DIRECTORY / "runs").glob("*"))
+
+
+def test_the_packages_own_modules_are_among_what_a_replay_checks(project: Path) -> None:
+    import marshal
+
+    answered(["check"])
+    (stored,) = (project / DIRECTORY / "runs").iterdir()
+    _key, paths, *_ = marshal.loads(stored.read_bytes())
+    assert checking.__file__ in paths and replay.__file__ in paths
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"\x00garbage", None],
+    ids=["empty", "garbage", "other-format"],
+)
+def test_a_damaged_record_is_a_miss_never_a_crash(project: Path, damage: bytes | None) -> None:
+    import marshal
+
+    answered(["check"])
+    (stored,) = (project / DIRECTORY / "runs").iterdir()
+    data = marshal.dumps(("not", "a", "record")) if damage is None else damage
+    stored.write_bytes(data)
+    assert replayed(["check"]) is None
+    answered(["check"])
+    assert replayed(["check"]) is not None
+
+
+def test_old_records_are_pruned(project: Path) -> None:
+    for n in range(replay._KEEP + 4):
+        answered(["check", *["a.py"] * (n + 1)])  # a file named twice is checked once
+    assert len(list((project / DIRECTORY / "runs").iterdir())) == replay._KEEP
+
+
+_STEPS = st.lists(
+    st.sampled_from(
+        [
+            *MUTATIONS,
+            lambda root: None,  # nothing changed: a replay, which must be right
+            lambda root: (root / ".git" / "index").write_text("a commit"),  # nothing either
+            lambda root: (root / "clean.py").touch(),  # no change to the output
+            lambda root: (root / "sub" / "new.py").write_text(CLEAN),
+            lambda root: (root / "a.py").write_text(BROKEN),  # back as it was
+            lambda root: (root / ".gitignore").write_text("# nothing yet\n"),
+        ]
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(steps=_STEPS, argv=st.sampled_from(ARGVS))
+def test_a_replay_never_disagrees_with_a_fresh_run(
+    steps: list[Callable[[Path], None]], argv: list[str]
+) -> None:
+    saved_cwd, saved_settle = os.getcwd(), replay._SETTLE_NS
+    replay._SETTLE_NS = 0
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            root = Path(directory)
+            _make(root)
+            os.chdir(root)
+            answered(argv)
+            for step in steps:
+                time.sleep(0.005)  # past the file system's clock tick, as an editor would be
+                step(root)
+                got = replayed(argv)
+                if got is not None:
+                    assert got == fresh(argv), step
+                answered(argv)
+    finally:
+        os.chdir(saved_cwd)
+        replay._SETTLE_NS = saved_settle
+
+
+def test_the_console_script_replays_without_importing_the_rest(project: Path) -> None:
+    """End to end, with the real settling time: the first run stores nothing (the tree is
+    new), the one after the tree settled records, the next replays."""
+    code = (
+        "import sys\nbefore = set(sys.modules)\nfrom phx_tasklint import replay\n"
+        "sys.argv[0] = 'phx-tasklint'\ntry:\n    replay.entry()\nfinally:\n"
+        "    new = set(sys.modules) - before\n"
+        "    print('LOADED', sorted(m for m in new if m.startswith('phx_tasklint')),"
+        " sorted(new & {'typing', 'dataclasses', 'pathlib', 'json'}), file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+
+    def run() -> tuple[int, str, str]:
+        out = subprocess.run(
+            [sys.executable, "-c", code, "check", "--format", "json"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return out.returncode, out.stdout, out.stderr
+
+    first = run()
+    assert not (project / DIRECTORY / "runs").exists()
+    time.sleep(2.2)
+    second = run()
+    third = run()
+    expected = fresh(["check", "--format", "json"])
+    for status, stdout, stderr in (first, second, third):
+        assert (status, stdout) == expected[:2]
+        assert stderr.rpartition("LOADED")[0] == expected[2]
+    assert third[2].endswith("LOADED ['phx_tasklint', 'phx_tasklint.replay'] []\n"), third[2]
+    assert "phx_tasklint.console" in second[2]
