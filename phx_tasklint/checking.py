@@ -273,12 +273,39 @@ def _stat_noted(path: str) -> Stat | None:
     return (st.st_mtime_ns, st.st_size)
 
 
-def _lint(
-    files: list[_File], config: Config, cache: Cache | None, options: Options
-) -> tuple[list[Finding], Counter[str], list[str]]:
+class _Plan(NamedTuple):
+    """A run up to the point where files must be read: what to check and what the cache has."""
+
+    config: Config
+    cache: Cache | None
+    files: list[_File]
+    messages: list[str]  # the walk's
+    modules: ModuleIndex
+    cached: list[Entry]
+    pending: list[_Item]
+    stats: list[Stat | None]
+
+
+def _plan(options: Options) -> _Plan:
+    config = configure(options)
+    cache = None
+    if options.use_cache and list(options.paths) != ["-"]:
+        cache = _cache(config)
+    files, messages = _files(options, config)
     index = _index(files)
+    return _Plan(config, cache, files, messages, index, *_lookup(files, cache, index))
+
+
+def _lint(
+    plan: _Plan, options: Options, again: bool = False
+) -> tuple[list[Finding], Counter[str], list[str]]:
+    """Analyse what the plan's cache lacks (`again`: look in the cache afresh first, after a
+    fix changed files) and store it."""
+    config, cache, files, _messages, index, cached, pending, stats = plan
+    if again:
+        index = _index(files)
+        cached, pending, stats = _lookup(files, cache, index)
     problems: list[Finding] = []
-    cached, pending, stats = _lookup(files, cache, index)
     # reading and screening happen in the workers too: on a big tree they are most of the work
     outcomes = (
         _analyse_all(config, pending, index, options.jobs, options.prefilter, options.start_method)
@@ -322,38 +349,54 @@ def _cache(config: Config) -> Cache:
     return Cache(config.root, config.fingerprint(), settings=config.settings())
 
 
+def _usable(options: Options) -> bool:
+    """Whether a cached result may answer: not for fixes, nor for stdin."""
+    return options.use_cache and not (options.fix or options.diff) and "-" not in options.paths
+
+
+def _from_plan(plan: _Plan) -> Outcome | None:
+    if plan.pending or plan.cache is None:
+        return None
+    findings, skipped, errors = _report(plan.config, [], plan.cached, [])
+    return Outcome(
+        findings,
+        skipped,
+        plan.messages + errors,
+        cache_root=str(plan.config.root),
+        replayable=not errors,
+    )
+
+
 def from_cache(options: Options) -> Outcome | None:
     """The outcome of `run(options)` when every file it would check is unchanged since the
     cache stored its result; None when anything must be read, analysed, fixed or written
     (nothing has been written or printed then). This is what a repeated run in a pre-commit
     hook or CI does, so it touches no reader, parser or engine, not even their imports."""
-    if not options.use_cache or options.fix or options.diff or "-" in options.paths:
-        return None
-    config = configure(options)
-    cache = _cache(config)
-    files, messages = _files(options, config)
-    cached, pending, _stats = _lookup(files, cache, _index(files))
-    if pending:
-        return None
-    findings, skipped, errors = _report(config, [], cached, [])
-    return Outcome(
-        findings, skipped, messages + errors, cache_root=str(config.root), replayable=not errors
-    )
+    return _from_plan(_plan(options)) if _usable(options) else None
 
 
-def run(options: Options) -> Outcome:
-    config = configure(options)
-    cache = None
-    if options.use_cache and list(options.paths) != ["-"]:
-        cache = _cache(config)
-    files, messages = _files(options, config)
+def answer(options: Options) -> Outcome:
+    """`run(options)`, answered from the cache alone when it can be (as `from_cache`), and
+    otherwise carried on from the same walk and cache lookup."""
+    if not _usable(options):
+        return run(options)
+    plan = _plan(options)
+    outcome = _from_plan(plan)
+    return outcome if outcome is not None else run(options, plan)
+
+
+def run(options: Options, plan: _Plan | None = None) -> Outcome:
+    """Check the files of `options`; `plan`: the walk and cache lookup, if already made."""
+    if plan is None:
+        plan = _plan(options)
+    cache = plan.cache
     with _gc_paused():
-        findings, skipped, errors = _lint(files, config, cache, options)
+        findings, skipped, errors = _lint(plan, options)
     if cache is not None:
         cache.save()
-    outcome = Outcome(findings, skipped, messages + errors)
+    outcome = Outcome(findings, skipped, plan.messages + errors)
     if cache is not None:
-        outcome.cache_root = str(config.root)
+        outcome.cache_root = str(plan.config.root)
     outcome.replayable = not errors
     if not (options.fix or options.diff):
         return outcome
@@ -363,10 +406,10 @@ def run(options: Options) -> Outcome:
     # fixable is left (a rename can free the name another fix wanted).
     outcome.replayable = False
     for _ in range(_FIX_PASSES):
-        if not _fix_pass(options, files, outcome):
+        if not _fix_pass(options, plan.files, outcome):
             break
         with _gc_paused():
-            outcome.findings, outcome.skipped, _errors = _lint(files, config, cache, options)
+            outcome.findings, outcome.skipped, _errors = _lint(plan, options, again=True)
         if cache is not None:
             cache.save()
         if options.diff or not any(fixable(f, options.unsafe_fixes) for f in outcome.findings):

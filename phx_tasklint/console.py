@@ -2,11 +2,12 @@
 
 The script starts in `replay`, which prints the last identical run's output when nothing it
 depended on has changed. Next comes this module: a `check` in the plain form a hook or CI uses
-(`quick_check`) is answered here, from the cache of per-file results when every file is
-unchanged (the linter is then not even imported), and by a full run otherwise; click alone takes
-longer to import than the first of those answers. Any other command line goes to the click
-command line (`cli`), which parses it again in full. Both print through `emit`, so the output is
-the same byte for byte, and a plain `check` records what it consulted and printed for `replay`.
+(`quick_check`) is answered here (`checking.answer`), from the cache of per-file results when
+every file is unchanged (the linter is then not even imported), and by a run of the files that
+changed otherwise; click alone takes longer to import than the first of those answers. Any
+other command line goes to the click command line (`cli`), which parses it again in full. Both
+print through `emit`, so the output is the same byte for byte, and a plain `check` records what
+it consulted and printed for `replay`.
 """
 
 from __future__ import annotations
@@ -116,20 +117,16 @@ def answer(argv: Sequence[str]) -> int | None:
     started = time.time_ns()
     replay.start_recording()
     try:
-        outcome = checking.from_cache(options)
-        if outcome is None:
-            outcome = checking.run(replace(options, start_method=start_method()))
-    except (ConfigError, checking.UsageProblem):
+        try:
+            outcome = checking.answer(replace(options, start_method=start_method()))
+        except (ConfigError, checking.UsageProblem):
+            return None
+        code = emit(outcome, display)
+        if outcome.replayable and outcome.cache_root is not None:
+            replay.record(list(argv), outcome.cache_root, code, started)
+        return code
+    finally:
         replay.stop_recording()
-        return None
-    except BaseException:
-        replay.stop_recording()
-        raise
-    code = emit(outcome, display)
-    if outcome.replayable and outcome.cache_root is not None:
-        replay.record(list(argv), outcome.cache_root, code, started)
-    replay.stop_recording()
-    return code
 
 
 def start_method() -> str | None:

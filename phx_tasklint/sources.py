@@ -20,11 +20,11 @@ import ast
 import codecs
 import json
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from phx_tasklint import pyast
 from phx_tasklint.findings import Finding, Location
 from phx_tasklint.kinds import SourceKind, kind_of
 from phx_tasklint.model import Diagnostic
@@ -40,7 +40,6 @@ __all__ = [
     "syntax_problem",
 ]
 
-_ONLY_AST = ast.PyCF_ONLY_AST
 _TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 # (cell or None, line in the original file, columns removed in front of the document line)
@@ -122,10 +121,7 @@ _Error = tuple[int, int, int, int, str]
 def _compile_error(text: str, flags: int) -> _Error | None:
     """What `compile()` says about `text`, or None when it compiles (to an AST)."""
     try:
-        with warnings.catch_warnings():
-            # an invalid escape is a warning; under `-W error` it would become a SyntaxError
-            warnings.simplefilter("ignore")
-            compile(text, "<document>", "exec", flags=_ONLY_AST | flags, dont_inherit=True)
+        pyast.parse(text, flags, "<document>")
     except SyntaxError as exc:  # IndentationError, TabError too
         line = max(exc.lineno or 1, 1)
         column = max(exc.offset or 1, 1)

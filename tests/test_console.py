@@ -291,7 +291,7 @@ def test_ctrl_c_is_aborted_as_click_does(
     def interrupted(options: checking.Options) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(checking, "from_cache", interrupted)
+    monkeypatch.setattr(checking, "answer", interrupted)
     monkeypatch.setattr(sys, "argv", ["phx-tasklint", "check"])
     monkeypatch.setattr(replay, "STANDALONE", False)
     with pytest.raises(SystemExit) as exit_:

@@ -45,10 +45,7 @@ def wrappers(config: LintConfig) -> frozenset[str]:
 
 def is_candidate(source: Source, config: LintConfig) -> bool:
     """Both prefilter stages on a loaded source (the file pipeline runs them on bytes first)."""
-    import ast
-    import warnings
-
-    from phx_tasklint import prefilter
+    from phx_tasklint import prefilter, pyast
 
     if not source.text:
         return False
@@ -56,9 +53,7 @@ def is_candidate(source: Source, config: LintConfig) -> bool:
     if not prefilter.mentions(source.text.encode("utf-8", "surrogatepass"), extra):
         return False
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source.text)
+        tree = pyast.parse(source.text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
         return False
     return prefilter.has_handoff(tree, extra)

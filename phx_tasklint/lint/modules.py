@@ -12,13 +12,13 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
 from typing import Literal
 
+from phx_tasklint import pyast
 from phx_tasklint.sources import Source
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
@@ -67,12 +67,9 @@ class Module:
     @classmethod
     def parse(cls, source: Source, name: str) -> Module | None:
         try:
-            with warnings.catch_warnings():  # `"\d"` warns; under -W error it would not parse
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source.text)
+            tree = pyast.parse(source.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, SystemError):
-            # the source layer reports what compile() rejects; SystemError: CPython 3.11's
-            # parser can fail that way on deep input when threads parse at once
+            # the source layer reports what compile() rejects; SystemError: see `pyast`
             return None
         return cls(source, name, tree)
 
