@@ -19,9 +19,10 @@ from typing import Any, NamedTuple
 from phx_tasklint import __version__
 from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.findings import Finding, Location
+from phx_tasklint.modindex import module_name
 from phx_tasklint.replay import DIRECTORY as DIRECTORY
 
-_SCHEMA = 4
+_SCHEMA = 5
 Stat = tuple[int, int]  # (mtime_ns, size)
 
 
@@ -37,7 +38,9 @@ class Entry(NamedTuple):  # a tuple: a warm run of a big tree builds one per fil
     stat: Stat
     findings: tuple[Finding, ...]
     skipped: dict[str, int]
-    deps: tuple[tuple[str, Stat], ...]  # files this one's result depends on
+    # files this one's result depends on, and the module name each had: the name changes when
+    # an `__init__.py` above it appears or goes, and the import it answered then answers no more
+    deps: tuple[tuple[str, Stat, str], ...]
     misses: tuple[str, ...] = ()  # modules it looked for among the checked files, in vain
 
 
@@ -217,7 +220,7 @@ class Cache:
                 (int(mtime), int(size)),
                 self.tables.decode_all(findings) if findings else (),
                 {str(k): int(v) for k, v in skipped.items()} if skipped else {},
-                tuple((str(p), (int(m), int(s))) for p, m, s in deps) if deps else (),
+                tuple((str(p), (int(m), int(s)), str(n)) for p, m, s, n in deps) if deps else (),
                 tuple(map(str, misses)),
             )
         except Exception:  # a damaged row: as if it were not there
@@ -248,8 +251,12 @@ class Cache:
             return None
         if entry.misses and any(m in modules for m in entry.misses):
             return None
-        for dep, dep_stat in entry.deps:
-            if (checked is not None and dep not in checked) or stat_of(dep) != dep_stat:
+        for dep, dep_stat, dep_name in entry.deps:
+            if (
+                (checked is not None and dep not in checked)
+                or stat_of(dep) != dep_stat
+                or module_name(dep) != dep_name
+            ):
                 return None
         return entry
 
@@ -269,7 +276,7 @@ class Cache:
             dep_stat = stat_of(dep)
             if dep_stat is None:
                 return  # depends on something unreadable: do not cache
-            dep_stats.append((dep, dep_stat))
+            dep_stats.append((dep, dep_stat, module_name(dep)))
         self.entries[path] = Entry(stat, findings, dict(skipped or {}), tuple(dep_stats), misses)
         self.stored.add(path)
         self.dirty = True
@@ -330,7 +337,7 @@ def _row(e: Entry, tables: _Tables) -> list[Any]:
             e.stat[1],
             [tables.encode(f) for f in e.findings],
             e.skipped,
-            [[p, s[0], s[1]] for p, s in e.deps],
+            [[p, s[0], s[1], n] for p, s, n in e.deps],
             list(e.misses),
         ]
     return [e.stat[0], e.stat[1]]  # the common case, a file with nothing to report: keep it small

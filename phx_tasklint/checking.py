@@ -17,7 +17,7 @@ from phx_tasklint.cache import Cache, Entry, Stat, stat_of
 from phx_tasklint.config import Config, load_config
 from phx_tasklint.findings import Finding
 from phx_tasklint.lint import merge
-from phx_tasklint.modindex import ModuleIndex
+from phx_tasklint.modindex import ModuleIndex, forget_packages, note_packages
 from phx_tasklint.walk import iter_files
 
 # `sources`, `prefilter` and the engine are imported where a file is read: a run answered from
@@ -292,7 +292,10 @@ def _plan(options: Options) -> _Plan:
     if options.use_cache and list(options.paths) != ["-"]:
         cache = _cache(config)
     files, messages = _files(options, config)
+    forget_packages()
     index = _index(files)
+    if replay.recording():
+        note_packages(index.paths())
     return _Plan(config, cache, files, messages, index, *_lookup(files, cache, index))
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+
+from phx_tasklint import replay
 
 
 @lru_cache(maxsize=16384)
@@ -21,6 +24,31 @@ def _package_of(absolute: str) -> tuple[str, ...]:
     if parent == absolute:
         return (os.path.basename(absolute),)
     return (*_package_of(parent), os.path.basename(absolute))
+
+
+def forget_packages() -> None:
+    """Start a run afresh: which directories are packages is remembered only within a run (an
+    `__init__.py` may appear or go between two runs of one process)."""
+    _package_of.cache_clear()
+
+
+def note_packages(paths: Iterable[str]) -> None:
+    """For `replay`: note the `__init__.py` files whose presence decides the module names of
+    `paths` (the name of a file in a directory with one goes on up to the first directory
+    without). Done in the main process before any file is analysed: the names are worked out
+    in the worker processes too, and what those note is lost."""
+    cwd = os.getcwd()
+    done: set[str] = set()
+    for path in paths:
+        directory = _absolute(os.path.dirname(path), cwd)
+        while directory not in done:
+            done.add(directory)
+            marker = os.path.join(directory, "__init__.py")
+            replay.note(marker)
+            parent = os.path.dirname(directory)
+            if parent == directory or not os.path.isfile(marker):
+                break
+            directory = parent
 
 
 def module_name(path: str | Path) -> str:

@@ -9,11 +9,12 @@ exit status it is stored under the cache directory, keyed by the command line, t
 directory, the environment that changes the output, and the version. The next run with the same
 key stats those paths; if every one is as it was, it prints the stored output and stops.
 
-That takes no more than a `stat` per path: this module imports nothing beyond `os`, `sys` and
-`marshal` (builtins), so a replay costs about what starting the interpreter costs. Anything
-else, or any path that differs, goes on to `console` and the cache of per-file results.
+That takes a `stat` per path: this module imports nothing beyond `os`, `sys`, `marshal` and
+`zlib`, so a replay costs little more than starting the interpreter. Anything else, or any path
+that differs, goes on to `console` and the cache of per-file results.
 
-A path's state is (mtime, ctime, size, inode), or None when it cannot be stat'ed (absent, say).
+A path's state is (mtime, ctime, size, inode), or None when it cannot be stat'ed (absent, say),
+or True where existence alone matters.
 A file modified within `_SETTLE_NS` of the run's start is not trusted to show its next change in
 its times (file systems stamp times coarsely), so such a run stores nothing.
 """
@@ -24,7 +25,7 @@ import marshal
 import os
 import sys
 
-TYPE_CHECKING = False  # not `typing`'s: importing typing costs more than a whole replay
+TYPE_CHECKING = False  # not `typing`'s: importing typing takes 13 ms, about as long as a replay
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -35,7 +36,7 @@ _FORMAT = 1
 _KEEP = 16  # stored runs per cache directory; pre-commit passes a new file list each commit
 _SETTLE_NS = 2_000_000_000  # FAT stamps times to 2 s; ext4 and tmpfs to a clock tick
 
-# Set by `entry`: this process is the console script and ours alone (see cli._start_method).
+# Set by `entry`: this process is the console script and ours alone (see console.start_method).
 STANDALONE = False
 
 # (mtime, ctime, size, inode); None: cannot be stat'ed; True: exists, whatever its state (`.git`,
@@ -94,18 +95,28 @@ def write(text: str, *, err: bool = False) -> None:
     stream.flush()
 
 
-_Key = tuple[int, str, str, str, str, tuple[str, ...], bool, bool, bool]
+_User = tuple[int | tuple[int, ...], ...]
+_Key = tuple[int, str, str, str, str, _User, str, tuple[str, ...], bool, bool, bool]
 
 
-def _key(argv: list[str]) -> _Key:
+def _key(argv: list[str]) -> _Key | None:
+    """What the output depends on besides the noted paths; None when there is no output to
+    replay (stdout or stderr closed)."""
     from phx_tasklint import __version__
 
+    if sys.stdout is None or sys.stderr is None:
+        return None
     environ = os.environ
+    user: _User = ()
+    if hasattr(os, "geteuid"):
+        user = (os.geteuid(), os.getegid(), tuple(os.getgroups()))
     return (
         _FORMAT,
         __version__,
+        os.path.dirname(os.path.abspath(__file__)),  # which copy of the package runs
         sys.version,
         sys.executable,
+        user,  # what may be read (a PHX000 or a warning says when a file or directory cannot)
         os.getcwd(),
         tuple(argv),
         # what `console.color_wanted` and `emit` look at
@@ -133,35 +144,72 @@ def state(path: str) -> State:
 def replay(argv: list[str]) -> int | None:
     """Print what the last run of `argv` printed and return its exit status, when every path
     it depended on is unchanged; None, having printed nothing, otherwise."""
-    if not argv or argv[0] != "check":
-        return None
+    if not argv or argv[0] != "check" or "--no-cache" in argv:
+        return None  # only a plain `check` is recorded; `--no-cache` must not even look
     try:
         key = _key(argv)
+        if key is None:
+            return None
         name = _name(key)
-        directory = key[4]
+        directory = os.getcwd()
     except (OSError, ValueError, UnicodeError):  # a working directory that is gone, say
         return None
+    # Records are looked for where a cache directory can be: from the working directory up to
+    # the repository root, the range in which the configuration is looked for (`config`).
     while True:
-        try:
-            with open(os.path.join(directory, DIRECTORY, _RUNS, name), "rb") as handle:
-                data = handle.read()
-            break
-        except OSError:
-            parent = os.path.dirname(directory)
-            if parent == directory:
-                return None
-            directory = parent
+        found = _valid(os.path.join(directory, DIRECTORY, _RUNS, name), key)
+        if found is not None:
+            printed, code = found
+            for err, text in printed:
+                write(text, err=err)
+            return code
+        if os.path.exists(os.path.join(directory, ".git")):
+            return None
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
+    """The output and exit status stored at `path` for `key`, if every path it depended on is
+    as it was; None for anything else (absent, damaged, of another key or format, stale)."""
     try:
+        # not blocking on a FIFO put in its place, and reading only a regular file
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not _is_regular(os.fstat(fd).st_mode):
+            return None
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read()
         stored_key, paths, states, printed, code = marshal.loads(data)
     except Exception:  # damaged or of another format: the full run will store it afresh
         return None
-    if stored_key != key or len(paths) != len(states) or type(code) is not int:
+    finally:
+        os.close(fd)
+    if (
+        stored_key != key
+        or type(code) is not int
+        or type(paths) is not list
+        or type(states) is not list
+        or len(paths) != len(states)
+        or type(printed) is not list
+        or not all(
+            type(chunk) is tuple
+            and len(chunk) == 2
+            and type(chunk[0]) is bool
+            and type(chunk[1]) is str
+            for chunk in printed
+        )
+    ):
         return None
     stat = os.stat
     for path, expected in zip(paths, states, strict=True):
         try:
             st = stat(path)
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             if expected is not None:
                 return None
             continue
@@ -172,9 +220,11 @@ def replay(argv: list[str]) -> int | None:
             st.st_ino,
         ):
             return None
-    for err, text in printed:
-        write(text, err=err)
-    return code
+    return printed, code
+
+
+def _is_regular(mode: int) -> bool:
+    return mode & 0o170000 == 0o100000  # stat.S_ISREG, without importing `stat`
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,16 +271,22 @@ def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None
     stop_recording()
     if noted_ is None or printed is None:
         return
-    for name, module in list(sys.modules.items()):  # a changed install changes the output
-        origin = getattr(module, "__file__", None)
-        if name.partition(".")[0] == "phx_tasklint" and isinstance(origin, str):
-            noted_.setdefault(origin, state(origin))
+    # our own modules, imported by this run or not: a changed install changes the output
+    package = os.path.dirname(os.path.abspath(__file__))
+    for directory, subdirectories, files in os.walk(package):
+        subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
+        for file in files:
+            if file.endswith(".py"):
+                path = os.path.join(directory, file)
+                noted_.setdefault(path, state(path))
     settled = started_ns - _SETTLE_NS
     for found in noted_.values():
         if isinstance(found, tuple) and (found[0] >= settled or found[1] >= settled):
             return  # changed too recently to trust its times
     try:
         key = _key(argv)
+        if key is None:
+            return
         paths = list(noted_)
         data = marshal.dumps((key, paths, [noted_[p] for p in paths], printed, code))
     except (OSError, ValueError, UnicodeError):
@@ -245,8 +301,13 @@ def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None
 def _prune(runs: str) -> None:
     try:
         with os.scandir(runs) as scan:
-            stored = [(e.stat().st_mtime_ns, e.path) for e in scan if not e.name.startswith(".")]
+            stored = [(e.stat().st_mtime_ns, e.path) for e in scan if _is_record(e.name)]
         for _, path in sorted(stored, reverse=True)[_KEEP:]:
             os.unlink(path)
     except OSError:  # another run pruned first
         pass
+
+
+def _is_record(name: str) -> bool:
+    """A name `_name` gives (the prune deletes nothing else)."""
+    return len(name) == 16 and all(c in "0123456789abcdef" for c in name)

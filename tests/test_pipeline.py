@@ -117,6 +117,22 @@ def test_editing_an_imported_file_rechecks_the_file_that_imports_it(cross: Path)
     assert [k[4] for k in lint()] == ["PHX002"]
 
 
+def test_a_package_above_a_dependency_that_appears_rechecks(cross: Path) -> None:
+    """Module names come from the `__init__.py` files above a file: when `app/__init__.py`
+    appears, `pkg.tasks` is `app.pkg.tasks`, and run.py's import no longer finds it. Nothing
+    that run.py's entry depends on changed but that name."""
+    app = cross / "app"
+    app.mkdir()
+    (cross / "pkg").rename(app / "pkg")
+    os.chdir(app / "pkg")
+    assert [k[4] for k in lint()] == ["PHX002"]
+    (app / "__init__.py").write_text("")
+    assert lint(use_cache=False) == []
+    assert lint() == []
+    (app / "__init__.py").unlink()
+    assert lint() == lint(use_cache=False) != []
+
+
 def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
     assert len(lint()) == 1
     _write(cross / "pkg/run.py", CROSS["pkg/run.py"].replace("task=summarize", "task=len"))

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -197,6 +198,53 @@ def test_a_configuration_found_below_the_old_one_is_never_replayed(project: Path
     assert replayed(argv) is None
 
 
+def test_a_package_that_appears_around_named_files_is_never_replayed(project: Path) -> None:
+    """Module names depend on `__init__.py` files, which no walk lists when the files are
+    named on the command line."""
+    (project / "pkg").mkdir()
+    (project / "pkg" / "tasks.py").write_text("def summarize(input, style):\n    return style\n")
+    (project / "pkg" / "run.py").write_text(
+        HEADER + "from pkg.tasks import summarize\n\nrun_experiment(dataset=None, task=summarize)\n"
+    )
+    argv = ["check", "pkg/run.py", "pkg/tasks.py"]
+    before = answered(argv)
+    assert replayed(argv) == before
+    (project / "pkg" / "__init__.py").write_text("")
+    assert fresh(argv) != before
+    assert replayed(argv) is None
+
+
+def test_a_stale_record_below_does_not_hide_a_valid_one_above(project: Path) -> None:
+    """`sub` stops being a project of its own: its record is stale, the root's is used."""
+    (project / "sub" / "pyproject.toml").write_text('[tool.phx-tasklint]\nignore = ["PHX"]\n')
+    os.chdir(project / "sub")
+    argv = ["check", "--statistics"]
+    answered(argv)
+    assert list((project / "sub" / DIRECTORY / "runs").iterdir())
+    (project / "sub" / "pyproject.toml").write_text("[tool.black]\n")
+    assert replayed(argv) is None
+    second = answered(argv)
+    assert list((project / DIRECTORY / "runs").iterdir())
+    assert replayed(argv) == second
+
+
+def test_a_record_above_the_repository_root_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records are looked for where the configuration is: up to the directory with `.git`."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _make(repo)
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(replay, "_SETTLE_NS", 0)
+    first = answered(["check"])
+    (tmp_path / DIRECTORY).mkdir()
+    (repo / DIRECTORY / "runs").rename(tmp_path / DIRECTORY / "runs")
+    assert replayed(["check"]) is None
+    (tmp_path / DIRECTORY / "runs").rename(repo / DIRECTORY / "runs")
+    assert replayed(["check"]) == first
+
+
 def test_the_environment_that_changes_the_output_is_part_of_the_key(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,10 +303,56 @@ def test_a_damaged_record_is_a_miss_never_a_crash(project: Path, damage: bytes |
     assert replayed(["check"]) is not None
 
 
+def _record_path() -> Path:
+    key = replay._key(["check"])
+    assert key is not None
+    return Path(DIRECTORY) / "runs" / replay._name(key)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda key: (key, "paths", [], [], 0),
+        lambda key: (key, [], [], [(1, 2)], 0),
+        lambda key: (key, [], [], [(True, "x", "y")], 0),
+        lambda key: (key, [], [], [], "0"),
+        lambda key: (key, ["a.py"], [], [], 0),
+        lambda key: (key, [1], [None], [], 0),
+    ],
+    ids=["paths", "chunk-types", "chunk-size", "code", "lengths", "path-type"],
+)
+def test_a_record_of_the_right_key_and_a_wrong_shape_is_a_miss(
+    project: Path, body: Callable[[object], Any]
+) -> None:
+    import marshal
+
+    path = _record_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(marshal.dumps(body(replay._key(["check"]))))
+    assert replayed(["check"]) is None
+
+
+def test_a_fifo_in_place_of_a_record_is_a_miss_not_a_hang(project: Path) -> None:
+    path = _record_path()
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    assert replayed(["check"]) is None
+
+
+def test_no_stdout_no_replay(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    answered(["check"])
+    monkeypatch.setattr(sys, "stdout", None)
+    assert replay.replay(["check"]) is None
+
+
 def test_old_records_are_pruned(project: Path) -> None:
     for n in range(replay._KEEP + 4):
         answered(["check", *["a.py"] * (n + 1)])  # a file named twice is checked once
-    assert len(list((project / DIRECTORY / "runs").iterdir())) == replay._KEEP
+    runs = project / DIRECTORY / "runs"
+    assert len(list(runs.iterdir())) == replay._KEEP
+    (runs / "notes.txt").write_text("not ours")
+    answered(["check", "--statistics"])
+    assert (runs / "notes.txt").exists(), "the prune deletes only records"
 
 
 _STEPS = st.lists(
