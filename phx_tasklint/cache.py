@@ -19,10 +19,10 @@ from typing import Any, NamedTuple
 from phx_tasklint import __version__
 from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.findings import Finding, Location
-from phx_tasklint.modindex import module_name
+from phx_tasklint.modindex import ModuleIndex, module_name
 from phx_tasklint.replay import DIRECTORY as DIRECTORY
 
-_SCHEMA = 5
+_SCHEMA = 6
 Stat = tuple[int, int]  # (mtime_ns, size)
 
 
@@ -38,10 +38,13 @@ class Entry(NamedTuple):  # a tuple: a warm run of a big tree builds one per fil
     stat: Stat
     findings: tuple[Finding, ...]
     skipped: dict[str, int]
-    # files this one's result depends on, and the module name each had: the name changes when
-    # an `__init__.py` above it appears or goes, and the import it answered then answers no more
+    # the files this one's result depends on, each with the module name it was found under:
+    # stale when the file changes or the name comes to mean another file or none (an
+    # `__init__.py` above it appears or goes, another checked file takes the name)
     deps: tuple[tuple[str, Stat, str], ...]
     misses: tuple[str, ...] = ()  # modules it looked for among the checked files, in vain
+    # its own module name, when its relative imports depend on it ("" otherwise)
+    name: str = ""
 
 
 def _diagnostic_row(d: Diagnostic) -> list[Any]:
@@ -225,7 +228,7 @@ class Cache:
             return None
         try:
             mtime, size, *rest = row
-            findings, skipped, deps, misses = rest if rest else ([], {}, [], [])
+            findings, skipped, deps, misses, *name = rest if rest else ([], {}, [], [])
             # most parts are empty: no comprehension is started for them
             entry = Entry(
                 (int(mtime), int(size)),
@@ -233,6 +236,7 @@ class Cache:
                 {str(k): int(v) for k, v in skipped.items()} if skipped else {},
                 tuple((str(p), (int(m), int(s)), str(n)) for p, m, s, n in deps) if deps else (),
                 tuple(map(str, misses)),
+                str(name[0]) if name else "",
             )
         except Exception:  # a damaged row: as if it were not there
             self.raw.pop(path, None)
@@ -244,7 +248,7 @@ class Cache:
         self,
         path: str,
         stat: Stat | None,
-        modules: Container[str] = (),
+        modules: ModuleIndex,
         checked: Container[str] | None = None,
     ) -> Entry | None:
         """A valid entry: same stat, its dependencies unchanged and (given `checked`, the paths
@@ -262,12 +266,13 @@ class Cache:
             return None
         if entry.misses and any(m in modules for m in entry.misses):
             return None
+        if entry.name and module_name(path) != entry.name:
+            return None
         for dep, dep_stat, dep_name in entry.deps:
-            if (
-                (checked is not None and dep not in checked)
-                or stat_of(dep) != dep_stat
-                or module_name(dep) != dep_name
-            ):
+            if (checked is not None and dep not in checked) or stat_of(dep) != dep_stat:
+                return None
+            found = modules.get(dep_name)
+            if found is None or found[1] != dep:
                 return None
         return entry
 
@@ -277,18 +282,21 @@ class Cache:
         stat: Stat | None,
         findings: tuple[Finding, ...] = (),
         skipped: Counter[str] | None = None,
-        deps: tuple[str, ...] = (),
+        deps: tuple[tuple[str, str], ...] = (),  # (path, the module name it was found under)
         misses: tuple[str, ...] = (),
+        name: str = "",
     ) -> None:
         if not self.enabled or stat is None:
             return
         dep_stats = []
-        for dep in deps:
+        for dep, dep_name in deps:
             dep_stat = stat_of(dep)
             if dep_stat is None:
                 return  # depends on something unreadable: do not cache
-            dep_stats.append((dep, dep_stat, module_name(dep)))
-        self.entries[path] = Entry(stat, findings, dict(skipped or {}), tuple(dep_stats), misses)
+            dep_stats.append((dep, dep_stat, dep_name))
+        self.entries[path] = Entry(
+            stat, findings, dict(skipped or {}), tuple(dep_stats), misses, name
+        )
         self.stored.add(path)
         self.dirty = True
 
@@ -342,8 +350,8 @@ class Cache:
 
 
 def _row(e: Entry, tables: _Tables) -> list[Any]:
-    if e.findings or e.skipped or e.deps or e.misses:
-        return [
+    if e.findings or e.skipped or e.deps or e.misses or e.name:
+        row = [
             e.stat[0],
             e.stat[1],
             [tables.encode(f) for f in e.findings],
@@ -351,6 +359,7 @@ def _row(e: Entry, tables: _Tables) -> list[Any]:
             [[p, s[0], s[1], n] for p, s, n in e.deps],
             list(e.misses),
         ]
+        return [*row, e.name] if e.name else row
     return [e.stat[0], e.stat[1]]  # the common case, a file with nothing to report: keep it small
 
 
@@ -360,9 +369,9 @@ def _mostly_unused(tables: _Tables, rows: dict[str, Any]) -> bool:
     diagnostics: set[object] = set()
     paths: set[object] = set()
     for row in rows.values():
-        if type(row) is not list or len(row) not in (2, 6):
+        if type(row) is not list or len(row) not in (2, 6, 7):  # 7: with the module's name
             return True
-        if len(row) == 6:
+        if len(row) > 2:
             for finding in row[2]:
                 diagnostics.add(finding[0])
                 paths.add(finding[1])

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import os
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -132,8 +133,10 @@ class _Finder:
 # One file to read, screen and analyse in a worker: display path, kind, path on disk (None for
 # stdin) and bytes (given only for stdin).
 _Item = tuple[str, str, "str | None", "bytes | None"]
-# What comes back: the file's own PHX000s, and the engine's result if it was a candidate.
-_Outcome = tuple[tuple[Finding, ...], "Result | None"]
+# What comes back: the file's own PHX000s, the engine's result if it was a candidate, and
+# whether the file was read. A PHX000 for a file that could not be read is not cached: a
+# permission or a passing I/O error changes without the size or modification time changing.
+_Outcome = tuple[tuple[Finding, ...], "Result | None", bool]
 
 
 @contextlib.contextmanager
@@ -175,26 +178,26 @@ def _analyse_items(
             try:
                 data = Path(path).read_bytes()
             except OSError:  # vanished or unreadable since the walk: a PHX000 says so
-                out.append((sources.load(Path(path), display).problems, None))
+                out.append((sources.load(Path(path), display).problems, None, False))
                 continue
         if screen and kind == "python" and not prefilter.mentions(data or b"", extra):
-            out.append(((), None))  # the common case: nothing of Phoenix in this file
+            out.append(((), None, True))  # the common case: nothing of Phoenix in this file
             continue
         source = sources.from_bytes(data or b"", display, kind, check_syntax=False)  # type: ignore[arg-type]
         if not source.text:
-            out.append((source.problems, None))
+            out.append((source.problems, None, True))
             continue
         module = engine.module(source)
         if module is None:  # only a python file gets here: notebooks blank their broken cells
             problem = sources.compile_problem(source.text, display)
-            out.append(((problem,) if problem else (), None))
+            out.append(((problem,) if problem else (), None, True))
             continue
         if screen and not prefilter.reacts(
             module.calls, module.functions, module.classes, module.imports, extra
         ):
-            out.append((source.problems, None))
+            out.append((source.problems, None, True))
             continue
-        out.append((source.problems, engine.analyse(source)))
+        out.append((source.problems, engine.analyse(source), True))
     return out
 
 
@@ -316,18 +319,25 @@ def _lint(
         else []
     )
     results: list[Result] = []
-    for (display, *_), stat, (found, result) in zip(pending, stats, outcomes, strict=True):
+    for (display, *_), stat, (found, result, read) in zip(pending, stats, outcomes, strict=True):
         problems.extend(found)
         if result is not None:
             results.append(result)
-        if cache is None or (result is not None and result.errors):
+        if cache is None or not read or (result is not None and result.errors):
             continue
         if result is None:
             cache.store(display, stat, found)
         else:
-            deps = tuple(_dep_modules(result, index))
             findings = found + tuple(result.findings)
-            cache.store(display, stat, findings, result.skipped, deps, result.misses)
+            cache.store(
+                display,
+                stat,
+                findings,
+                result.skipped,
+                _dep_modules(result, index),
+                result.misses,
+                result.name,
+            )
     return _report(config, problems, cached, results)
 
 
@@ -342,14 +352,22 @@ def _report(
     return kept, report.skipped, report.errors
 
 
-def _dep_modules(result: Result, index: ModuleIndex) -> list[str]:
-    """Display paths a result depends on, mapped to real paths through the module index."""
+def _dep_modules(result: Result, index: ModuleIndex) -> tuple[tuple[str, str], ...]:
+    """(real path, module name) of the files a result depends on: display paths mapped to real
+    paths through the module index."""
     real = index.real_paths()
-    return [real.get(d, d) for d in result.deps]
+    return tuple((real.get(d, d), name) for name, d in result.found)
 
 
 def _cache(config: Config) -> Cache:
-    return Cache(config.root, config.fingerprint(), settings=config.settings())
+    # Entries are keyed by the paths as shown, which are relative to the working directory:
+    # `run.py` from `a/` and from `b/` are two files, so each directory a run starts from has a
+    # cache file of its own.
+    cwd = os.getcwd()
+    where = zlib.crc32(cwd.encode("utf-8", "surrogateescape"))
+    return Cache(
+        config.root, f"{config.fingerprint()}-{where:08x}", settings=[config.settings(), cwd]
+    )
 
 
 def _usable(options: Options) -> bool:

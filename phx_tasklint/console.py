@@ -147,7 +147,7 @@ def color_wanted(no_color_flag: bool) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def emit(outcome: checking.Outcome, display: Display) -> int:

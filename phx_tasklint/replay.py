@@ -82,6 +82,8 @@ def write(text: str, *, err: bool = False) -> None:
     if _printed is not None:
         _printed.append((err, text))
     stream = sys.stderr if err else sys.stdout
+    if stream is None:  # closed when the process started (`>&-`): as click, print nothing
+        return
     try:
         stream.write(text)
     except UnicodeEncodeError:
@@ -180,7 +182,10 @@ def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
     except OSError:
         return None
     try:
-        if not _is_regular(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        # a regular file of this user's: not another user's, planted where records are looked
+        # for (a shared directory above a tree outside any repository)
+        if not _is_regular(st.st_mode) or st.st_uid != getattr(os, "geteuid", lambda: 0)():
             return None
         with open(fd, "rb", closefd=False) as handle:
             data = handle.read()
@@ -192,6 +197,7 @@ def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
     if (
         stored_key != key
         or type(code) is not int
+        or not paths  # a run notes at least its own modules
         or type(paths) is not list
         or type(states) is not list
         or len(paths) != len(states)
@@ -301,7 +307,11 @@ def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None
 def _prune(runs: str) -> None:
     try:
         with os.scandir(runs) as scan:
-            stored = [(e.stat().st_mtime_ns, e.path) for e in scan if _is_record(e.name)]
+            stored = [
+                (e.stat().st_mtime_ns, e.path)
+                for e in scan
+                if _is_record(e.name) and e.is_file(follow_symlinks=False)
+            ]
         for _, path in sorted(stored, reverse=True)[_KEEP:]:
             os.unlink(path)
     except OSError:  # another run pruned first

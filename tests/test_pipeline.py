@@ -133,6 +133,84 @@ def test_a_package_above_a_dependency_that_appears_rechecks(cross: Path) -> None
     assert lint() == lint(use_cache=False) != []
 
 
+def _files(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+USES = (
+    "from phoenix.client.experiments import run_experiment\n{}\n\n"
+    "run_experiment(dataset=None, task=f)\n"
+)
+TASK = "def f(input, style):\n    return style\n"
+
+
+def test_a_package_that_gives_a_relative_import_its_meaning_rechecks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run.py's own module name says what `..tasks` is: `a/b/__init__.py` appearing gives it
+    one, its going takes it away; neither run.py nor tasks.py changes."""
+    _files(tmp_path, {"a/__init__.py": "", "a/tasks.py": TASK})
+    _files(tmp_path, {"a/b/run.py": USES.format("from ..tasks import f")})
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert lint() == []
+    (tmp_path / "a/b/__init__.py").write_text("")
+    assert lint() == lint(use_cache=False) != []
+    (tmp_path / "a/b/__init__.py").unlink()
+    assert lint() == lint(use_cache=False) == []
+
+
+def test_a_new_file_that_takes_a_modules_name_rechecks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checked files named `tasks`: the last one walked is the one an import finds."""
+    _files(tmp_path, {"a/tasks.py": TASK, "run.py": USES.format("from tasks import f")})
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert [k[0] for k in lint()] == ["a/tasks.py"]
+    _files(tmp_path, {"b/tasks.py": "def f(input):\n    return input\n"})
+    assert lint() == lint(use_cache=False) == []
+
+
+def test_a_file_that_could_not_be_read_is_read_again(
+    cross: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A permission changes neither size nor modification time: the PHX000 is not cached."""
+    original = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self.name == "run.py":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    healthy = lint(use_cache=False, jobs=1)
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", denied)
+        assert [(k[0], k[4]) for k in lint(jobs=1)] == [("pkg/run.py", "PHX000")]
+    assert lint(jobs=1) == healthy
+
+
+def test_each_working_directory_has_its_own_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run.py` from `a/` and from `b/` are two files, even with one size and one time (as a
+    tarball or `cp -p` leaves them), and one cache directory at the root serves both."""
+    _files(tmp_path, {"pyproject.toml": "[tool.phx-tasklint]\n"})
+    _files(tmp_path, {"a/run.py": USES.format("def f(input, style):\n    return 1\n")})
+    _files(tmp_path, {"b/run.py": USES.format("def f(input, style=1):\n  return 1\n")})
+    a, b = tmp_path / "a/run.py", tmp_path / "b/run.py"
+    stat = a.stat()
+    os.utime(b, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert b.stat().st_size == stat.st_size and a.read_bytes() != b.read_bytes()
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    assert lint(paths=["run.py"]) != []
+    monkeypatch.chdir(tmp_path / "b")
+    assert lint(paths=["run.py"]) == lint(paths=["run.py"], use_cache=False)
+
+
 def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
     assert len(lint()) == 1
     _write(cross / "pkg/run.py", CROSS["pkg/run.py"].replace("task=summarize", "task=len"))
@@ -153,7 +231,13 @@ def _negative_index(stored: dict[str, Any]) -> None:
 
 def _other_settings(stored: dict[str, Any]) -> None:
     # another configuration whose fingerprint happens to be the same, and whose results differ
-    stored["settings"]["codes"] = ["PHX001"]
+    stored["settings"][0]["codes"] = ["PHX001"]
+    stored["files"]["pkg/run.py"][2] = []
+
+
+def _other_directory(stored: dict[str, Any]) -> None:
+    # made for runs started in another directory, where `pkg/run.py` is another file
+    stored["settings"][1] = "/elsewhere"
     stored["files"]["pkg/run.py"][2] = []
 
 
@@ -169,6 +253,7 @@ def _other_settings(stored: dict[str, Any]) -> None:
         _bad_table,
         _negative_index,
         _other_settings,
+        _other_directory,
     ],
     ids=[
         "empty",
@@ -180,6 +265,7 @@ def _other_settings(stored: dict[str, Any]) -> None:
         "bad-table",
         "negative-index",
         "other-settings",
+        "other-directory",
     ],
 )
 def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(

@@ -339,10 +339,24 @@ def test_a_fifo_in_place_of_a_record_is_a_miss_not_a_hang(project: Path) -> None
     assert replayed(["check"]) is None
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
+def test_a_record_of_another_users_is_not_used(project: Path) -> None:
+    """Outside any repository records are looked for up to `/`: in a shared directory above,
+    another user could put one."""
+    first = answered(["check"])
+    (record,) = (project / DIRECTORY / "runs").iterdir()
+    os.chown(record, 65534, 65534)
+    assert replayed(["check"]) is None
+    os.chown(record, 0, 0)
+    assert replayed(["check"]) == first
+
+
 def test_no_stdout_no_replay(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     answered(["check"])
     monkeypatch.setattr(sys, "stdout", None)
     assert replay.replay(["check"]) is None
+    # and the answer that follows prints nothing, as click does, rather than fail
+    assert console.answer(["check"]) == 1
 
 
 def test_old_records_are_pruned(project: Path) -> None:

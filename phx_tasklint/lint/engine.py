@@ -122,8 +122,14 @@ class Result:
     handoffs: list[HandOff] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     deps: tuple[str, ...] = ()
+    # (module name, display path) of each module found among the checked files: if the name
+    # comes to mean another file, or none, the result is stale
+    found: tuple[tuple[str, str], ...] = ()
     # modules looked up but not among the checked files: if one appears, the result is stale
     misses: tuple[str, ...] = ()
+    # the file's own module name, when the result depends on it (relative imports say what
+    # they import through it): "" otherwise
+    name: str = ""
 
 
 Site = tuple[Module, ast.AST, str]  # where a callable is handed over, and to what
@@ -146,6 +152,7 @@ class Engine:
         self.result = Result()
         self._seen: set[tuple[object, ...]] = set()
         self.deps: set[str] = set()
+        self.found: set[tuple[str, str]] = set()
         self.misses: set[str] = set()
 
     # ---------------------------------------------------------------- modules
@@ -162,6 +169,7 @@ class Engine:
         self.result = Result()
         self._seen = set()
         self.deps = set()
+        self.found = set()
         self.misses = set()
         try:
             module = self.module(source)
@@ -175,7 +183,13 @@ class Engine:
             )
         self.deps.discard(source.path)
         self.result.deps = tuple(sorted(self.deps))
+        self.result.found = tuple(sorted(f for f in self.found if f[1] != source.path))
         self.result.misses = tuple(sorted(self.misses))
+        module = self.parsed.get(source.path)
+        if (module is not None and source.kind == "python") and (
+            self.found or self.misses or any(getattr(i, "level", 0) for i in module.imports)
+        ):
+            self.result.name = module.name
         return self.result
 
     def visit(self, module: Module) -> None:
@@ -207,6 +221,7 @@ class Engine:
                 self.misses.add(".".join(parts[:cut]))
                 continue
             self.deps.add(source.path)
+            self.found.add((".".join(parts[:cut]), source.path))
             module = self.module(source)
             if module is None:
                 return None
