@@ -154,6 +154,7 @@ class Engine:
         self.deps: set[str] = set()
         self.found: set[tuple[str, str]] = set()
         self.misses: set[str] = set()
+        self._targets: dict[tuple[ast.AST, bool], Target | Skip] = {}
 
     # ---------------------------------------------------------------- modules
 
@@ -171,6 +172,8 @@ class Engine:
         self.deps = set()
         self.found = set()
         self.misses = set()
+        # per file: working a target out records the files it looked in (deps, misses)
+        self._targets = {}
         try:
             module = self.module(source)
             if module is not None:
@@ -718,6 +721,20 @@ class Engine:
         return out
 
     def def_target(
+        self, module: Module, node: FunctionNode, *, bound: bool, depth: int
+    ) -> Target | Skip:
+        """What handing over `node` hands over. An undecorated def's answer is remembered for
+        the analysis of one file (a def handed to several runners is asked for again and
+        again); `depth` matters to decorated ones only."""
+        if node.decorator_list:
+            return self._def_target(module, node, bound=bound, depth=depth)
+        key = (node, bound)  # the node, not its id: the memo keeps it alive, so no id is reused
+        found = self._targets.get(key)
+        if found is None:
+            found = self._targets[key] = self._def_target(module, node, bound=bound, depth=0)
+        return found
+
+    def _def_target(
         self, module: Module, node: FunctionNode, *, bound: bool, depth: int
     ) -> Target | Skip:
         params = self.params(node.args, module)
