@@ -1,7 +1,9 @@
 """Results cache under `.phx-tasklint-cache/`, in the style of ruff's.
 
 An entry is valid while its file and every file it imported callables from keep their size and
-modification time; the cache file itself is keyed by tool version and effective configuration.
+modification time, the module names it found those files under still find them, and (when its
+relative imports depend on it) its own module name is the same; the cache file itself is keyed
+by tool version, effective configuration and the working directory (`checking._cache`).
 It is written atomically (a temporary file, then a rename), so concurrent runs never corrupt it,
 and a corrupt or foreign file is ignored and rewritten.
 """

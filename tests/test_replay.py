@@ -173,29 +173,33 @@ MUTATIONS: list[Callable[[Path], None]] = [
 ]
 
 
+def _never_replayed_after(argv: list[str], change: Callable[[], object]) -> Answer:
+    """Record `argv`, make `change`, and check the record is not replayed; the fresh output."""
+    before = answered(argv)
+    assert replayed(argv) == before
+    change()
+    after = fresh(argv)
+    assert after != before, "the change must matter for this test to mean anything"
+    assert replayed(argv) is None
+    return after
+
+
 @pytest.mark.parametrize("mutate", MUTATIONS, ids=[m.__name__.strip("_") for m in MUTATIONS])
 def test_a_change_the_output_depends_on_is_never_replayed(
     project: Path, mutate: Callable[[Path], None]
 ) -> None:
     argv = ["check", "--format", "json", "--exit-zero"]
-    before = answered(argv)
-    assert replayed(argv) == before
-    mutate(project)
-    after = fresh(argv)
-    assert after != before, "the change must matter for this test to mean anything"
-    assert replayed(argv) is None
+    after = _never_replayed_after(argv, lambda: mutate(project))
     assert answered(argv) == after  # and the next run records the new output
     assert replayed(argv) == after
 
 
 def test_a_configuration_found_below_the_old_one_is_never_replayed(project: Path) -> None:
     os.chdir(project / "sub")
-    argv = ["check", "."]
-    before = answered(argv)
-    assert replayed(argv) == before
-    (project / "sub" / "pyproject.toml").write_text('[tool.phx-tasklint]\nignore = ["PHX"]\n')
-    assert fresh(argv) != before
-    assert replayed(argv) is None
+    config = project / "sub" / "pyproject.toml"
+    _never_replayed_after(
+        ["check", "."], lambda: config.write_text('[tool.phx-tasklint]\nignore = ["PHX"]\n')
+    )
 
 
 def test_a_package_that_appears_around_named_files_is_never_replayed(project: Path) -> None:
@@ -206,12 +210,8 @@ def test_a_package_that_appears_around_named_files_is_never_replayed(project: Pa
     (project / "pkg" / "run.py").write_text(
         HEADER + "from pkg.tasks import summarize\n\nrun_experiment(dataset=None, task=summarize)\n"
     )
-    argv = ["check", "pkg/run.py", "pkg/tasks.py"]
-    before = answered(argv)
-    assert replayed(argv) == before
-    (project / "pkg" / "__init__.py").write_text("")
-    assert fresh(argv) != before
-    assert replayed(argv) is None
+    init = project / "pkg" / "__init__.py"
+    _never_replayed_after(["check", "pkg/run.py", "pkg/tasks.py"], lambda: init.write_text(""))
 
 
 def test_a_stale_record_below_does_not_hide_a_valid_one_above(project: Path) -> None:
