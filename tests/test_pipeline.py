@@ -52,6 +52,13 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`code` run by this interpreter in a process of its own, in `cwd`; it must succeed."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=True
+    )
+
+
 def lint(**options: object) -> list[Key]:
     return keys(run(Options(**{"paths": ["."], **options})).findings)  # type: ignore[arg-type]
 
@@ -68,6 +75,31 @@ def test_worker_processes_give_the_same_sorted_output(tree: Path) -> None:
     parallel = lint(use_cache=False, jobs=2)
     assert parallel == serial
     assert serial == sorted(serial, key=lambda k: (k[0], k[1] or 0, k[2], k[3], k[4]))
+
+
+def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) -> None:
+    """The console script's forked children: the same result as one process, and a child that
+    dies without sending its share has that share analysed again by the parent. (In a process
+    of its own: this one may hold at-fork hooks, Phoenix's among them, that hang a forked child.)"""
+    serial = lint(use_cache=False, jobs=1)
+    code = (
+        "import json, os, sys\nimport phx_tasklint.checking as c\n"
+        "def run():\n"
+        "    options = c.Options(paths=['.'], use_cache=False, jobs=3, start_method='fork')\n"
+        "    return [[f.location.path, f.location.cell, f.location.line, f.location.column,\n"
+        "             f.diagnostic.code, f.diagnostic.message] for f in c.run(options).findings]\n"
+        "whole = run()\nparent = os.getpid()\noriginal = c._analyse_chunk\nshares = []\n"
+        "def dying(*args):\n"
+        "    if os.getpid() != parent:\n        os._exit(3)\n"
+        "    shares.append(args[1][0][0])\n    return original(*args)\n"
+        "c._analyse_chunk = dying\n"
+        "print(json.dumps([whole, run(), shares]))\n"
+    )
+    out = python(code, tree)
+    whole, survived, shares = json.loads(out.stdout)
+    assert [tuple(k) for k in whole] == serial
+    assert [tuple(k) for k in survived] == serial
+    assert len(set(shares)) == 3  # its own share, then the two the children never sent
 
 
 def test_warm_cache_gives_the_cold_result(tree: Path) -> None:
@@ -352,9 +384,7 @@ def test_libcst_is_not_imported_when_not_needed(tmp_path: Path, argv: list[str])
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         "print('LIBCST', 'libcst' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
-    )
+    out = python(code, tmp_path)
     assert out.stdout.strip().endswith("LIBCST False"), out.stdout
 
 
@@ -369,9 +399,7 @@ def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) ->
         " '--format', 'json', '--exit-zero']\n"
         "try:\n    replay.entry()\nfinally:\n    print('START', seen, file=sys.stderr)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=True
-    )
+    out = python(code, tree)
     assert "START ['fork']" in out.stderr, out.stderr
     found = [
         (f["path"], f.get("cell"), f["line"], f["column"], f["code"], f["message"])
