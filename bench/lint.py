@@ -21,6 +21,12 @@ bytecode is compiled first, as PYTHONDONTWRITEBYTECODE=1 would otherwise recompi
 on every run). The table ends with the start-up floors of both, measured in the same run: the
 bare interpreter, and `phx-tasklint --version`.
 
+"parse floor" (cold rows): what any checker built on CPython's own parser pays before it
+analyses anything, timed in the same interleaved runs: start the interpreter, walk the tree,
+read and `ast`-parse every .py file, one process per core (`PARSE_FLOOR`). On (b), where every
+file hands something to Phoenix and must be parsed, it bounds the cold row from below; on (a)
+ours parses only the files its byte-level screen lets through, so it can come in under it.
+
     python bench/lint.py [--runs 5] [--keep] [--only a|b]
 """
 
@@ -40,6 +46,31 @@ import time
 from pathlib import Path
 
 SUFFIXES = (".py", ".pyi", ".ipynb", ".md")
+PARSE_FLOOR = """
+import ast, gc, os
+gc.disable()
+paths = sorted(
+    os.path.join(d, n) for d, _, names in os.walk(".") for n in names if n.endswith(".py")
+)
+jobs = os.cpu_count() or 1
+def parse(share):
+    for path in share:
+        try:
+            with open(path, "rb") as handle:
+                compile(handle.read(), path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, OSError, RecursionError, MemoryError):
+            pass
+children = []
+for i in range(1, jobs):
+    pid = os.fork()
+    if pid == 0:
+        parse(paths[i::jobs])
+        os._exit(0)
+    children.append(pid)
+parse(paths[0::jobs])
+for pid in children:
+    os.waitpid(pid, 0)
+"""
 SETTLE_S = 2.5
 
 
@@ -172,10 +203,13 @@ def bench_tree(
     tools = {"this env": ["phx-tasklint", *args], "ruff": ruff}
     if fresh is not None:
         tools["ours"] = [str(fresh / "phx-tasklint"), *args]
+    python = str(fresh / "python") if fresh is not None else sys.executable
     rows: list[tuple[str, ...]] = []
     for mode in ("cold", "warm", "1 edit"):
         if mode == "cold":
             commands = {k: [*cmd, "--no-cache"] for k, cmd in tools.items()}
+            if hasattr(os, "fork"):
+                commands["parse floor"] = [python, "-c", PARSE_FLOOR]
         else:
             commands = {**tools, "ruff": [*ruff, "--cache-dir", str(ruff_cache)]}
         if mode == "warm":
@@ -194,6 +228,7 @@ def bench_tree(
         wall = {k: statistics.median(t for t, _ in v) for k, v in timings.items()}
         mib = {k: max(m for _, m in v) for k, v in timings.items()}
         ours = "ours" if "ours" in wall else "this env"
+        floor = wall.get("parse floor")
         rows.append(
             (
                 name,
@@ -205,6 +240,8 @@ def bench_tree(
                 f"{mib['ruff']:.0f}",
                 f"{wall['this env']:.3f}",
                 f"{wall['this env'] / wall['ruff']:.2f}",
+                "" if floor is None else f"{floor:.3f}",
+                "" if floor is None else f"{floor / wall['ruff']:.2f}",
             )
         )
     return rows
@@ -269,6 +306,8 @@ def main() -> None:
         "ruff MiB",
         "this env s",
         "this env/ruff",
+        "parse floor s",
+        "floor/ruff",
     )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print()
