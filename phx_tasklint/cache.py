@@ -322,7 +322,8 @@ class Cache:
         }
         # dumps, not dump: json.dump streams through the pure-Python encoder (6x slower)
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        write_file(self.directory, self.file.name, data)
+        if write_file(self.directory, self.file.name, data):
+            _prune(self.directory, self.file.name)
 
     def _extended(self) -> tuple[_Tables, dict[str, Any]]:
         """The rows read from the file, carried over as they are, and this run's entries
@@ -381,6 +382,29 @@ def _mostly_unused(tables: _Tables, rows: dict[str, Any]) -> bool:
         len(tables.diagnostic_rows) > 2 * len(diagnostics) + 16
         or len(tables.path_rows) > 2 * len(paths) + 16
     )
+
+
+_KEEP = 16  # cache files per cache directory: one per version, configuration and directory
+
+
+def _prune(directory: Path, current: str) -> None:
+    """Delete all but the `_KEEP` most recently written cache files, `current` among them:
+    every version, configuration and working directory writes a file of its own, and nothing
+    else would ever remove the ones no run reads any more."""
+    try:
+        with os.scandir(directory) as scan:
+            stored = [
+                (e.stat(follow_symlinks=False).st_mtime_ns, e.path)
+                for e in scan
+                if e.name != current
+                and e.name.startswith("v")
+                and e.name.endswith(".json")
+                and e.is_file(follow_symlinks=False)
+            ]
+        for _, path in sorted(stored, reverse=True)[_KEEP - 1 :]:
+            os.unlink(path)
+    except OSError:  # another run pruned first
+        pass
 
 
 def clean(root: Path) -> bool:

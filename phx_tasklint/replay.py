@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # the cache directory's name (`cache` imports it from here: this module must stay light)
 DIRECTORY = ".phx-tasklint-cache"
 _RUNS = "runs"
-_FORMAT = 1
+_FORMAT = 2
 _KEEP = 16  # stored runs per cache directory; pre-commit passes a new file list each commit
 _SETTLE_NS = 2_000_000_000  # FAT stamps times to 2 s; ext4 and tmpfs to a clock tick
 
@@ -98,7 +98,7 @@ def write(text: str, *, err: bool = False) -> None:
 
 
 _User = tuple[int | tuple[int, ...], ...]
-_Key = tuple[int, str, str, str, str, _User, str, tuple[str, ...], bool, bool, bool]
+_Key = tuple[int, str, str, str, str, _User, str, str, tuple[str, ...], bool, bool, bool]
 
 
 def _key(argv: list[str]) -> _Key | None:
@@ -118,7 +118,9 @@ def _key(argv: list[str]) -> _Key | None:
         os.path.dirname(os.path.abspath(__file__)),  # which copy of the package runs
         sys.version,
         sys.executable,
-        user,  # what may be read (a PHX000 or a warning says when a file or directory cannot)
+        # what may be read (a PHX000 or a warning says when a file or directory cannot)
+        user,
+        _capabilities(),
         os.getcwd(),
         tuple(argv),
         # what `console.color_wanted` and `emit` look at
@@ -126,6 +128,19 @@ def _key(argv: list[str]) -> _Key | None:
         bool(environ.get("FORCE_COLOR")),
         sys.stdout.isatty(),
     )
+
+
+def _capabilities() -> str:
+    """Linux's effective capabilities, as /proc shows them ("" elsewhere): root without
+    CAP_DAC_OVERRIDE is refused files that root with it reads."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"CapEff:"):
+                    return line[7:].strip().decode("ascii", "replace")
+    except OSError:
+        pass
+    return ""
 
 
 def _name(key: _Key) -> str:
@@ -159,9 +174,14 @@ def replay(argv: list[str]) -> int | None:
     # Records are looked for where a cache directory can be: from the working directory up to
     # the repository root, the range in which the configuration is looked for (`config`).
     while True:
-        found = _valid(os.path.join(directory, DIRECTORY, _RUNS, name), key)
+        path = os.path.join(directory, DIRECTORY, _RUNS, name)
+        found = _valid(path, key)
         if found is not None:
             printed, code = found
+            try:  # noqa: SIM105  (contextlib is one import more) the prune keeps used records
+                os.utime(path)
+            except OSError:
+                pass
             for err, text in printed:
                 write(text, err=err)
             return code

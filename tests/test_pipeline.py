@@ -354,6 +354,25 @@ def test_concurrent_runs_never_corrupt_the_cache(tree: Path) -> None:
     assert not list((tree / DIRECTORY).glob(".tmp-*")), "temporary files left behind"
 
 
+def test_cache_files_no_run_writes_any_more_are_pruned(cross: Path) -> None:
+    """Each version, configuration and working directory has a cache file of its own: the
+    most recently written ones are kept, and nothing that is not a cache file is touched."""
+    from phx_tasklint import cache
+
+    lint()
+    (current,) = (cross / DIRECTORY).glob("v*.json")
+    old = [cross / DIRECTORY / f"v0.0.{n}-0123456789abcdef.json" for n in range(cache._KEEP + 3)]
+    for age, path in enumerate(old):
+        path.write_text("{}")
+        os.utime(path, ns=(10**18 - age * 10**9, 10**18 - age * 10**9))
+    (cross / DIRECTORY / "notes.txt").write_text("not ours")
+    (cross / "pkg/run.py").write_text((cross / "pkg/run.py").read_text() + "\n")
+    lint()  # writes its cache file, and prunes
+    left = set((cross / DIRECTORY).glob("v*.json"))
+    assert left == {current, *old[: cache._KEEP - 1]}
+    assert (cross / DIRECTORY / "notes.txt").exists()
+
+
 def test_no_cache_neither_reads_nor_writes(cross: Path) -> None:
     lint(use_cache=False)
     assert not (cross / DIRECTORY).exists()

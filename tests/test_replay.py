@@ -351,6 +351,27 @@ def test_a_record_of_another_users_is_not_used(project: Path) -> None:
     assert replayed(["check"]) == first
 
 
+def test_a_replayed_record_is_kept_before_unused_ones(project: Path) -> None:
+    first = answered(["check"])
+    (record,) = (project / DIRECTORY / "runs").iterdir()
+    os.utime(record, ns=(10**9, 10**9))
+    assert replayed(["check"]) == first
+    assert record.stat().st_mtime_ns > 10**9
+
+
+def test_the_capabilities_of_the_process_are_part_of_the_key(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root without CAP_DAC_OVERRIDE is refused what root with it reads."""
+    first = answered(["check"])
+    with monkeypatch.context() as patched:
+        patched.setattr(replay, "_capabilities", lambda: "0000000000000000")
+        assert replayed(["check"]) is None
+    assert replayed(["check"]) == first
+    if sys.platform == "linux":
+        assert len(replay._capabilities()) == 16
+
+
 def test_no_stdout_no_replay(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     answered(["check"])
     monkeypatch.setattr(sys, "stdout", None)
