@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
-from typing import Literal
+from typing import Any, Literal
 
 from phx_tasklint import pyast
 from phx_tasklint.sources import Source
@@ -78,7 +78,8 @@ class Module:
     def _build(self) -> None:
         # One pass over the tree, written out by hand: `ast.iter_child_nodes` and an isinstance
         # chain per node made this pass cost three times the parse. Children are pushed in
-        # field order and popped last-first, as before; see `_children` for what is skipped.
+        # field order and popped last-first; a leaf (a name or a constant, half the nodes) is
+        # recorded where it is found rather than pushed. See `_FIELDS` for what is skipped.
         root = Scope(self.tree, None)
         self.scopes[self.tree] = root
         parents = self.parents
@@ -89,11 +90,16 @@ class Module:
         for child in _children(self.tree):
             push((child, self.tree, root))
         pop = stack.pop
+        fields_of = _FIELDS
+        leaves = _LEAVES
+        node_type = ast.AST
+        value: Any
+        item: Any
         while stack:
             node, parent, scope = pop()
             parents[node] = parent
             node_scopes[node] = scope
-            kind = type(node)
+            kind = node.__class__
             if kind is ast.Call:
                 calls.append(node)  # type: ignore[arg-type]
             elif kind in _NESTED_SCOPES:
@@ -101,8 +107,23 @@ class Module:
                 continue
             elif kind in _BINDING_NODES:
                 self._bind(node, scope)
-            for child in _children(node):
-                push((child, node, scope))
+            fields = fields_of.get(kind)
+            if fields is None:
+                fields = _fields(kind)
+            for name in fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if item.__class__ in leaves:
+                            parents[item] = node
+                            node_scopes[item] = scope
+                        elif isinstance(item, node_type):
+                            push((item, node, scope))
+                elif value.__class__ in leaves:
+                    parents[value] = node
+                    node_scopes[value] = scope
+                elif isinstance(value, node_type):
+                    push((value, node, scope))
 
     def _enter(
         self,
@@ -319,16 +340,23 @@ _PLAIN_FIELDS = frozenset(
     {"ctx", "op", "ops", "id", "arg", "attr", "name", "asname", "module", "level", "kind"}
     | {"type_comment", "is_async", "conversion", "simple"}
 )
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# Nodes with no child worth visiting, that bind and call nothing: half the nodes of a tree.
+_LEAVES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Constant})
+_FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
+
+
+def _fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _PLAIN_FIELDS)
+    return fields
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
     """The child nodes of `node` in field order, like `ast.iter_child_nodes` without the
-    fields in `_PLAIN_FIELDS`."""
+    fields in `_PLAIN_FIELDS` (and a constant's value)."""
     kind = type(node)
     fields = _FIELDS.get(kind)
     if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _PLAIN_FIELDS)
+        fields = _fields(kind)
     out: list[ast.AST] = []
     for name in fields:
         value = getattr(node, name, None)
