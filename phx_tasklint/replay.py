@@ -36,6 +36,8 @@ _FORMAT = 2
 _KEEP = 16  # stored runs per cache directory; pre-commit passes a new file list each commit
 _SETTLE_NS = 2_000_000_000  # FAT stamps times to 2 s; ext4 and tmpfs to a clock tick
 
+_SELF = os.path.abspath(__file__)  # as `record` notes it, among the package's own modules
+
 # Set by `entry`: this process is the console script and ours alone (see console.start_method).
 STANDALONE = False
 
@@ -115,7 +117,7 @@ def _key(argv: list[str]) -> _Key | None:
     return (
         _FORMAT,
         __version__,
-        os.path.dirname(os.path.abspath(__file__)),  # which copy of the package runs
+        os.path.dirname(_SELF),  # which copy of the package runs
         sys.version,
         sys.executable,
         # what may be read (a PHX000 or a warning says when a file or directory cannot)
@@ -231,6 +233,16 @@ def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
         )
     ):
         return None
+    # The key is predictable (on a CI runner: the paths, the interpreter, the user), so a record
+    # committed to the repository could carry it. A record this package wrote holds the full
+    # state of this very module, which nobody can know before it is installed (its inode and
+    # change time): without that, it is not trusted.
+    try:
+        own = states[paths.index(_SELF)]
+    except ValueError:
+        return None
+    if type(own) is not tuple:
+        return None
     stat = os.stat
     for path, expected in zip(paths, states, strict=True):
         try:
@@ -298,7 +310,7 @@ def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None
     if noted_ is None or printed is None:
         return
     # our own modules, imported by this run or not: a changed install changes the output
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(_SELF)
     for directory, subdirectories, files in os.walk(package):
         subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
         for file in files:

@@ -332,6 +332,24 @@ def test_a_record_of_the_right_key_and_a_wrong_shape_is_a_miss(
     assert replayed(["check"]) is None
 
 
+@pytest.mark.parametrize("state", [None, True], ids=["absent", "exists"])
+def test_a_record_committed_to_the_repository_is_not_replayed(
+    project: Path, state: bool | None
+) -> None:
+    """A record that anyone could write (its key is predictable on a CI runner: paths,
+    interpreter, user) must not make `check` print a clean bill and exit 0: a record is trusted
+    only when it holds the full state of this package's own `replay.py`, which no one can know
+    before it is installed (its inode and change time)."""
+    import marshal
+
+    path = _record_path()
+    path.parent.mkdir(parents=True)
+    forged = [(False, "All checks passed!\n")]
+    noted = str(project / "nothing-here") if state is None else str(project / "a.py")
+    path.write_bytes(marshal.dumps((replay._key(["check"]), [noted], [state], forged, 0)))
+    assert replayed(["check"]) is None
+
+
 def test_a_fifo_in_place_of_a_record_is_a_miss_not_a_hang(project: Path) -> None:
     path = _record_path()
     path.parent.mkdir(parents=True)
