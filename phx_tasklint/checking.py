@@ -231,38 +231,55 @@ def _forked(
     """The first chunk analysed here, each other one in a child forked from this process and
     sent back through a pipe. A pool costs more (its imports, feeder threads, and a worker per
     chunk while this process waits): 5 % of a cold run on 1,000 experiment files. A child
-    leaves with `os._exit`, so its trees are never freed one object at a time; a child that
-    fails has its chunk analysed again here, so a result never goes missing."""
+    leaves with `os._exit`, so its trees are never freed one object at a time. A chunk whose
+    child could not be started, or failed, is analysed here: a result never goes missing."""
     import pickle
 
     import phx_tasklint.lint.engine  # noqa: F401  (imported once, before the fork)
 
-    children: list[tuple[int, int]] = []
-    for chunk in chunks[1:]:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
+    children: list[tuple[int, int, int]] = []  # (process id, pipe, chunk number)
+    here = [0]
+    for number in range(1, len(chunks)):
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:  # out of file descriptors
+            here.append(number)
+            continue
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory
+            os.close(read_end)
+            os.close(write_end)
+            here.append(number)
+            continue
         if pid == 0:
             status = 1
             try:
                 os.close(read_end)
-                data = pickle.dumps(_analyse_chunk(config, chunk, index, screen), protocol=5)
-                view = memoryview(data)
+                outcomes = _analyse_chunk(config, chunks[number], index, screen)
+                view = memoryview(pickle.dumps(outcomes, protocol=5))
                 while view:
                     view = view[os.write(write_end, view) :]
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_end)
-        children.append((pid, read_end))
-    parts = [_analyse_chunk(config, chunks[0], index, screen)]
-    for (pid, read_end), chunk in zip(children, chunks[1:], strict=True):
+        children.append((pid, read_end, number))
+    parts = {number: _analyse_chunk(config, chunks[number], index, screen) for number in here}
+    for pid, read_end, number in children:
         with open(read_end, "rb") as stream:
             data = stream.read()
         _, status = os.waitpid(pid, 0)
-        parts.append(
-            pickle.loads(data) if status == 0 else _analyse_chunk(config, chunk, index, screen)
-        )
-    return parts
+        part: list[_Outcome] | None = None
+        if status == 0:
+            try:
+                part = pickle.loads(data)
+            except Exception:  # whatever it was, the chunk is analysed here
+                part = None
+        if part is None:
+            part = _analyse_chunk(config, chunks[number], index, screen)
+        parts[number] = part
+    return [parts[number] for number in range(len(chunks))]
 
 
 def _pooled(

@@ -79,8 +79,9 @@ def test_worker_processes_give_the_same_sorted_output(tree: Path) -> None:
 
 def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) -> None:
     """The console script's forked children: the same result as one process, and a child that
-    dies without sending its share has that share analysed again by the parent. (In a process
-    of its own: this one may hold at-fork hooks, Phoenix's among them, that hang a forked child.)"""
+    dies without sending its share, or cannot be started, has that share analysed by the
+    parent. (In a process of its own: this one may hold at-fork hooks, Phoenix's among them,
+    that hang a forked child.)"""
     serial = lint(use_cache=False, jobs=1)
     code = (
         "import json, os, sys\nimport phx_tasklint.checking as c\n"
@@ -92,14 +93,19 @@ def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) ->
         "def dying(*args):\n"
         "    if os.getpid() != parent:\n        os._exit(3)\n"
         "    shares.append(args[1][0][0])\n    return original(*args)\n"
-        "c._analyse_chunk = dying\n"
-        "print(json.dumps([whole, run(), shares]))\n"
+        "c._analyse_chunk = dying\ndied = run()\nc._analyse_chunk = original\n"
+        "forks = []\n"
+        "def refused():\n    forks.append(1)\n    raise BlockingIOError(11, 'fork refused')\n"
+        "os.fork = refused\n"
+        "print(json.dumps([whole, died, shares, run(), len(forks)]))\n"
     )
     out = python(code, tree)
-    whole, survived, shares = json.loads(out.stdout)
+    whole, died, shares, unforked, forks = json.loads(out.stdout)
     assert [tuple(k) for k in whole] == serial
-    assert [tuple(k) for k in survived] == serial
+    assert [tuple(k) for k in died] == serial
     assert len(set(shares)) == 3  # its own share, then the two the children never sent
+    assert [tuple(k) for k in unforked] == serial
+    assert forks == 2
 
 
 def test_warm_cache_gives_the_cold_result(tree: Path) -> None:
