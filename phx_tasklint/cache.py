@@ -1,11 +1,14 @@
 """Results cache under `.phx-tasklint-cache/`, in the style of ruff's.
 
-An entry is valid while its file and every file it imported callables from keep their size and
-modification time, the module names it found those files under still find them, and (when its
-relative imports depend on it) its own module name is the same; the cache file itself is keyed
-by tool version, effective configuration and the working directory (`checking._cache`).
-It is written atomically (a temporary file, then a rename), so concurrent runs never corrupt it,
-and a corrupt or foreign file is ignored and rewritten.
+An entry is valid while its file and every file it imported callables from keep their size,
+modification and change times (those of a dependency as they were before it was read), the
+module names it found those files under still find them, and (when its relative imports depend
+on it) its own module name is the same; the cache file itself is keyed by tool version,
+effective configuration, the working directory, the user and the trust anchor
+(`checking._cache`, `replay.anchor`). It is written atomically (a temporary file, then a
+rename), so concurrent runs never corrupt it, and a corrupt or foreign file is ignored and
+rewritten. It is read only from a regular file of this user's, and written only into a
+directory of this user's (`replay.read_own`, `replay.own_directory`).
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.findings import Finding, Location
 from phx_tasklint.modindex import ModuleIndex, module_name
 from phx_tasklint.replay import DIRECTORY as DIRECTORY
+from phx_tasklint.replay import own_directory, read_own
 
-_SCHEMA = 6
-Stat = tuple[int, int]  # (mtime_ns, size)
+_SCHEMA = 7
+# (mtime_ns, ctime_ns, size): the change time also moves on chmod and chown, which change what
+# a run may read, and no one can set it (a tree checked out with its commit times restored has
+# predictable modification times)
+Stat = tuple[int, int, int]
 
 
 def stat_of(path: str | Path) -> Stat | None:
@@ -33,7 +40,7 @@ def stat_of(path: str | Path) -> Stat | None:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
 
 
 class Entry(NamedTuple):  # a tuple: a warm run of a big tree builds one per file
@@ -61,7 +68,15 @@ def _diagnostic(row: list[Any]) -> Diagnostic:
     fix = None
     if fix_row is not None:
         title, safe, edits = fix_row
-        fix = Fix(title, bool(safe), tuple(Edit(a, p, n) for a, p, n in edits))
+        fix = Fix(str(title), bool(safe), tuple(Edit(a, p, n) for a, p, n in edits))
+    if not (
+        all(type(v) is str for v in (code, name, severity, message))
+        and all(v is None or type(v) is str for v in (role, param))
+        and type(params) is list
+        and all(type(v) is str for v in params)
+        and (item is None or type(item) is int)
+    ):
+        raise ValueError("damaged cache: a diagnostic with a field of the wrong type")
     return Diagnostic(code, name, severity, message, role, param, fix, tuple(params), item)
 
 
@@ -141,20 +156,27 @@ class _Tables:
         return [d, p, loc.line, loc.column, loc.end_line, loc.end_column, loc.cell, f.function]
 
 
-_CLEAN = Entry((0, 0), (), {}, ())
+_CLEAN = Entry((0, 0, 0), (), {}, ())
 
 
 def write_file(directory: str | Path, name: str, data: bytes) -> bool:
     """Write `directory/name` atomically (a temporary file, then a rename), creating the cache
     directory with its `.gitignore` first; False when it could not be written (a read-only
-    tree still gets its findings, it just runs cold next time)."""
+    tree still gets its findings, it just runs cold next time) or when the cache directory,
+    or `directory` in it, is not a directory of this user's (a link committed in its place
+    must not send writes, or the prunes that follow them, out of the tree)."""
     directory = Path(directory)
+    top = directory if directory.name == DIRECTORY else directory.parent
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        top = directory if directory.name == DIRECTORY else directory.parent
-        ignore = top / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Automatically created by phx-tasklint.\n*\n")
+        for made in dict.fromkeys((top, directory)):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(made)
+            if not own_directory(str(made)):
+                return False
+        with contextlib.suppress(FileExistsError):  # an existing name, even a dangling link
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(top / ".gitignore", flags, 0o644), "w") as ignore:
+                ignore.write("# Automatically created by phx-tasklint.\n*\n")
         fd, tmp = _temporary(directory)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -202,7 +224,10 @@ class Cache:
 
     def _load(self) -> None:
         try:
-            raw = json.loads(self.file.read_bytes())
+            data = read_own(str(self.file))
+            if data is None:
+                return
+            raw = json.loads(data)
             if (
                 raw.get("schema") != _SCHEMA
                 or raw.get("version") != __version__
@@ -229,14 +254,16 @@ class Cache:
         if row is None:
             return None
         try:
-            mtime, size, *rest = row
+            mtime, ctime, size, *rest = row
             findings, skipped, deps, misses, *name = rest if rest else ([], {}, [], [])
             # most parts are empty: no comprehension is started for them
             entry = Entry(
-                (int(mtime), int(size)),
+                (int(mtime), int(ctime), int(size)),
                 self.tables.decode_all(findings) if findings else (),
                 {str(k): int(v) for k, v in skipped.items()} if skipped else {},
-                tuple((str(p), (int(m), int(s)), str(n)) for p, m, s, n in deps) if deps else (),
+                tuple((str(p), (int(m), int(c), int(s)), str(n)) for p, m, c, s, n in deps)
+                if deps
+                else (),
                 tuple(map(str, misses)),
                 str(name[0]) if name else "",
             )
@@ -261,8 +288,8 @@ class Cache:
             return None
         if path not in self.entries:
             row = self.raw.get(path)
-            if type(row) is list and len(row) == 2:  # a file with nothing in it: no decoding
-                return _CLEAN if (row[0], row[1]) == stat else None
+            if type(row) is list and len(row) == 3:  # a file with nothing in it: no decoding
+                return _CLEAN if (row[0], row[1], row[2]) == stat else None
         entry = self._entry(path)
         if entry is None or entry.stat != stat:
             return None
@@ -284,15 +311,15 @@ class Cache:
         stat: Stat | None,
         findings: tuple[Finding, ...] = (),
         skipped: Counter[str] | None = None,
-        deps: tuple[tuple[str, str], ...] = (),  # (path, the module name it was found under)
+        # (path, the module name it was found under, its stat before it was read)
+        deps: tuple[tuple[str, str, Stat | None], ...] = (),
         misses: tuple[str, ...] = (),
         name: str = "",
     ) -> None:
         if not self.enabled or stat is None:
             return
         dep_stats = []
-        for dep, dep_name in deps:
-            dep_stat = stat_of(dep)
+        for dep, dep_name, dep_stat in deps:
             if dep_stat is None:
                 return  # depends on something unreadable: do not cache
             dep_stats.append((dep, dep_stat, dep_name))
@@ -343,7 +370,7 @@ class Cache:
         rows: dict[str, Any] = {}
         for path in {**self.raw, **self.entries}:
             row = self.raw.get(path) if path not in self.entries else None
-            if type(row) is list and len(row) == 2:
+            if type(row) is list and len(row) == 3:
                 rows[path] = row  # a clean file, carried over as it was read
                 continue
             e = self._entry(path)
@@ -355,15 +382,14 @@ class Cache:
 def _row(e: Entry, tables: _Tables) -> list[Any]:
     if e.findings or e.skipped or e.deps or e.misses or e.name:
         row = [
-            e.stat[0],
-            e.stat[1],
+            *e.stat,
             [tables.encode(f) for f in e.findings],
             e.skipped,
-            [[p, s[0], s[1], n] for p, s, n in e.deps],
+            [[p, *s, n] for p, s, n in e.deps],
             list(e.misses),
         ]
         return [*row, e.name] if e.name else row
-    return [e.stat[0], e.stat[1]]  # the common case, a file with nothing to report: keep it small
+    return [*e.stat]  # the common case, a file with nothing to report: keep it small
 
 
 def _mostly_unused(tables: _Tables, rows: dict[str, Any]) -> bool:
@@ -372,10 +398,10 @@ def _mostly_unused(tables: _Tables, rows: dict[str, Any]) -> bool:
     diagnostics: set[object] = set()
     paths: set[object] = set()
     for row in rows.values():
-        if type(row) is not list or len(row) not in (2, 6, 7):  # 7: with the module's name
+        if type(row) is not list or len(row) not in (3, 7, 8):  # 8: with the module's name
             return True
-        if len(row) > 2:
-            for finding in row[2]:
+        if len(row) > 3:
+            for finding in row[3]:
                 diagnostics.add(finding[0])
                 paths.add(finding[1])
     return (

@@ -118,12 +118,17 @@ class _Finder:
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
         self.loaded: dict[str, Source | None] = {}
+        # each loaded file's stat, taken before it was read: a result is stored with the stats
+        # of what it was worked out from (a file saved during the run then reads as changed)
+        self.stats: dict[str, Stat | None] = {}
 
     def __call__(self, name: str) -> Source | None:
         from phx_tasklint import sources
 
         if name not in self.loaded:
             hit = self.index.get(name)
+            if hit is not None:
+                self.stats.setdefault(hit[0], stat_of(hit[1]))
             self.loaded[name] = (
                 sources.load(Path(hit[1]), hit[0], check_syntax=False) if hit else None
             )
@@ -133,10 +138,12 @@ class _Finder:
 # One file to read, screen and analyse in a worker: display path, kind, path on disk (None for
 # stdin) and bytes (given only for stdin).
 _Item = tuple[str, str, "str | None", "bytes | None"]
-# What comes back: the file's own PHX000s, the engine's result if it was a candidate, and
-# whether the file was read. A PHX000 for a file that could not be read is not cached: a
-# permission or a passing I/O error changes without the size or modification time changing.
-_Outcome = tuple[tuple[Finding, ...], "Result | None", bool]
+# What comes back: the file's own PHX000s, the engine's result if it was a candidate, whether
+# the file was read, and the stats of the files the result depends on, as they were before
+# they were read. A PHX000 for a file that could not be read is not cached: a passing I/O
+# error changes nothing in a stat.
+_Outcome = tuple[tuple[Finding, ...], "Result | None", bool, "dict[str, Stat | None]"]
+_NO_DEPS: dict[str, Stat | None] = {}
 
 
 @contextlib.contextmanager
@@ -170,7 +177,8 @@ def _analyse_items(
     from phx_tasklint.lint.engine import Engine
 
     extra = wrappers(config)
-    engine = Engine(config, _Finder(index), record_handoffs=False)
+    finder = _Finder(index)
+    engine = Engine(config, finder, record_handoffs=False)
     out: list[_Outcome] = []
     for display, kind, path, given in items:
         data = given
@@ -178,26 +186,28 @@ def _analyse_items(
             try:
                 data = Path(path).read_bytes()
             except OSError:  # vanished or unreadable since the walk: a PHX000 says so
-                out.append((sources.load(Path(path), display).problems, None, False))
+                out.append((sources.load(Path(path), display).problems, None, False, _NO_DEPS))
                 continue
         if screen and kind == "python" and not prefilter.mentions(data or b"", extra):
-            out.append(((), None, True))  # the common case: nothing of Phoenix in this file
+            out.append(((), None, True, _NO_DEPS))  # the common case: nothing of Phoenix here
             continue
         source = sources.from_bytes(data or b"", display, kind, check_syntax=False)  # type: ignore[arg-type]
         if not source.text:
-            out.append((source.problems, None, True))
+            out.append((source.problems, None, True, _NO_DEPS))
             continue
         module = engine.module(source)
         if module is None:  # only a python file gets here: notebooks blank their broken cells
             problem = sources.compile_problem(source.text, display)
-            out.append(((problem,) if problem else (), None, True))
+            out.append(((problem,) if problem else (), None, True, _NO_DEPS))
             continue
         if screen and not prefilter.reacts(
             module.calls, module.functions, module.classes, module.imports, extra
         ):
-            out.append((source.problems, None, True))
+            out.append((source.problems, None, True, _NO_DEPS))
             continue
-        out.append((source.problems, engine.analyse(source), True))
+        result = engine.analyse(source)
+        stats = {d: finder.stats.get(d) for d in result.deps}
+        out.append((source.problems, result, True, stats))
     return out
 
 
@@ -257,7 +267,8 @@ def _forked(
             try:
                 os.close(read_end)
                 outcomes = _analyse_chunk(config, chunks[number], index, screen)
-                view = memoryview(pickle.dumps(outcomes, protocol=5))
+                data = pickle.dumps(outcomes, protocol=5)
+                view = memoryview(len(data).to_bytes(8, "little") + data)
                 while view:
                     view = view[os.write(write_end, view) :]
                 status = 0
@@ -269,11 +280,14 @@ def _forked(
     for pid, read_end, number in children:
         with open(read_end, "rb") as stream:
             data = stream.read()
-        _, status = os.waitpid(pid, 0)
+        # A child's work counts when all of it arrived, whatever its exit status says: with
+        # SIGCHLD ignored (inherited across exec) children are reaped unseen.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
         part: list[_Outcome] | None = None
-        if status == 0:
+        if len(data) >= 8 and int.from_bytes(data[:8], "little") == len(data) - 8:
             try:
-                part = pickle.loads(data)
+                part = pickle.loads(memoryview(data)[8:])
             except Exception:  # whatever it was, the chunk is analysed here
                 part = None
         if part is None:
@@ -342,7 +356,7 @@ def _stat_noted(path: str) -> Stat | None:
         replay.noted(path, None)
         return None
     replay.noted(path, st)
-    return (st.st_mtime_ns, st.st_size)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
 
 
 class _Plan(NamedTuple):
@@ -388,7 +402,9 @@ def _lint(
         else []
     )
     results: list[Result] = []
-    for (display, *_), stat, (found, result, read) in zip(pending, stats, outcomes, strict=True):
+    for (display, *_), stat, (found, result, read, dep_stats) in zip(
+        pending, stats, outcomes, strict=True
+    ):
         problems.extend(found)
         if result is not None:
             results.append(result)
@@ -403,7 +419,7 @@ def _lint(
                 stat,
                 findings,
                 result.skipped,
-                _dep_modules(result, index),
+                _dep_modules(result, index, dep_stats),
                 result.misses,
                 result.name,
             )
@@ -421,21 +437,31 @@ def _report(
     return kept, report.skipped, report.errors
 
 
-def _dep_modules(result: Result, index: ModuleIndex) -> tuple[tuple[str, str], ...]:
-    """(real path, module name) of the files a result depends on: display paths mapped to real
-    paths through the module index."""
+def _dep_modules(
+    result: Result, index: ModuleIndex, stats: dict[str, Stat | None]
+) -> tuple[tuple[str, str, Stat | None], ...]:
+    """(real path, module name, stat before it was read) of the files a result depends on:
+    display paths mapped to real paths through the module index."""
     real = index.real_paths()
-    return tuple((real.get(d, d), name) for name, d in result.found)
+    return tuple((real.get(d, d), name, stats.get(d)) for name, d in result.found)
 
 
 def _cache(config: Config) -> Cache:
     # Entries are keyed by the paths as shown, which are relative to the working directory:
     # `run.py` from `a/` and from `b/` are two files, so each directory a run starts from has a
     # cache file of its own.
+    # The settings also hold who runs (a file one user may read another may not) and the trust
+    # anchor (see `replay.anchor`): a cache file committed to the repository is foreign.
     cwd = os.getcwd()
     where = zlib.crc32(cwd.encode("utf-8", "surrogateescape"))
+    trust = replay.anchor()
+    user, capabilities = replay.identity()
+    who = [list(part) if isinstance(part, tuple) else part for part in user]  # as JSON has it
     return Cache(
-        config.root, f"{config.fingerprint()}-{where:08x}", settings=[config.settings(), cwd]
+        config.root,
+        f"{config.fingerprint()}-{where:08x}",
+        enabled=trust is not None,
+        settings=[config.settings(), cwd, [who, capabilities], (trust or b"").decode()],
     )
 
 

@@ -36,7 +36,7 @@ _FORMAT = 2
 _KEEP = 16  # stored runs per cache directory; pre-commit passes a new file list each commit
 _SETTLE_NS = 2_000_000_000  # FAT stamps times to 2 s; ext4 and tmpfs to a clock tick
 
-_SELF = os.path.abspath(__file__)  # as `record` notes it, among the package's own modules
+_SELF = os.path.abspath(__file__)  # this module, whose state is the trust `anchor`
 
 # Set by `entry`: this process is the console script and ours alone (see console.start_method).
 STANDALONE = False
@@ -111,18 +111,13 @@ def _key(argv: list[str]) -> _Key | None:
     if sys.stdout is None or sys.stderr is None:
         return None
     environ = os.environ
-    user: _User = ()
-    if hasattr(os, "geteuid"):
-        user = (os.geteuid(), os.getegid(), tuple(os.getgroups()))
     return (
         _FORMAT,
         __version__,
         os.path.dirname(_SELF),  # which copy of the package runs
         sys.version,
         sys.executable,
-        # what may be read (a PHX000 or a warning says when a file or directory cannot)
-        user,
-        _capabilities(),
+        *identity(),
         os.getcwd(),
         tuple(argv),
         # what `console.color_wanted` and `emit` look at
@@ -130,6 +125,15 @@ def _key(argv: list[str]) -> _Key | None:
         bool(environ.get("FORCE_COLOR")),
         sys.stdout.isatty(),
     )
+
+
+def identity() -> tuple[_User, str]:
+    """Who runs: what a run may read depends on it (a PHX000 or a warning says when a file or
+    directory cannot be read)."""
+    user: _User = ()
+    if hasattr(os, "geteuid"):
+        user = (os.geteuid(), os.getegid(), tuple(os.getgroups()))
+    return user, _capabilities()
 
 
 def _capabilities() -> str:
@@ -197,25 +201,17 @@ def replay(argv: list[str]) -> int | None:
 
 def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
     """The output and exit status stored at `path` for `key`, if every path it depended on is
-    as it was; None for anything else (absent, damaged, of another key or format, stale)."""
-    try:
-        # not blocking on a FIFO put in its place, and reading only a regular file
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    as it was; None for anything else (absent, damaged, untrusted, of another key or format,
+    stale)."""
+    data = read_own(path)
+    trust = anchor()
+    # checked before anything is decoded: marshal is not safe on crafted bytes
+    if data is None or trust is None or not data.startswith(trust):
         return None
     try:
-        st = os.fstat(fd)
-        # a regular file of this user's: not another user's, planted where records are looked
-        # for (a shared directory above a tree outside any repository)
-        if not _is_regular(st.st_mode) or st.st_uid != getattr(os, "geteuid", lambda: 0)():
-            return None
-        with open(fd, "rb", closefd=False) as handle:
-            data = handle.read()
-        stored_key, paths, states, printed, code = marshal.loads(data)
+        stored_key, paths, states, printed, code = marshal.loads(memoryview(data)[len(trust) :])
     except Exception:  # damaged or of another format: the full run will store it afresh
         return None
-    finally:
-        os.close(fd)
     if (
         stored_key != key
         or type(code) is not int
@@ -233,16 +229,6 @@ def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
         )
     ):
         return None
-    # The key is predictable (on a CI runner: the paths, the interpreter, the user), so a record
-    # committed to the repository could carry it. A record this package wrote holds the full
-    # state of this very module, which nobody can know before it is installed (its inode and
-    # change time): without that, it is not trusted.
-    try:
-        own = states[paths.index(_SELF)]
-    except ValueError:
-        return None
-    if type(own) is not tuple:
-        return None
     stat = os.stat
     for path, expected in zip(paths, states, strict=True):
         try:
@@ -259,6 +245,54 @@ def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
         ):
             return None
     return printed, code
+
+
+def anchor() -> bytes | None:
+    """What a file of ours in the cache directory starts with: the full state of this module
+    as installed. A key is predictable (on a CI runner: the paths, the interpreter, the user),
+    so a record or cache file committed to the repository could carry one; nobody can know
+    this module's inode and change time before it is installed. None if it cannot be read."""
+    found = state(_SELF)
+    if not isinstance(found, tuple):
+        return None
+    return b"phx-tasklint %d %d %d %d\n" % found
+
+
+def read_own(path: str, limit: int = 1 << 28) -> bytes | None:
+    """The bytes of `path` when it is a regular file of this user's, not a link, and no larger
+    than `limit`; None otherwise. A name in the cache directory can be anything a repository
+    holds or another user put there: a link to /dev/zero, a FIFO, a file of theirs."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError):
+        return None
+    try:
+        st = os.fstat(fd)
+        if not _is_regular(st.st_mode) or st.st_uid != _euid() or st.st_size > limit:
+            return None
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def own_directory(path: str) -> bool:
+    """Whether `path` is a directory of this user's, and not a link to one: the cache is
+    written and pruned only there (a link committed in its place must not send writes and
+    deletions out of the tree)."""
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    return st.st_mode & 0o170000 == 0o040000 and st.st_uid == _euid()
+
+
+def _euid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else 0
 
 
 def _is_regular(mode: int) -> bool:
@@ -325,26 +359,31 @@ def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None
         key = _key(argv)
         if key is None:
             return
+        trust = anchor()
+        if trust is None:
+            return
         paths = list(noted_)
-        data = marshal.dumps((key, paths, [noted_[p] for p in paths], printed, code))
+        data = trust + marshal.dumps((key, paths, [noted_[p] for p in paths], printed, code))
     except (OSError, ValueError, UnicodeError):
         return
     from phx_tasklint.cache import write_file
 
     runs = os.path.join(cache_root, DIRECTORY, _RUNS)
-    if write_file(runs, _name(key), data):
-        _prune(runs)
+    name = _name(key)
+    if write_file(runs, name, data):
+        _prune(runs, name)
 
 
-def _prune(runs: str) -> None:
+def _prune(runs: str, current: str) -> None:
+    """Keep `current` and the `_KEEP - 1` most recently used other records."""
     try:
         with os.scandir(runs) as scan:
             stored = [
-                (e.stat().st_mtime_ns, e.path)
+                (e.stat(follow_symlinks=False).st_mtime_ns, e.path)
                 for e in scan
-                if _is_record(e.name) and e.is_file(follow_symlinks=False)
+                if e.name != current and _is_record(e.name) and e.is_file(follow_symlinks=False)
             ]
-        for _, path in sorted(stored, reverse=True)[_KEEP:]:
+        for _, path in sorted(stored, reverse=True)[_KEEP - 1 :]:
             os.unlink(path)
     except OSError:  # another run pruned first
         pass

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,8 +81,8 @@ def test_worker_processes_give_the_same_sorted_output(tree: Path) -> None:
 def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) -> None:
     """The console script's forked children: the same result as one process, and a child that
     dies without sending its share, or cannot be started, has that share analysed by the
-    parent. (In a process of its own: this one may hold at-fork hooks, Phoenix's among them,
-    that hang a forked child.)"""
+    parent; with SIGCHLD ignored, the shares that arrived whole count. (In a process of its
+    own: this one may hold at-fork hooks, Phoenix's among them, that hang a forked child.)"""
     serial = lint(use_cache=False, jobs=1)
     code = (
         "import json, os, sys\nimport phx_tasklint.checking as c\n"
@@ -96,16 +97,18 @@ def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) ->
         "c._analyse_chunk = dying\ndied = run()\nc._analyse_chunk = original\n"
         "forks = []\n"
         "def refused():\n    forks.append(1)\n    raise BlockingIOError(11, 'fork refused')\n"
-        "os.fork = refused\n"
-        "print(json.dumps([whole, died, shares, run(), len(forks)]))\n"
+        "real_fork = os.fork\nos.fork = refused\nunforked = run()\nos.fork = real_fork\n"
+        "import signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\n"
+        "print(json.dumps([whole, died, shares, unforked, len(forks), run()]))\n"
     )
     out = python(code, tree)
-    whole, died, shares, unforked, forks = json.loads(out.stdout)
+    whole, died, shares, unforked, forks, unseen = json.loads(out.stdout)
     assert [tuple(k) for k in whole] == serial
     assert [tuple(k) for k in died] == serial
     assert len(set(shares)) == 3  # its own share, then the two the children never sent
     assert [tuple(k) for k in unforked] == serial
     assert forks == 2
+    assert [tuple(k) for k in unseen] == serial  # children reaped unseen (SIGCHLD ignored)
 
 
 def test_warm_cache_gives_the_cold_result(tree: Path) -> None:
@@ -256,7 +259,7 @@ def test_editing_the_checked_file_itself_rechecks_it(cross: Path) -> None:
 
 
 def _bad_index(stored: dict[str, Any]) -> None:
-    stored["files"]["pkg/run.py"][2] = [[len(stored["diagnostics"]) + 5, 0, 1, 1, 1, 1, None, None]]
+    stored["files"]["pkg/run.py"][3] = [[len(stored["diagnostics"]) + 5, 0, 1, 1, 1, 1, None, None]]
 
 
 def _bad_table(stored: dict[str, Any]) -> None:
@@ -264,19 +267,26 @@ def _bad_table(stored: dict[str, Any]) -> None:
 
 
 def _negative_index(stored: dict[str, Any]) -> None:
-    stored["files"]["pkg/run.py"][2] = [[-1, -1, 1, 1, 1, 1, None, None]]
+    stored["files"]["pkg/run.py"][3] = [[-1, -1, 1, 1, 1, 1, None, None]]
 
 
 def _other_settings(stored: dict[str, Any]) -> None:
     # another configuration whose fingerprint happens to be the same, and whose results differ
     stored["settings"][0]["codes"] = ["PHX001"]
-    stored["files"]["pkg/run.py"][2] = []
+    stored["files"]["pkg/run.py"][3] = []
 
 
 def _other_directory(stored: dict[str, Any]) -> None:
     # made for runs started in another directory, where `pkg/run.py` is another file
     stored["settings"][1] = "/elsewhere"
-    stored["files"]["pkg/run.py"][2] = []
+    stored["files"]["pkg/run.py"][3] = []
+
+
+def _committed(stored: dict[str, Any]) -> None:
+    # written by anyone but this installation (committed to the repository, say): the trust
+    # anchor cannot be guessed, and the results are not ours
+    stored["settings"][3] = "phx-tasklint 1 2 3 4\n"
+    stored["files"]["pkg/run.py"][3] = []
 
 
 @pytest.mark.parametrize(
@@ -292,6 +302,7 @@ def _other_directory(stored: dict[str, Any]) -> None:
         _negative_index,
         _other_settings,
         _other_directory,
+        _committed,
     ],
     ids=[
         "empty",
@@ -304,6 +315,7 @@ def _other_directory(stored: dict[str, Any]) -> None:
         "negative-index",
         "other-settings",
         "other-directory",
+        "committed",
     ],
 )
 def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(
@@ -316,7 +328,7 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(
             cache_file.write_bytes(content)
             continue
         stored = json.loads(cache_file.read_bytes())
-        assert "pkg/run.py" in stored["files"] and len(stored["files"]["pkg/run.py"]) > 2
+        assert "pkg/run.py" in stored["files"] and len(stored["files"]["pkg/run.py"]) > 3
         content(stored)
         cache_file.write_text(json.dumps(stored))
     assert lint() == cold
@@ -329,7 +341,7 @@ def test_cache_stores_each_distinct_diagnostic_once(tree: Path) -> None:
     lint(jobs=1)
     (cache_file,) = (tree / DIRECTORY).glob("v*.json")
     stored = json.loads(cache_file.read_bytes())
-    rows = [f for row in stored["files"].values() if len(row) > 2 for f in row[2]]
+    rows = [f for row in stored["files"].values() if len(row) > 3 for f in row[3]]
     assert len(rows) == len(cold)
     assert len(stored["diagnostics"]) < len(rows) / 2  # the heavy files repeat their messages
     assert len(stored["diagnostics"]) == len({json.dumps(d) for d in stored["diagnostics"]})
@@ -377,6 +389,100 @@ def test_cache_files_no_run_writes_any_more_are_pruned(cross: Path) -> None:
     left = set((cross / DIRECTORY).glob("v*.json"))
     assert left == {current, *old[: cache._KEEP - 1]}
     assert (cross / DIRECTORY / "notes.txt").exists()
+
+
+def test_a_dependency_saved_during_a_run_is_seen_by_the_next(
+    cross: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry holds the stat of each dependency taken before it was read: a save between the
+    read and the end of the run leaves the entry stale, never the result."""
+    import phx_tasklint.checking as checking
+
+    _write(cross / "pkg/tasks.py", "def summarize(input, style=None):\n    return style\n")
+    original = checking._analyse_all
+
+    def then_saved(*args: Any, **kwargs: Any) -> Any:
+        out = original(*args, **kwargs)
+        _write(cross / "pkg/tasks.py", CROSS["pkg/tasks.py"])
+        return out
+
+    monkeypatch.setattr(checking, "_analyse_all", then_saved)
+    assert lint() == []  # what the files said when they were read
+    monkeypatch.undo()
+    monkeypatch.chdir(cross)
+    assert lint() == lint(use_cache=False) != []
+
+
+def test_a_change_of_mode_rechecks_the_file(cross: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chmod changes what a run may read and neither the size nor the modification time; it
+    moves the change time, which the cache keys on."""
+    import phx_tasklint.checking as checking
+
+    lint()
+    seen: list[str] = []
+    original = checking._analyse_all
+
+    def spy(config: Any, items: list[Any], *args: Any) -> Any:
+        seen.extend(item[0] for item in items)
+        return original(config, items, *args)
+
+    monkeypatch.setattr(checking, "_analyse_all", spy)
+    assert lint() and seen == []
+    path = cross / "pkg/tasks.py"
+    time.sleep(0.01)  # a change time other than the write's, on a coarse clock too
+    os.chmod(path, path.stat().st_mode)
+    assert lint() and sorted(seen) == ["pkg/run.py", "pkg/tasks.py"]  # and what imports it
+
+
+@pytest.mark.parametrize("where", [DIRECTORY, f"{DIRECTORY}/runs"], ids=["cache", "runs"])
+def test_a_link_in_place_of_the_cache_directory_sends_nothing_out_of_the_tree(
+    cross: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """A link committed where the cache directory (or its `runs`) goes: nothing is written to
+    or deleted from where it points, and the findings are the same."""
+    from phx_tasklint import console, replay
+
+    monkeypatch.setattr(replay, "_SETTLE_NS", 0)  # the run records, though the tree is new
+
+    outside = tmp_path_factory.mktemp("outside")
+    names = [f"v0.0.{n}-0123456789abcdef.json" for n in range(20)]
+    names += [f"{n:016x}" for n in range(20)]
+    for name in names:
+        (outside / name).write_text("someone else's")
+    (cross / where).parent.mkdir(parents=True, exist_ok=True)
+    (cross / where).symlink_to(outside, target_is_directory=True)
+    cold = lint(use_cache=False)
+    assert lint() == cold
+    assert console.answer(["check", "-q"]) == 1
+    assert sorted(p.name for p in outside.iterdir()) == sorted(names)
+
+
+def test_a_dangling_link_in_place_of_the_gitignore_is_not_followed(
+    cross: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    target = tmp_path_factory.mktemp("outside") / "created-by-whom"
+    (cross / DIRECTORY).mkdir()
+    (cross / DIRECTORY / ".gitignore").symlink_to(target)
+    lint()
+    assert not target.exists()
+    assert list((cross / DIRECTORY).glob("v*.json"))
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "fifo"])
+def test_a_cache_file_that_never_ends_is_not_read(cross: Path, device: str) -> None:
+    """A link to /dev/zero (or a FIFO) where the cache file goes: ignored, never read."""
+    cold = lint(use_cache=False)
+    lint()
+    (cache_file,) = (cross / DIRECTORY).glob("v*.json")
+    cache_file.unlink()
+    if device == "fifo":
+        os.mkfifo(cache_file)
+    else:
+        cache_file.symlink_to(device)
+    assert lint() == cold
 
 
 def test_no_cache_neither_reads_nor_writes(cross: Path) -> None:
@@ -535,7 +641,7 @@ def test_a_save_carries_unchanged_rows_and_stays_compact(
         encoded.clear()
         assert lint(jobs=1) == lint(use_cache=False, jobs=1) != []
         stored = json.loads(cache_file.read_bytes())
-        used = {f[0] for row in stored["files"].values() if len(row) > 2 for f in row[2]}
+        used = {f[0] for row in stored["files"].values() if len(row) > 3 for f in row[3]}
         assert len(stored["diagnostics"]) <= 2 * len(used) + 16
         sizes.append(len(stored["diagnostics"]))
         if round_ == 0:  # only the changed file was encoded; every other row carried over

@@ -282,21 +282,37 @@ def test_the_packages_own_modules_are_among_what_a_replay_checks(project: Path) 
 
     answered(["check"])
     (stored,) = (project / DIRECTORY / "runs").iterdir()
-    _key, paths, *_ = marshal.loads(stored.read_bytes())
+    _key, paths, *_ = marshal.loads(_trusted(stored.read_bytes()))
     assert checking.__file__ in paths and replay.__file__ in paths
+
+
+def _trusted(data: bytes) -> bytes:
+    """What follows the trust anchor in a record this package wrote."""
+    trust = replay.anchor()
+    assert trust is not None and data.startswith(trust)
+    return data[len(trust) :]
+
+
+def _anchored(data: bytes) -> bytes:
+    trust = replay.anchor()
+    assert trust is not None
+    return trust + data
 
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"\x00garbage", None],
-    ids=["empty", "garbage", "other-format"],
+    [b"", b"\x00garbage", None, b"anchored garbage"],
+    ids=["empty", "garbage", "other-format", "anchored-garbage"],
 )
 def test_a_damaged_record_is_a_miss_never_a_crash(project: Path, damage: bytes | None) -> None:
     import marshal
 
     answered(["check"])
     (stored,) = (project / DIRECTORY / "runs").iterdir()
-    data = marshal.dumps(("not", "a", "record")) if damage is None else damage
+    if damage is None:
+        data = _anchored(marshal.dumps(("not", "a", "record")))
+    else:
+        data = _anchored(b"\x00garbage") if damage == b"anchored garbage" else damage
     stored.write_bytes(data)
     assert replayed(["check"]) is None
     answered(["check"])
@@ -328,7 +344,7 @@ def test_a_record_of_the_right_key_and_a_wrong_shape_is_a_miss(
 
     path = _record_path()
     path.parent.mkdir(parents=True)
-    path.write_bytes(marshal.dumps(body(replay._key(["check"]))))
+    path.write_bytes(_anchored(marshal.dumps(body(replay._key(["check"])))))
     assert replayed(["check"]) is None
 
 
@@ -338,16 +354,48 @@ def test_a_record_committed_to_the_repository_is_not_replayed(
 ) -> None:
     """A record that anyone could write (its key is predictable on a CI runner: paths,
     interpreter, user) must not make `check` print a clean bill and exit 0: a record is trusted
-    only when it holds the full state of this package's own `replay.py`, which no one can know
-    before it is installed (its inode and change time)."""
+    only when it starts with the full state of this package's own `replay.py`, which no one
+    can know before it is installed (its inode and change time)."""
     import marshal
 
     path = _record_path()
     path.parent.mkdir(parents=True)
     forged = [(False, "All checks passed!\n")]
     noted = str(project / "nothing-here") if state is None else str(project / "a.py")
-    path.write_bytes(marshal.dumps((replay._key(["check"]), [noted], [state], forged, 0)))
-    assert replayed(["check"]) is None
+    body = marshal.dumps((replay._key(["check"]), [noted], [state], forged, 0))
+    st = os.stat(replay.__file__)
+    guessed = b"phx-tasklint %d 0 %d 0\n" % (st.st_mtime_ns, st.st_size)
+    for data in (body, guessed + body):
+        path.write_bytes(data)
+        assert replayed(["check"]) is None
+
+
+# Bytes on which CPython 3.11's marshal.loads crashes the interpreter (a mutated code object).
+_MARSHAL_CRASH = bytes.fromhex(
+    "e30000000000000000000000000200000000000000f30e00000097006403640184015a0064025300a904e9"
+    "01000000630200000000000000000000000600000003006400f32e00000097007c007c0164016402690174"
+    "010000000000000000000064036801a6010000ab0100000000000000006704530029044e7202000000e902"
+    "000000e9030000002901da0966726f7a656e7365742902da0161da016273020000002020da0178da016672"
+    "0a00000001000000731d0000008000d80a0b8841887190118865954998719863914e944ed00923d00223f3"
+    "000000004e290172020000002901720a000000a900720b0000007209000000fa083c6d6f64756c653e590d"
+    "000000010000007323000000f003010101f002010124f000010124f000010124f000010124f000010124f0"
+    "00010124720b000000"
+)
+
+
+def test_a_crafted_record_is_never_decoded(project: Path) -> None:
+    """marshal is not safe on crafted bytes: a committed record is rejected by its first line,
+    before anything is decoded (these bytes, decoded, kill the interpreter)."""
+    path = _record_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(_MARSHAL_CRASH)
+    code = (
+        "import sys\nfrom phx_tasklint import replay\n"
+        "sys.argv = ['phx-tasklint', 'check']\nreplay.entry()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True)
+    assert done.returncode == 1, done
+    assert b"PHX002" in done.stdout
 
 
 def test_a_fifo_in_place_of_a_record_is_a_miss_not_a_hang(project: Path) -> None:
@@ -375,6 +423,19 @@ def test_a_replayed_record_is_kept_before_unused_ones(project: Path) -> None:
     os.utime(record, ns=(10**9, 10**9))
     assert replayed(["check"]) == first
     assert record.stat().st_mtime_ns > 10**9
+
+
+def test_a_record_just_written_survives_the_prune(project: Path) -> None:
+    """Records with times in the future (a checkout with its commit times restored, say) are
+    pruned before the one this run wrote."""
+    runs = project / DIRECTORY / "runs"
+    runs.mkdir(parents=True)
+    for n in range(replay._KEEP):
+        (runs / f"{n:016x}").write_bytes(b"old")
+        os.utime(runs / f"{n:016x}", ns=(4 * 10**18, 4 * 10**18))
+    first = answered(["check"])
+    assert replayed(["check"]) == first
+    assert len(list(runs.iterdir())) == replay._KEEP
 
 
 def test_the_capabilities_of_the_process_are_part_of_the_key(
