@@ -213,7 +213,7 @@ def bench_tree(
         else:
             commands = {**tools, "ruff": [*ruff, "--cache-dir", str(ruff_cache)]}
         if mode == "warm":
-            for cmd in commands.values():  # fill every cache (ours share one)
+            for cmd in commands.values():  # fill every cache (each installation has its own)
                 measure(cmd, tree)
             time.sleep(SETTLE_S)
             for cmd in commands.values():

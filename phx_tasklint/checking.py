@@ -451,17 +451,19 @@ def _cache(config: Config) -> Cache:
     # `run.py` from `a/` and from `b/` are two files, so each directory a run starts from has a
     # cache file of its own.
     # The settings also hold who runs (a file one user may read another may not) and the trust
-    # anchor (see `replay.anchor`): a cache file committed to the repository is foreign.
+    # anchor (see `replay.anchor`): a cache file committed to the repository is foreign. Each
+    # installation has a file of its own: a pre-commit hook's and a virtual environment's
+    # would otherwise each find the other's file foreign, and rewrite it whole, turn by turn.
     cwd = os.getcwd()
     where = zlib.crc32(cwd.encode("utf-8", "surrogateescape"))
-    trust = replay.anchor()
+    trust = replay.anchor() or b""
     user, capabilities = replay.identity()
     who = [list(part) if isinstance(part, tuple) else part for part in user]  # as JSON has it
     return Cache(
         config.root,
-        f"{config.fingerprint()}-{where:08x}",
-        enabled=trust is not None,
-        settings=[config.settings(), cwd, [who, capabilities], (trust or b"").decode()],
+        f"{config.fingerprint()}-{where:08x}-{zlib.crc32(trust):08x}",
+        enabled=bool(trust),
+        settings=[config.settings(), cwd, [who, capabilities], trust.decode()],
     )
 
 

@@ -413,6 +413,34 @@ def test_a_dependency_saved_during_a_run_is_seen_by_the_next(
     assert lint() == lint(use_cache=False) != []
 
 
+def test_two_installations_keep_a_cache_file_each(
+    cross: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pre-commit hook's copy and a virtual environment's, run in turns over one tree: each
+    answers from its own cache file, never finding the other's foreign."""
+    import phx_tasklint.checking as checking
+    from phx_tasklint import replay
+
+    seen: list[str] = []
+    original = checking._analyse_all
+
+    def spy(config: Any, items: list[Any], *args: Any) -> Any:
+        seen.extend(item[0] for item in items)
+        return original(config, items, *args)
+
+    cold = lint(use_cache=False)
+    monkeypatch.setattr(checking, "_analyse_all", spy)
+    for trust in (b"phx-tasklint 1 1 1 1\n", b"phx-tasklint 2 2 2 2\n"):
+        monkeypatch.setattr(replay, "anchor", lambda trust=trust: trust)
+        assert lint() == cold
+    assert len(list((cross / DIRECTORY).glob("v*.json"))) == 2
+    seen.clear()
+    for trust in (b"phx-tasklint 1 1 1 1\n", b"phx-tasklint 2 2 2 2\n"):
+        monkeypatch.setattr(replay, "anchor", lambda trust=trust: trust)
+        assert lint() == cold
+    assert seen == []
+
+
 def test_a_change_of_mode_rechecks_the_file(cross: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """chmod changes what a run may read and neither the size nor the modification time; it
     moves the change time, which the cache keys on."""
