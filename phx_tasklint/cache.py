@@ -8,7 +8,7 @@ effective configuration, the working directory, the user and the trust anchor
 (`checking._cache`, `replay.anchor`). It is written atomically (a temporary file, then a
 rename), so concurrent runs never corrupt it, and a corrupt or foreign file is ignored and
 rewritten. It is read only from a regular file of this user's, and written only into a
-directory of this user's (`replay.read_own`, `replay.own_directory`).
+directory, never through a link (`replay.read_own`, `replay.own_directory`).
 """
 
 from __future__ import annotations
@@ -434,11 +434,16 @@ def _prune(directory: Path, current: str) -> None:
 
 
 def clean(root: Path) -> bool:
-    """Delete the cache directory; True if there was one."""
+    """Delete the cache directory (only the link, when a link is in its place: never what it
+    points to); True if there was one."""
     import shutil
 
     directory = root / DIRECTORY
-    if not directory.exists():
+    if own_directory(str(directory)):
+        shutil.rmtree(directory, ignore_errors=True)
+        return True
+    try:
+        os.unlink(directory)
+    except OSError:  # nothing there, or a directory that could not be removed
         return False
-    shutil.rmtree(directory, ignore_errors=True)
     return True

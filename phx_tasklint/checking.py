@@ -449,21 +449,23 @@ def _dep_modules(
 def _cache(config: Config) -> Cache:
     # Entries are keyed by the paths as shown, which are relative to the working directory:
     # `run.py` from `a/` and from `b/` are two files, so each directory a run starts from has a
-    # cache file of its own.
-    # The settings also hold who runs (a file one user may read another may not) and the trust
-    # anchor (see `replay.anchor`): a cache file committed to the repository is foreign. Each
-    # installation has a file of its own: a pre-commit hook's and a virtual environment's
-    # would otherwise each find the other's file foreign, and rewrite it whole, turn by turn.
+    # cache file of its own. So has each installation and each user: they would otherwise
+    # find each other's file foreign and rewrite it whole, turn by turn (a pre-commit hook's
+    # copy and a virtual environment's; a file one user may read another may not). The
+    # settings hold the trust anchor (`replay.anchor`): a cache file committed to the
+    # repository is foreign.
     cwd = os.getcwd()
     where = zlib.crc32(cwd.encode("utf-8", "surrogateescape"))
     trust = replay.anchor() or b""
     user, capabilities = replay.identity()
     who = [list(part) if isinstance(part, tuple) else part for part in user]  # as JSON has it
+    install = os.path.dirname(replay._SELF)
+    own = zlib.crc32(repr((install, user, capabilities)).encode("utf-8", "surrogateescape"))
     return Cache(
         config.root,
-        f"{config.fingerprint()}-{where:08x}-{zlib.crc32(trust):08x}",
+        f"{config.fingerprint()}-{where:08x}-{own:08x}",
         enabled=bool(trust),
-        settings=[config.settings(), cwd, [who, capabilities], trust.decode()],
+        settings=[config.settings(), cwd, [install, who, capabilities], trust.decode()],
     )
 
 

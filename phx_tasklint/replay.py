@@ -248,14 +248,24 @@ def _valid(path: str, key: _Key) -> tuple[list[tuple[bool, str]], int] | None:
 
 
 def anchor() -> bytes | None:
-    """What a file of ours in the cache directory starts with: the full state of this module
-    as installed. A key is predictable (on a CI runner: the paths, the interpreter, the user),
-    so a record or cache file committed to the repository could carry one; nobody can know
-    this module's inode and change time before it is installed. None if it cannot be read."""
-    found = state(_SELF)
-    if not isinstance(found, tuple):
-        return None
-    return b"phx-tasklint %d %d %d %d\n" % found
+    """What a file of ours in the cache directory is marked with: the modification time, size
+    and inode of this module as installed (of the archive, when it is imported from one). A
+    key is predictable (on a CI runner: the paths, the interpreter, the user), so a record or
+    cache file committed to the repository could carry one; the time this module was written,
+    to the nanosecond, and its inode cannot be known before it is installed, and a committed
+    file gets one guess. Not the change time: a hard link to the module moves it (uv links
+    installed files into each environment it makes). None if nothing can be stat'ed."""
+    path = _SELF
+    while True:
+        try:
+            st = os.stat(path)
+            break
+        except (OSError, ValueError):
+            parent = os.path.dirname(path)
+            if parent == path:
+                return None
+            path = parent
+    return b"phx-tasklint %d %d %d\n" % (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def read_own(path: str, limit: int = 1 << 28) -> bytes | None:
@@ -281,14 +291,15 @@ def read_own(path: str, limit: int = 1 << 28) -> bytes | None:
 
 
 def own_directory(path: str) -> bool:
-    """Whether `path` is a directory of this user's, and not a link to one: the cache is
-    written and pruned only there (a link committed in its place must not send writes and
-    deletions out of the tree)."""
+    """Whether `path` is a directory, and not a link to one: the cache is written and pruned
+    only there (a link committed in its place must not send writes and deletions out of the
+    tree). Whoever owns it: root checking a user's tree (a container on a mounted checkout)
+    keeps a cache file of its own in it."""
     try:
         st = os.lstat(path)
     except (OSError, ValueError):
         return False
-    return st.st_mode & 0o170000 == 0o040000 and st.st_uid == _euid()
+    return st.st_mode & 0o170000 == 0o040000
 
 
 def _euid() -> int:

@@ -413,13 +413,9 @@ def test_a_dependency_saved_during_a_run_is_seen_by_the_next(
     assert lint() == lint(use_cache=False) != []
 
 
-def test_two_installations_keep_a_cache_file_each(
-    cross: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A pre-commit hook's copy and a virtual environment's, run in turns over one tree: each
-    answers from its own cache file, never finding the other's foreign."""
+def _analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The display paths every later run hands to the analysis."""
     import phx_tasklint.checking as checking
-    from phx_tasklint import replay
 
     seen: list[str] = []
     original = checking._analyse_all
@@ -428,33 +424,92 @@ def test_two_installations_keep_a_cache_file_each(
         seen.extend(item[0] for item in items)
         return original(config, items, *args)
 
-    cold = lint(use_cache=False)
     monkeypatch.setattr(checking, "_analyse_all", spy)
-    for trust in (b"phx-tasklint 1 1 1 1\n", b"phx-tasklint 2 2 2 2\n"):
-        monkeypatch.setattr(replay, "anchor", lambda trust=trust: trust)
+    return seen
+
+
+def test_two_installations_or_users_keep_a_cache_file_each(
+    cross: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pre-commit hook's copy and a virtual environment's, or two users (or one with other
+    groups), run in turns over one tree: each answers from its own cache file, never finding
+    the other's foreign."""
+    from phx_tasklint import replay
+
+    cold = lint(use_cache=False)
+    installs = []
+    for name in ("hook", "venv"):
+        module = tmp_path_factory.mktemp(name) / "phx_tasklint" / "replay.py"
+        module.parent.mkdir()
+        module.write_text("# a copy\n")
+        installs.append(str(module))
+    users = [replay.identity(), ((65534, 65534, (65534,)), "0000000000000000")]
+    turns = [(install, user) for install in installs for user in users]
+    seen = _analysed(monkeypatch)
+    for install, user in turns:
+        monkeypatch.setattr(replay, "_SELF", install)
+        monkeypatch.setattr(replay, "identity", lambda user=user: user)
         assert lint() == cold
-    assert len(list((cross / DIRECTORY).glob("v*.json"))) == 2
+    assert len(list((cross / DIRECTORY).glob("v*.json"))) == 4
     seen.clear()
-    for trust in (b"phx-tasklint 1 1 1 1\n", b"phx-tasklint 2 2 2 2\n"):
-        monkeypatch.setattr(replay, "anchor", lambda trust=trust: trust)
+    for install, user in turns:
+        monkeypatch.setattr(replay, "_SELF", install)
+        monkeypatch.setattr(replay, "identity", lambda user=user: user)
         assert lint() == cold
+    assert seen == []
+
+
+def test_the_trust_anchor_survives_hard_links_and_archives(tmp_path: Path) -> None:
+    """uv hard-links installed files into every environment it makes, which moves their change
+    time: the anchor must not move with it. Imported from an archive, the archive anchors."""
+    from phx_tasklint import replay
+
+    module = tmp_path / "site" / "phx_tasklint" / "replay.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("# installed\n")
+    archive = tmp_path / "app.pyz"
+    archive.write_bytes(b"PK")
+    saved = replay._SELF
+    try:
+        replay._SELF = str(module)
+        before = replay.anchor()
+        time.sleep(0.01)
+        os.link(module, tmp_path / "linked.py")
+        assert replay.anchor() == before is not None
+        replay._SELF = str(archive / "phx_tasklint" / "replay.py")
+        st = archive.stat()
+        assert replay.anchor() == b"phx-tasklint %d %d %d\n" % (
+            st.st_mtime_ns,
+            st.st_size,
+            st.st_ino,
+        )
+    finally:
+        replay._SELF = saved
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
+def test_root_keeps_a_cache_in_a_tree_of_another_users(
+    cross: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A container's root checking a mounted checkout: the cache directory is the user's, and
+    root's cache file in it still answers the next run."""
+    lint()
+    for path in [cross, *cross.rglob("*")]:
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    for cache_file in (cross / DIRECTORY).glob("v*.json"):
+        cache_file.unlink()
+    cold = lint(use_cache=False)
+    assert lint() == cold
+    seen = _analysed(monkeypatch)
+    assert lint() == cold
     assert seen == []
 
 
 def test_a_change_of_mode_rechecks_the_file(cross: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """chmod changes what a run may read and neither the size nor the modification time; it
     moves the change time, which the cache keys on."""
-    import phx_tasklint.checking as checking
-
     lint()
-    seen: list[str] = []
-    original = checking._analyse_all
-
-    def spy(config: Any, items: list[Any], *args: Any) -> Any:
-        seen.extend(item[0] for item in items)
-        return original(config, items, *args)
-
-    monkeypatch.setattr(checking, "_analyse_all", spy)
+    seen = _analysed(monkeypatch)
     assert lint() and seen == []
     path = cross / "pkg/tasks.py"
     time.sleep(0.01)  # a change time other than the write's, on a coarse clock too
@@ -516,6 +571,22 @@ def test_a_cache_file_that_never_ends_is_not_read(cross: Path, device: str) -> N
 def test_no_cache_neither_reads_nor_writes(cross: Path) -> None:
     lint(use_cache=False)
     assert not (cross / DIRECTORY).exists()
+
+
+def test_clean_removes_a_link_in_place_of_the_cache_not_what_it_points_to(
+    cross: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from click.testing import CliRunner
+
+    from phx_tasklint.cli import main
+
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "v0.0.1-0123456789abcdef.json").write_text("someone else's")
+    (cross / DIRECTORY).symlink_to(outside, target_is_directory=True)
+    result = CliRunner().invoke(main, ["clean"])
+    assert result.exit_code == 0 and "Removed" in result.output
+    assert not os.path.lexists(cross / DIRECTORY)
+    assert [p.name for p in outside.iterdir()] == ["v0.0.1-0123456789abcdef.json"]
 
 
 def test_clean_removes_the_cache(cross: Path) -> None:
