@@ -273,6 +273,7 @@ def read_own(path: str, limit: int = 1 << 28) -> bytes | None:
     than `limit`; None otherwise. A name in the cache directory can be anything a repository
     holds or another user put there: a link to /dev/zero, a FIFO, a file of theirs."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)  # Windows: no newline translation
     try:
         fd = os.open(path, flags)
     except (OSError, ValueError):
