@@ -8,7 +8,7 @@ effective configuration, the working directory, the user and the trust anchor
 (`checking._cache`, `replay.anchor`). It is written atomically (a temporary file, then a
 rename), so concurrent runs never corrupt it, and a corrupt or foreign file is ignored and
 rewritten. It is read only from a regular file of this user's, and written only into a
-directory, never through a link (`replay.read_own`, `replay.own_directory`).
+directory, never through a link (`replay.read_own`, `replay.real_directory`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.findings import Finding, Location
 from phx_tasklint.modindex import ModuleIndex, module_name
 from phx_tasklint.replay import DIRECTORY as DIRECTORY
-from phx_tasklint.replay import own_directory, read_own
+from phx_tasklint.replay import prune, read_own, real_directory
 
 _SCHEMA = 7
 # (mtime_ns, ctime_ns, size): the change time also moves on chmod and chown, which change what
@@ -40,6 +40,10 @@ def stat_of(path: str | Path) -> Stat | None:
         st = os.stat(path)
     except OSError:
         return None
+    return from_stat(st)
+
+
+def from_stat(st: os.stat_result) -> Stat:
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
 
 
@@ -163,15 +167,15 @@ def write_file(directory: str | Path, name: str, data: bytes) -> bool:
     """Write `directory/name` atomically (a temporary file, then a rename), creating the cache
     directory with its `.gitignore` first; False when it could not be written (a read-only
     tree still gets its findings, it just runs cold next time) or when the cache directory,
-    or `directory` in it, is not a directory of this user's (a link committed in its place
-    must not send writes, or the prunes that follow them, out of the tree)."""
+    or `directory` in it, is a link or no directory (a link committed in its place must not
+    send writes, or the prunes that follow them, out of the tree)."""
     directory = Path(directory)
     top = directory if directory.name == DIRECTORY else directory.parent
     try:
         for made in dict.fromkeys((top, directory)):
             with contextlib.suppress(FileExistsError):
                 os.mkdir(made)
-            if not own_directory(str(made)):
+            if not real_directory(str(made)):
                 return False
         with contextlib.suppress(FileExistsError):  # an existing name, even a dangling link
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -350,7 +354,7 @@ class Cache:
         # dumps, not dump: json.dump streams through the pure-Python encoder (6x slower)
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         if write_file(self.directory, self.file.name, data):
-            _prune(self.directory, self.file.name)
+            prune(str(self.directory), self.file.name, _is_cache_file)
 
     def _extended(self) -> tuple[_Tables, dict[str, Any]]:
         """The rows read from the file, carried over as they are, and this run's entries
@@ -410,27 +414,8 @@ def _mostly_unused(tables: _Tables, rows: dict[str, Any]) -> bool:
     )
 
 
-_KEEP = 16  # cache files per cache directory: one per version, configuration and directory
-
-
-def _prune(directory: Path, current: str) -> None:
-    """Delete all but the `_KEEP` most recently written cache files, `current` among them:
-    every version, configuration and working directory writes a file of its own, and nothing
-    else would ever remove the ones no run reads any more."""
-    try:
-        with os.scandir(directory) as scan:
-            stored = [
-                (e.stat(follow_symlinks=False).st_mtime_ns, e.path)
-                for e in scan
-                if e.name != current
-                and e.name.startswith("v")
-                and e.name.endswith(".json")
-                and e.is_file(follow_symlinks=False)
-            ]
-        for _, path in sorted(stored, reverse=True)[_KEEP - 1 :]:
-            os.unlink(path)
-    except OSError:  # another run pruned first
-        pass
+def _is_cache_file(name: str) -> bool:
+    return name.startswith("v") and name.endswith(".json")
 
 
 def clean(root: Path) -> bool:
@@ -439,7 +424,7 @@ def clean(root: Path) -> bool:
     import shutil
 
     directory = root / DIRECTORY
-    if own_directory(str(directory)):
+    if real_directory(str(directory)):
         shutil.rmtree(directory, ignore_errors=True)
         return True
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from phx_tasklint import kinds, replay
-from phx_tasklint.cache import Cache, Entry, Stat, stat_of
+from phx_tasklint.cache import Cache, Entry, Stat, from_stat, stat_of
 from phx_tasklint.config import Config, load_config
 from phx_tasklint.findings import Finding
 from phx_tasklint.lint import merge
@@ -136,8 +136,8 @@ class _Finder:
 
 
 # One file to read, screen and analyse in a worker: display path, kind, path on disk (None for
-# stdin) and bytes (given only for stdin).
-_Item = tuple[str, str, "str | None", "bytes | None"]
+# stdin), bytes (given only for stdin) and its stat before it is read (None without a cache).
+_Item = tuple[str, str, "str | None", "bytes | None", "Stat | None"]
 # What comes back: the file's own PHX000s, the engine's result if it was a candidate, whether
 # the file was read, and the stats of the files the result depends on, as they were before
 # they were read. A PHX000 for a file that could not be read is not cached: a passing I/O
@@ -180,7 +180,10 @@ def _analyse_items(
     finder = _Finder(index)
     engine = Engine(config, finder, record_handoffs=False)
     out: list[_Outcome] = []
-    for display, kind, path, given in items:
+    for display, kind, path, given, stat in items:
+        # what another file's result records for this one when it imports from it: the stat
+        # taken before this read (the engine reuses this parse for it)
+        finder.stats.setdefault(display, stat)
         data = given
         if data is None and path is not None:
             try:
@@ -343,7 +346,8 @@ def _lookup(
             cached.append(entry)
             continue
         kind = kinds.kind_of(file.display) or file.kind
-        pending.append((file.display, kind, file.path, file.data if file.path is None else None))
+        data = file.data if file.path is None else None
+        pending.append((file.display, kind, file.path, data, stat))
         stats.append(stat)
     return cached, pending, stats
 
@@ -356,7 +360,7 @@ def _stat_noted(path: str) -> Stat | None:
         replay.noted(path, None)
         return None
     replay.noted(path, st)
-    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+    return from_stat(st)
 
 
 class _Plan(NamedTuple):

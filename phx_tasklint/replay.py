@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 DIRECTORY = ".phx-tasklint-cache"
 _RUNS = "runs"
 _FORMAT = 2
-_KEEP = 16  # stored runs per cache directory; pre-commit passes a new file list each commit
+# files of each kind kept in the cache directory (`prune`): stored runs, as pre-commit passes
+# a new file list each commit, and cache files, one per version, configuration, directory,
+# installation and user
+_KEEP = 16
 _SETTLE_NS = 2_000_000_000  # FAT stamps times to 2 s; ext4 and tmpfs to a clock tick
 
 _SELF = os.path.abspath(__file__)  # this module, whose state is the trust `anchor`
@@ -291,7 +294,7 @@ def read_own(path: str, limit: int = 1 << 28) -> bytes | None:
         os.close(fd)
 
 
-def own_directory(path: str) -> bool:
+def real_directory(path: str) -> bool:
     """Whether `path` is a directory, and not a link to one: the cache is written and pruned
     only there (a link committed in its place must not send writes and deletions out of the
     tree). Whoever owns it: root checking a user's tree (a container on a mounted checkout)
@@ -300,7 +303,7 @@ def own_directory(path: str) -> bool:
         st = os.lstat(path)
     except (OSError, ValueError):
         return False
-    return st.st_mode & 0o170000 == 0o040000
+    return _file_type(st.st_mode) == 0o040000
 
 
 def _euid() -> int:
@@ -308,7 +311,11 @@ def _euid() -> int:
 
 
 def _is_regular(mode: int) -> bool:
-    return mode & 0o170000 == 0o100000  # stat.S_ISREG, without importing `stat`
+    return _file_type(mode) == 0o100000
+
+
+def _file_type(mode: int) -> int:
+    return mode & 0o170000  # stat.S_IFMT, without importing `stat`
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,17 +390,20 @@ def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None
     runs = os.path.join(cache_root, DIRECTORY, _RUNS)
     name = _name(key)
     if write_file(runs, name, data):
-        _prune(runs, name)
+        prune(runs, name, _is_record)
 
 
-def _prune(runs: str, current: str) -> None:
-    """Keep `current` and the `_KEEP - 1` most recently used other records."""
+def prune(directory: str, current: str, ours: Callable[[str], bool]) -> None:
+    """Delete all but `current` and the `_KEEP - 1` most recently written (or replayed) other
+    files of `directory` whose names are `ours`: every version, configuration, working
+    directory, command line... writes a file of its own, and nothing else would ever remove
+    the ones no run reads any more. Links and directories are left alone."""
     try:
-        with os.scandir(runs) as scan:
+        with os.scandir(directory) as scan:
             stored = [
                 (e.stat(follow_symlinks=False).st_mtime_ns, e.path)
                 for e in scan
-                if e.name != current and _is_record(e.name) and e.is_file(follow_symlinks=False)
+                if e.name != current and ours(e.name) and e.is_file(follow_symlinks=False)
             ]
         for _, path in sorted(stored, reverse=True)[_KEEP - 1 :]:
             os.unlink(path)

@@ -85,30 +85,33 @@ def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) ->
     own: this one may hold at-fork hooks, Phoenix's among them, that hang a forked child.)"""
     serial = lint(use_cache=False, jobs=1)
     code = (
-        "import json, os, sys\nimport phx_tasklint.checking as c\n"
-        "def run():\n"
-        "    options = c.Options(paths=['.'], use_cache=False, jobs=3, start_method='fork')\n"
-        "    return [[f.location.path, f.location.cell, f.location.line, f.location.column,\n"
-        "             f.diagnostic.code, f.diagnostic.message] for f in c.run(options).findings]\n"
-        "whole = run()\nparent = os.getpid()\noriginal = c._analyse_chunk\nshares = []\n"
+        "import json, os, signal\nimport phx_tasklint.checking as c\n"
+        "parent = os.getpid()\noriginal = c._analyse_chunk\nhere = []\n"
+        "def counted(*args):\n"
+        "    if os.getpid() == parent:\n        here.append(args[1][0][0])\n"
+        "    return original(*args)\n"
         "def dying(*args):\n"
         "    if os.getpid() != parent:\n        os._exit(3)\n"
-        "    shares.append(args[1][0][0])\n    return original(*args)\n"
-        "c._analyse_chunk = dying\ndied = run()\nc._analyse_chunk = original\n"
-        "forks = []\n"
-        "def refused():\n    forks.append(1)\n    raise BlockingIOError(11, 'fork refused')\n"
-        "real_fork = os.fork\nos.fork = refused\nunforked = run()\nos.fork = real_fork\n"
-        "import signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\n"
-        "print(json.dumps([whole, died, shares, unforked, len(forks), run()]))\n"
+        "    return counted(*args)\n"
+        "def refused():\n    raise BlockingIOError(11, 'fork refused')\n"
+        "def run(chunk=counted):\n"
+        "    here.clear()\n    c._analyse_chunk = chunk\n"
+        "    options = c.Options(paths=['.'], use_cache=False, jobs=3, start_method='fork')\n"
+        "    found = [[f.location.path, f.location.cell, f.location.line, f.location.column,\n"
+        "              f.diagnostic.code, f.diagnostic.message] for f in c.run(options).findings]\n"
+        "    return found, len(set(here))\n"
+        "out = {'whole': run(), 'died': run(dying)}\n"
+        "real_fork = os.fork\nos.fork = refused\nout['unforked'] = run()\nos.fork = real_fork\n"
+        "signal.signal(signal.SIGCHLD, signal.SIG_IGN)\nout['unseen'] = run()\n"
+        "print(json.dumps(out))\n"
     )
-    out = python(code, tree)
-    whole, died, shares, unforked, forks, unseen = json.loads(out.stdout)
-    assert [tuple(k) for k in whole] == serial
-    assert [tuple(k) for k in died] == serial
-    assert len(set(shares)) == 3  # its own share, then the two the children never sent
-    assert [tuple(k) for k in unforked] == serial
-    assert forks == 2
-    assert [tuple(k) for k in unseen] == serial  # children reaped unseen (SIGCHLD ignored)
+    out = json.loads(python(code, tree).stdout)
+    # (findings, how many of the three shares this process analysed itself)
+    assert [tuple(k) for k in out["whole"][0]] == serial and out["whole"][1] == 1
+    assert [tuple(k) for k in out["died"][0]] == serial and out["died"][1] == 3
+    assert [tuple(k) for k in out["unforked"][0]] == serial and out["unforked"][1] == 3
+    # children reaped unseen (SIGCHLD ignored): their shares, arrived whole, still count
+    assert [tuple(k) for k in out["unseen"][0]] == serial and out["unseen"][1] == 1
 
 
 def test_warm_cache_gives_the_cold_result(tree: Path) -> None:
@@ -375,11 +378,11 @@ def test_concurrent_runs_never_corrupt_the_cache(tree: Path) -> None:
 def test_cache_files_no_run_writes_any_more_are_pruned(cross: Path) -> None:
     """Each version, configuration and working directory has a cache file of its own: the
     most recently written ones are kept, and nothing that is not a cache file is touched."""
-    from phx_tasklint import cache
+    from phx_tasklint import replay
 
     lint()
     (current,) = (cross / DIRECTORY).glob("v*.json")
-    old = [cross / DIRECTORY / f"v0.0.{n}-0123456789abcdef.json" for n in range(cache._KEEP + 3)]
+    old = [cross / DIRECTORY / f"v0.0.{n}-0123456789abcdef.json" for n in range(replay._KEEP + 3)]
     for age, path in enumerate(old):
         path.write_text("{}")
         os.utime(path, ns=(10**18 - age * 10**9, 10**18 - age * 10**9))
@@ -387,7 +390,7 @@ def test_cache_files_no_run_writes_any_more_are_pruned(cross: Path) -> None:
     (cross / "pkg/run.py").write_text((cross / "pkg/run.py").read_text() + "\n")
     lint()  # writes its cache file, and prunes
     left = set((cross / DIRECTORY).glob("v*.json"))
-    assert left == {current, *old[: cache._KEEP - 1]}
+    assert left == {current, *old[: replay._KEEP - 1]}
     assert (cross / DIRECTORY / "notes.txt").exists()
 
 
@@ -503,6 +506,44 @@ def test_root_keeps_a_cache_in_a_tree_of_another_users(
     seen = _analysed(monkeypatch)
     assert lint() == cold
     assert seen == []
+
+
+def test_a_checked_file_saved_after_its_analysis_is_seen_through_its_importer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`a_tasks.py` is analysed first, then saved, then `b_run.py`, which imports from it, is
+    analysed with the parse made before the save: b_run.py's entry must hold a_tasks.py's stat
+    from before that read."""
+    from phx_tasklint.lint.engine import Engine
+
+    runner = "from phoenix.client.experiments import run_experiment\n"
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a_tasks.py": runner
+        + "\ndef summarize(input, style):\n    return style\n\n"
+        + "def main(ds):\n    run_experiment(dataset=ds, task=summarize)\n",
+        "pkg/b_run.py": runner
+        + "from pkg.a_tasks import summarize\n\n"
+        + "def main(ds):\n    run_experiment(dataset=ds, task=summarize)\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    original = Engine.analyse
+
+    def then_saved(self: Engine, source: Any) -> Any:
+        result = original(self, source)
+        if source.path == "pkg/a_tasks.py":
+            fixed = files["pkg/a_tasks.py"].replace("style)", "style=None)")
+            _write(tmp_path / "pkg/a_tasks.py", fixed)
+        return result
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Engine, "analyse", then_saved)
+        assert [k[4] for k in lint(jobs=1)] == ["PHX002", "PHX002"]  # as it was when read
+    assert lint(jobs=1) == lint(use_cache=False, jobs=1) == []
 
 
 def test_a_change_of_mode_rechecks_the_file(cross: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -79,7 +79,8 @@ class Module:
         # One pass over the tree, written out by hand: `ast.iter_child_nodes` and an isinstance
         # chain per node made this pass cost three times the parse. Children are pushed in
         # field order and popped last-first; a leaf (a name or a constant, half the nodes) is
-        # recorded where it is found rather than pushed. See `_FIELDS` for what is skipped.
+        # recorded where it is found rather than pushed. See `_PLAIN_FIELDS` for what is
+        # skipped; the loop over a node's fields is `_children`'s, written out here for speed.
         root = Scope(self.tree, None)
         self.scopes[self.tree] = root
         parents = self.parents
