@@ -162,15 +162,24 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _analyse_chunk(
-    config: Config, items: list[_Item], index: ModuleIndex, screen: bool = True
+    config: Config,
+    items: list[_Item],
+    index: ModuleIndex,
+    screen: bool = True,
+    keep: list[object] | None = None,
 ) -> list[_Outcome]:
-    """Parse each file once (ast), keep those that hand something to Phoenix, analyse them."""
+    """Parse each file once (ast), keep those that hand something to Phoenix, analyse them.
+    `keep` receives what holds the trees, for a process that ends without freeing them."""
     with _gc_paused():
-        return _analyse_items(config, items, index, screen)
+        return _analyse_items(config, items, index, screen, keep)
 
 
 def _analyse_items(
-    config: Config, items: list[_Item], index: ModuleIndex, screen: bool
+    config: Config,
+    items: list[_Item],
+    index: ModuleIndex,
+    screen: bool,
+    keep: list[object] | None = None,
 ) -> list[_Outcome]:
     from phx_tasklint import prefilter, sources
     from phx_tasklint.lint import wrappers
@@ -179,6 +188,8 @@ def _analyse_items(
     extra = wrappers(config)
     finder = _Finder(index)
     engine = Engine(config, finder, record_handoffs=False)
+    if keep is not None:
+        keep.append(engine)
     out: list[_Outcome] = []
     for display, kind, path, given, stat in items:
         # what another file's result records for this one when it imports from it: the stat
@@ -269,7 +280,11 @@ def _forked(
             status = 1
             try:
                 os.close(read_end)
-                outcomes = _analyse_chunk(config, chunks[number], index, screen)
+                # The trees stay alive until `os._exit`, and the collector stays off: freeing
+                # them took 20 ms of a 500-file share, and the results arrive that much sooner.
+                gc.disable()
+                kept: list[object] = []
+                outcomes = _analyse_chunk(config, chunks[number], index, screen, kept)
                 data = pickle.dumps(outcomes, protocol=5)
                 view = memoryview(len(data).to_bytes(8, "little") + data)
                 while view:

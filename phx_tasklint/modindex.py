@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -39,16 +40,31 @@ def note_packages(paths: Iterable[str]) -> None:
     in the worker processes too, and what those note is lost."""
     cwd = os.getcwd()
     done: set[str] = set()
-    for path in paths:
-        directory = _absolute(os.path.dirname(path), cwd)
+    # one look per directory, not per file: a tree has ten files or more to a directory
+    for directory in {_split(path)[0] for path in paths}:
+        directory = _absolute(directory, cwd)
         while directory not in done:
             done.add(directory)
             marker = os.path.join(directory, "__init__.py")
-            replay.note(marker)
+            try:
+                st: os.stat_result | None = os.stat(marker)
+            except (OSError, ValueError):
+                st = None
+            replay.noted(marker, st)
             parent = os.path.dirname(directory)
-            if parent == directory or not os.path.isfile(marker):
+            if parent == directory or st is None or not stat.S_ISREG(st.st_mode):
                 break
             directory = parent
+
+
+def _split(path: str) -> tuple[str, str]:
+    """`os.path.split(path)`, the directory keeping its trailing separator: one `rfind` where
+    paths have one separator (`os.path.split` costs several calls a path, and a tree has tens
+    of thousands of paths)."""
+    if os.altsep:
+        return os.path.split(path)
+    cut = path.rfind(os.sep) + 1
+    return path[:cut], path[cut:]
 
 
 def module_name(path: str | Path) -> str:
@@ -62,11 +78,15 @@ def module_name(path: str | Path) -> str:
 
 def _keys(path: str) -> tuple[str, ...]:
     """Names the last part of `module_name(path)` can have, worked out from the path alone."""
-    directory, name = os.path.split(path)
+    directory, name = _split(path)
     stem = name.rsplit(".", 1)[0] if "." in name else name
     if stem != "__init__":
         return (stem.rpartition(".")[2],)
-    package = os.path.basename(os.path.abspath(directory))
+    # the package directory's own name, from the path where it is written there (an abspath
+    # per `__init__.py` took most of this index's time on a big tree)
+    package = _split(directory.rstrip(os.sep))[1] if directory and not os.altsep else ""
+    if package in ("", ".", ".."):
+        package = os.path.basename(os.path.abspath(directory))
     return (package.rpartition(".")[2], stem)
 
 

@@ -214,6 +214,25 @@ def test_a_package_that_appears_around_named_files_is_never_replayed(project: Pa
     _never_replayed_after(["check", "pkg/run.py", "pkg/tasks.py"], lambda: init.write_text(""))
 
 
+def test_a_package_that_appears_two_levels_up_is_never_replayed(project: Path) -> None:
+    """`pkg/__init__.py` renames `sub.tasks` to `pkg.sub.tasks`. No walk lists `pkg` when the
+    files are named, so the run notes each directory's `__init__.py` up to the first directory
+    without one, not only the nearest."""
+    (project / "pkg" / "sub").mkdir(parents=True)
+    (project / "pkg" / "sub" / "__init__.py").write_text("")
+    (project / "pkg" / "sub" / "tasks.py").write_text(
+        "def summarize(input, style):\n    return style\n"
+    )
+    (project / "pkg" / "sub" / "run.py").write_text(
+        HEADER
+        + "from pkg.sub.tasks import summarize\n\nrun_experiment(dataset=None, task=summarize)\n"
+    )
+    init = project / "pkg" / "__init__.py"
+    _never_replayed_after(
+        ["check", "pkg/sub/run.py", "pkg/sub/tasks.py"], lambda: init.write_text("")
+    )
+
+
 def test_a_stale_record_below_does_not_hide_a_valid_one_above(project: Path) -> None:
     """`sub` stops being a project of its own: its record is stale, the root's is used."""
     (project / "sub" / "pyproject.toml").write_text('[tool.phx-tasklint]\nignore = ["PHX"]\n')
