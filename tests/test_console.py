@@ -125,6 +125,20 @@ def test_a_changed_file_is_analysed_without_click(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "argv", [["check", "--no-cache"], ["check", "sub", "--format", "json", "--no-cache", "-q"]]
+)
+def test_a_run_without_cache_needs_no_click_and_writes_nothing(
+    project: Path, argv: list[str]
+) -> None:
+    fresh = _run(_CLICK, project, argv)
+    assert not (project / ".phx-tasklint-cache").exists()
+    status, stdout, stderr, imports = _console(project, argv)
+    assert (int(status), stdout, stderr) == fresh
+    assert imports == "CLICK False True"  # the linter ran, and click was not needed
+    assert not (project / ".phx-tasklint-cache").exists()  # no cache file, no replay record
+
+
+@pytest.mark.parametrize(
     "argv",
     [
         ["check", "missing.py"],  # a usage error: click's message and exit status 2
@@ -244,7 +258,11 @@ def test_the_quick_parser_reads_a_command_line_as_click_does(
     assert _click_parse(argv) == quick, argv
 
 
-@pytest.mark.parametrize("argv", ARGVS, ids=[" ".join(a[1:]) or "plain" for a in ARGVS])
+@pytest.mark.parametrize(
+    "argv",
+    [*ARGVS, ["check", "--no-cache"], ["check", "-q", "--no-cache", "sub"]],
+    ids=[" ".join(a[1:]) or "plain" for a in ARGVS] + ["no-cache", "no-cache sub"],
+)
 def test_the_quick_parser_takes_the_plain_forms(argv: list[str]) -> None:
     quick = console.quick_check(argv)
     assert quick is not None
