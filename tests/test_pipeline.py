@@ -679,21 +679,21 @@ def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) ->
     assert found == serial
 
 
-@pytest.mark.parametrize("form", ["absolute", "relative", "dotted"])
+@pytest.mark.parametrize("form", ["absolute", "relative", "dotted", "parent"])
 def test_module_index_answers_like_a_map_of_every_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
 ) -> None:
     """The index works names out only for files that can match; it must answer exactly as a
     dict of every file's module name would (the last file wins, as before), whatever form the
-    paths have: the walk gives `./pkg/__init__.py` or `__init__.py`, whose package is named
-    after a directory the path does not spell."""
+    paths have: the walk gives `./pkg/__init__.py`, `__init__.py` or (`check ..`)
+    `../__init__.py`, whose package is named after a directory the path does not spell."""
     from phx_tasklint.modindex import ModuleIndex, module_name
 
-    monkeypatch.chdir(tmp_path)
     spell = {
         "absolute": lambda rel: str(tmp_path / rel),
         "relative": lambda rel: rel,
         "dotted": lambda rel: f".{os.sep}{rel}",
+        "parent": lambda rel: f"..{os.sep}{rel}",
     }[form]
 
     layout = [
@@ -714,6 +714,7 @@ def test_module_index_answers_like_a_map_of_every_module(
     for rel in layout:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("")
+    monkeypatch.chdir(tmp_path / "nopkg" if form == "parent" else tmp_path)
     files = [(rel, spell(rel).replace("/", os.sep)) for rel in layout]
     expected = {module_name(path): (display, path) for display, path in files}
     index = ModuleIndex(files)

@@ -233,6 +233,27 @@ def test_a_package_that_appears_two_levels_up_is_never_replayed(project: Path) -
     )
 
 
+@pytest.mark.parametrize("package", ["tasks", "evals"])
+def test_a_package_that_appears_around_any_named_file_is_never_replayed(
+    project: Path, package: str
+) -> None:
+    """Named files in three directories: each directory's `__init__.py` is noted, whichever
+    one appears (each makes a name the run imports resolve)."""
+    for name in ("tasks", "evals"):
+        (project / name).mkdir()
+    (project / "tasks" / "mod.py").write_text("def summarize(input, style):\n    return style\n")
+    (project / "evals" / "mod.py").write_text("def judge(output, stuff):\n    return 1.0\n")
+    (project / "run.py").write_text(
+        HEADER
+        + "from tasks.mod import summarize\nfrom evals.mod import judge\n\n"
+        + "run_experiment(dataset=None, task=summarize, evaluators=[judge])\n"
+    )
+    init = project / package / "__init__.py"
+    _never_replayed_after(
+        ["check", "run.py", "tasks/mod.py", "evals/mod.py"], lambda: init.write_text("")
+    )
+
+
 def test_a_stale_record_below_does_not_hide_a_valid_one_above(project: Path) -> None:
     """`sub` stops being a project of its own: its record is stale, the root's is used."""
     (project / "sub" / "pyproject.toml").write_text('[tool.phx-tasklint]\nignore = ["PHX"]\n')
