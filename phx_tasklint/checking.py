@@ -281,7 +281,8 @@ def _forked(
             try:
                 os.close(read_end)
                 # The trees stay alive until `os._exit`, and the collector stays off: freeing
-                # them took 20 ms of a 500-file share, and the results arrive that much sooner.
+                # them took about 20 ms of a 500-file share, and the results arrive that much
+                # sooner.
                 gc.disable()
                 kept: list[object] = []
                 outcomes = _analyse_chunk(config, chunks[number], index, screen, kept)
