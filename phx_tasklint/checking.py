@@ -370,13 +370,8 @@ def _lookup(
 
 def _stat_noted(path: str) -> Stat | None:
     """`stat_of`, noting the file for `replay` with the same stat."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        replay.noted(path, None)
-        return None
-    replay.noted(path, st)
-    return from_stat(st)
+    st = replay.stat_noted(path)
+    return None if st is None else from_stat(st)
 
 
 class _Plan(NamedTuple):

@@ -46,11 +46,7 @@ def note_packages(paths: Iterable[str]) -> None:
         while directory not in done:
             done.add(directory)
             marker = os.path.join(directory, "__init__.py")
-            try:
-                st: os.stat_result | None = os.stat(marker)
-            except (OSError, ValueError):
-                st = None
-            replay.noted(marker, st)
+            st = replay.stat_noted(marker)
             parent = os.path.dirname(directory)
             if parent == directory or st is None or not stat.S_ISREG(st.st_mode):
                 break

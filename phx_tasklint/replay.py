@@ -356,6 +356,16 @@ def noted(path: str, st: os.stat_result | None) -> None:
         )
 
 
+def stat_noted(path: str) -> os.stat_result | None:
+    """`os.stat(path)` (None: it cannot be stat'ed), noted for the record with that stat."""
+    try:
+        st: os.stat_result | None = os.stat(path)
+    except (OSError, ValueError):
+        st = None
+    noted(path, st)
+    return st
+
+
 def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None:
     """Store what this recording run printed, if it can be replayed; stop recording."""
     noted_, printed = _noted, _printed
