@@ -60,8 +60,8 @@ from mypy.types import (
 )
 
 from mypy_plugin.translate import Origin, def_arguments, is_coroutine_type, signature
-from phx_tasklint import spec
-from phx_tasklint.model import Signature
+from phx_tasklint.core import spec
+from phx_tasklint.core.model import Signature
 
 _PARTIAL = "functools.partial"
 _PARTIAL_ATTR = "__mypy_partial"  # where mypy's functools plugin keeps the partial's signature

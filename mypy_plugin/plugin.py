@@ -54,9 +54,9 @@ from mypy.types import (
 
 import phx_tasklint
 from mypy_plugin import handoffs
-from phx_tasklint import judge, spec
-from phx_tasklint.model import Context as JudgeContext
-from phx_tasklint.model import Role, Signature
+from phx_tasklint.core import judge, spec
+from phx_tasklint.core.model import Context as JudgeContext
+from phx_tasklint.core.model import Role, Signature
 
 # --------------------------------------------------------------------------------------------
 # Version: the package version and a digest of the sources the verdicts depend on, so that
@@ -90,7 +90,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
 RULE_BY_ERROR_CODE: dict[str, str] = {ec.code: code for code, ec in ERROR_CODES.items()}
 
 # --------------------------------------------------------------------------------------------
-# Configuration (shared with the CLI), with a fallback while phx_tasklint.config is missing
+# Configuration (shared with the CLI), with a fallback while phx_tasklint.project.config is missing
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Settings:
 
 def load_settings(options: Options) -> Settings:
     try:
-        from phx_tasklint import config
+        from phx_tasklint.project import config
     except ImportError:
         return Settings()
     start = Path(options.config_file).parent if options.config_file else None

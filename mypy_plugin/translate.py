@@ -1,6 +1,6 @@
 """mypy types -> the neutral model (`TypeExpr`, `Signature`), the way the runtime adapter sees code.
 
-No rule logic lives here. The translation mirrors `phx_tasklint.runtime.type_expr` and
+No rule logic lives here. The translation mirrors `phx_tasklint.runtime.binder.type_expr` and
 `signature_of`, so that the judge gets the same model for the same code from either front end:
 what `inspect.signature` would report, annotations as written (never inferred types), and
 `is_async` as `inspect.iscoroutinefunction` would say. Whatever cannot be seen is UNKNOWN (inside a
@@ -45,7 +45,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from phx_tasklint.model import UNKNOWN, Kind, Param, Signature, TypeExpr, TypeKind
+from phx_tasklint.core.model import UNKNOWN, Kind, Param, Signature, TypeExpr, TypeKind
 
 # A recursive alias is cut off here (the runtime adapter stops at the same depth), and a type
 # that expands to more nodes than this is not worth judging.

@@ -25,8 +25,8 @@ __all__ = ["Diagnostic", "Signature", "__version__", *_RUNTIME]
 if TYPE_CHECKING:
     from typing import Any
 
-    from phx_tasklint.model import Diagnostic as Diagnostic
-    from phx_tasklint.model import Signature as Signature
+    from phx_tasklint.core.model import Diagnostic as Diagnostic
+    from phx_tasklint.core.model import Signature as Signature
     from phx_tasklint.runtime import (
         BindingError as BindingError,
     )
@@ -65,7 +65,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(runtime, name)
     if name in ("Diagnostic", "Signature"):
-        from phx_tasklint import model
+        from phx_tasklint.core import model
 
         return getattr(model, name)
     raise AttributeError(f"module 'phx_tasklint' has no attribute {name!r}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from phx_tasklint.spec import RULES, Snippet
+from phx_tasklint.core.spec import RULES, Snippet
 
 
 def cases(scope: str) -> list[Any]:

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from phx_tasklint import spec
-from phx_tasklint.cli import main
+from phx_tasklint.cli.commands import main
+from phx_tasklint.core import spec
 
 HEADER = "from phoenix.client.experiments import run_experiment\n\n\n"
 
@@ -489,10 +489,13 @@ def test_stdin_filename_applies_per_file_ignores(project: Path) -> None:
 # colour (a real process: click strips colour codes unless it is told otherwise)
 
 
+_MAIN = "from phx_tasklint.cli.commands import main; main()"
+
+
 def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     return subprocess.run(
-        [sys.executable, "-c", "from phx_tasklint.cli import main; main()", "check", *args],
+        [sys.executable, "-c", _MAIN, "check", *args],
         cwd=cwd,
         env=clean | env,
         capture_output=True,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from phx_tasklint import spec
-from phx_tasklint.config import (
+from phx_tasklint.core import spec
+from phx_tasklint.project.config import (
     ALL,
     DEFAULT_EXCLUDE,
     Config,

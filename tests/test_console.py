@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phx_tasklint import checking, cli, console, replay
+from phx_tasklint.cli import commands, output, pipeline, replay
 
 HEADER = "from phoenix.client.experiments import run_experiment\n\n\n"
 BROKEN = (
@@ -30,11 +30,13 @@ PYPROJECT = '[tool.phx-tasklint]\nper-file-ignores = {"sub/ignored.py" = ["PHX00
 
 # Prints, after the run, whether click was imported (the last line of stderr).
 _CONSOLE = (
-    "import sys\nfrom phx_tasklint import console\nsys.argv[0] = 'phx-tasklint'\n"
-    "try:\n    console.entry()\nfinally:\n    print('CLICK', 'click' in sys.modules,"
-    " 'phx_tasklint.sources' in sys.modules, file=sys.stderr)\n"
+    "import sys\nfrom phx_tasklint.cli import output\nsys.argv[0] = 'phx-tasklint'\n"
+    "try:\n    output.entry()\nfinally:\n    print('CLICK', 'click' in sys.modules,"
+    " 'phx_tasklint.lint.sources' in sys.modules, file=sys.stderr)\n"
 )
-_CLICK = "import sys\nfrom phx_tasklint.cli import main\nsys.argv[0] = 'phx-tasklint'\nmain()\n"
+_CLICK = (
+    "import sys\nfrom phx_tasklint.cli.commands import main\nsys.argv[0] = 'phx-tasklint'\nmain()\n"
+)
 
 
 @pytest.fixture
@@ -158,23 +160,23 @@ def test_what_the_cache_cannot_answer_is_the_full_command_lines(
 
 
 def test_from_cache_reads_nothing_and_writes_nothing_on_a_miss(project: Path) -> None:
-    options = checking.Options()
-    assert checking.from_cache(options) is None  # no cache yet
+    options = pipeline.Options()
+    assert pipeline.from_cache(options) is None  # no cache yet
     assert not (project / ".phx-tasklint-cache").exists()
-    checking.run(options)
-    assert checking.from_cache(options) is not None
+    pipeline.run(options)
+    assert pipeline.from_cache(options) is not None
     cache_file = next((project / ".phx-tasklint-cache").glob("*.json"))
     stamp = cache_file.stat().st_mtime_ns
     (project / "new.py").write_text(BROKEN, encoding="utf-8")
-    assert checking.from_cache(options) is None
+    assert pipeline.from_cache(options) is None
     assert cache_file.stat().st_mtime_ns == stamp
     for refused in (
-        checking.Options(use_cache=False),
-        checking.Options(fix=True),
-        checking.Options(diff=True),
-        checking.Options(paths=("-",)),
+        pipeline.Options(use_cache=False),
+        pipeline.Options(fix=True),
+        pipeline.Options(diff=True),
+        pipeline.Options(paths=("-",)),
     ):
-        assert checking.from_cache(refused) is None
+        assert pipeline.from_cache(refused) is None
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,21 +225,21 @@ _TOKENS = [
 ]
 
 
-def _click_parse(argv: list[str]) -> tuple[checking.Options, console.Display] | None:
+def _click_parse(argv: list[str]) -> tuple[pipeline.Options, output.Display] | None:
     seen: list[object] = []
 
-    def run(options: checking.Options) -> checking.Outcome:
+    def run(options: pipeline.Options) -> pipeline.Outcome:
         seen.append(dataclasses.replace(options, start_method=None))
-        return checking.Outcome()
+        return pipeline.Outcome()
 
-    def emit(outcome: checking.Outcome, display: console.Display) -> int:
+    def emit(outcome: pipeline.Outcome, display: output.Display) -> int:
         seen.append(display)
         return 0
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(checking, "run", run)
-        patch.setattr(console, "emit", emit)
-        result = CliRunner().invoke(cli.main, argv)
+        patch.setattr(pipeline, "run", run)
+        patch.setattr(output, "emit", emit)
+        result = CliRunner().invoke(commands.main, argv)
     if result.exit_code != 0 or len(seen) != 2:
         return None
     return seen[0], seen[1]  # type: ignore[return-value]
@@ -252,7 +254,7 @@ def test_the_quick_parser_reads_a_command_line_as_click_does(
     command: str, tokens: list[str]
 ) -> None:
     argv = [command, *tokens]
-    quick = console.quick_check(argv)
+    quick = output.quick_check(argv)
     if quick is None:
         return  # click's to handle, whatever it makes of it
     assert _click_parse(argv) == quick, argv
@@ -264,7 +266,7 @@ def test_the_quick_parser_reads_a_command_line_as_click_does(
     ids=[" ".join(a[1:]) or "plain" for a in ARGVS] + ["no-cache", "no-cache sub"],
 )
 def test_the_quick_parser_takes_the_plain_forms(argv: list[str]) -> None:
-    quick = console.quick_check(argv)
+    quick = output.quick_check(argv)
     assert quick is not None
     assert _click_parse(argv) == quick
 
@@ -306,13 +308,13 @@ def test_a_closed_pipe_ends_the_run_quietly(project: Path) -> None:
 def test_ctrl_c_is_aborted_as_click_does(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def interrupted(options: checking.Options) -> None:
+    def interrupted(options: pipeline.Options) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(checking, "answer", interrupted)
+    monkeypatch.setattr(pipeline, "answer", interrupted)
     monkeypatch.setattr(sys, "argv", ["phx-tasklint", "check"])
     monkeypatch.setattr(replay, "STANDALONE", False)
     with pytest.raises(SystemExit) as exit_:
-        console.entry()
+        output.entry()
     assert exit_.value.code == 1
     assert capsys.readouterr().err == "\nAborted!\n"

@@ -26,8 +26,7 @@ from strategies import (
     signature_specs,
 )
 
-from phx_tasklint import sources
-from phx_tasklint.lint import lint
+from phx_tasklint.lint import lint, sources
 
 Role = Literal["task", "evaluator"]
 BATCH = 50  # specs per example; each is handed to both runners: 100 functions per module

@@ -1,4 +1,4 @@
-"""Differential test: `phx_tasklint.runtime` against the installed arize-phoenix-client.
+"""Differential test: `phx_tasklint.runtime.binder` against the installed arize-phoenix-client.
 
 Generated signatures (tests/strategies.py) are judged by Phoenix itself (tests/oracle.py) and by
 our runtime adapter; both must agree on *whether* Phoenix fails and on *what* it binds. The
@@ -86,7 +86,7 @@ def error_codes(diagnostics: list[Any]) -> list[str]:
 @given(gen=generated_functions(), output=outputs, trace_id=trace_ids)
 def test_verdict_agreement(role: Role, gen: Generated, output: Any, trace_id: str | None) -> None:
     """Phoenix fails (any stage) ⇔ check_callable reports an error among PHX001–PHX006."""
-    from phx_tasklint.runtime import check_callable
+    from phx_tasklint.runtime.binder import check_callable
 
     for sync_client in (True, False):
         verdict = phoenix_verdict(
@@ -104,7 +104,7 @@ def test_verdict_agreement(role: Role, gen: Generated, output: Any, trace_id: st
 @given(gen=generated_functions(), output=outputs, trace_id=trace_ids)
 def test_binding_agreement(role: Role, gen: Generated, output: Any, trace_id: str | None) -> None:
     """Where Phoenix binds, we bind the same args and kwargs (as fresh copies); else we refuse."""
-    from phx_tasklint.runtime import BindingError, bind_evaluator, bind_task, check_callable
+    from phx_tasklint.runtime.binder import BindingError, bind_evaluator, bind_task, check_callable
 
     # The AsyncClient binds sync and async callables alike; the sync-runner refusal of async
     # callables (PHX006) is not a binding matter and is covered by test_verdict_agreement.

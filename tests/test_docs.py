@@ -12,8 +12,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from phx_tasklint import docs, spec
-from phx_tasklint.cli import main
+from phx_tasklint.cli.commands import main
+from phx_tasklint.core import docs, spec
 
 RULES_MD = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 REGENERATE = "phx-tasklint rules --format markdown > docs/rules.md"
@@ -55,5 +55,5 @@ def test_readme_rule_table_matches_the_rule_table() -> None:
     assert block is not None, "README.md lost its <!-- rules:start/end --> markers"
     assert block.group(1) == docs.rules_table_markdown("docs/rules.md"), (
         "README.md's rule table differs from the rule table; regenerate the block between the "
-        "markers from phx_tasklint.docs.rules_table_markdown('docs/rules.md')"
+        "markers from phx_tasklint.core.docs.rules_table_markdown('docs/rules.md')"
     )

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from phx_tasklint.cli import main
-from phx_tasklint.explain import LoadError, explain, load_callable
+from phx_tasklint.cli.commands import main
+from phx_tasklint.runtime.explain import LoadError, explain, load_callable
 
 SHAPES = """\
 import functools
@@ -332,13 +332,13 @@ def test_help_says_the_module_is_imported() -> None:
 def test_version_imports_neither_libcst_nor_the_runtime() -> None:
     code = (
         "import sys\n"
-        "from phx_tasklint.cli import main\n"
+        "from phx_tasklint.cli.commands import main\n"
         "try:\n"
         "    main(['--version'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('libcst', 'phx_tasklint.runtime', 'phx_tasklint.explain', "
-        "'phx_tasklint.localrun', 'phx_tasklint.datasets')\n"
+        "heavy = ('libcst', 'phx_tasklint.runtime.binder', 'phx_tasklint.runtime.explain', "
+        "'phx_tasklint.runtime.localrun', 'phx_tasklint.runtime.datasets')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     done = subprocess.run(

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from phx_tasklint import checking
-from phx_tasklint.cli import main
-from phx_tasklint.walk import iter_files
+from phx_tasklint.cli import pipeline
+from phx_tasklint.cli.commands import main
+from phx_tasklint.cli.walk import iter_files
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = """\
@@ -76,7 +76,7 @@ def messages(result: Result) -> list[str]:
 def cli(cwd: Path, *args: str | bytes, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
     """A real process: stdout is a pipe, names are bytes, a hang is a failure."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    code = "from phx_tasklint.cli import main; main()"
+    code = "from phx_tasklint.cli.commands import main; main()"
     command: list[str | bytes] = [sys.executable, "-c", code, "check", *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=timeout)
 
@@ -217,7 +217,7 @@ def vanishing(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             gone.unlink()
         return result
 
-    monkeypatch.setattr("phx_tasklint.checking.iter_files", walk_then_delete)
+    monkeypatch.setattr("phx_tasklint.cli.pipeline.iter_files", walk_then_delete)
     yield gone
 
 
@@ -240,7 +240,7 @@ def test_file_turning_into_a_directory(project: Path, monkeypatch: pytest.Monkey
         odd.mkdir()
         return result
 
-    monkeypatch.setattr("phx_tasklint.checking.iter_files", walk_then_replace)
+    monkeypatch.setattr("phx_tasklint.cli.pipeline.iter_files", walk_then_replace)
     result = check("--no-cache", ".")
     assert result.exit_code == 1, result.output
     assert sorted(findings(result)) == [("good.py", "PHX002"), ("odd.py", "PHX000")]
@@ -253,14 +253,14 @@ def test_file_vanishing_before_fix_is_written(
     """Deleted after it was checked, before its fix is written: a one-line message, the other
     file is still fixed."""
     (project / "gone.py").write_text(GOOD)
-    write = checking.write_atomically
+    write = pipeline.write_atomically
 
     def delete_then_write(path: Path, *args: Any, **kwargs: Any) -> Any:
         if path.name == "gone.py":
             path.unlink()
         return write(path, *args, **kwargs)
 
-    monkeypatch.setattr(checking, "write_atomically", delete_then_write)
+    monkeypatch.setattr(pipeline, "write_atomically", delete_then_write)
     result = CliRunner().invoke(main, ["check", "--no-cache", "--unsafe-fixes", "--fix", "."])
     assert result.exit_code in (0, 1), result.output
     assert messages(result) == ["gone.py: not fixed: No such file or directory"]

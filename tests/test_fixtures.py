@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from phx_tasklint import sources
-from phx_tasklint.lint import Report, lint
-from phx_tasklint.runtime import check_callable
-from phx_tasklint.spec import SIGNATURE_RULES
+from phx_tasklint.core.spec import SIGNATURE_RULES
+from phx_tasklint.lint import Report, lint, sources
+from phx_tasklint.runtime.binder import check_callable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SUFFIXES = (".py", ".ipynb", ".md")

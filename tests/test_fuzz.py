@@ -21,7 +21,7 @@ The PHX000 oracle
 * A Markdown file gets one PHX000 per Python fence (`python`, `py`, `python3`, `py3`, `pycon`)
   that does not compile, and one for a Python fence left unclosed.
 
-`compile()` here is the parser (`ast.PyCF_ONLY_AST`), as in `phx_tasklint.sources`: errors that
+`compile()` here is the parser (`ast.PyCF_ONLY_AST`), as in `phx_tasklint.lint.sources`: errors that
 only the bytecode compiler raises (`return` outside a function, `await` at the top level of a
 `.py`, a duplicate parameter, a late `from __future__`) are not PHX000s. The bench counts those
 inputs separately ("compile-only").
@@ -68,8 +68,10 @@ from strategies import (
     SignatureSpec,
 )
 
-from phx_tasklint import checking, prefilter, report, sources, spec
-from phx_tasklint.findings import Finding
+from phx_tasklint.cli import pipeline, report
+from phx_tasklint.core import spec
+from phx_tasklint.lint import prefilter, sources
+from phx_tasklint.lint.findings import Finding
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -938,7 +940,7 @@ def generate(family: str, draw: Draw) -> Case:
 class Run:
     findings: list[Finding] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
-    crash: str | None = None  # an exception out of checking.run, or an internal error message
+    crash: str | None = None  # an exception out of pipeline.run, or an internal error message
     output: list[str] = field(default_factory=list)  # a format that fails, invalid JSON
     wrong: list[str] = field(default_factory=list)  # PHX000s where the oracle has none, or none
     compile_only: int = 0
@@ -1036,7 +1038,7 @@ def run_case(case: Case, root: Path, sub: str, *, cache: bool = True) -> Run:
         (directory / name).write_bytes(data)
         paths.append(f"{sub}/{name}")
     try:
-        outcome = checking.run(checking.Options(paths=paths, use_cache=False, jobs=1))
+        outcome = pipeline.run(pipeline.Options(paths=paths, use_cache=False, jobs=1))
     except Exception:
         return Run(crash=traceback.format_exc())
     run = Run(outcome.findings, outcome.messages)
@@ -1067,7 +1069,7 @@ def cache_problems(root: Path, paths: list[str], expected: Sequence[Finding]) ->
     problems = []
     for label in ("cold", "warm"):
         try:
-            outcome = checking.run(checking.Options(paths=paths, use_cache=True, jobs=1))
+            outcome = pipeline.run(pipeline.Options(paths=paths, use_cache=True, jobs=1))
         except Exception:
             return [f"cache ({label} run): {traceback.format_exc()}"]
         if _comparable(outcome.findings) != _comparable(expected):
@@ -1117,11 +1119,11 @@ def fix_problems(name: str, data: bytes, root: Path, sub: str, runs: int = 1) ->
     path.write_bytes(data)
     display = f"{sub}/{name}"
 
-    def check(fix: bool) -> checking.Outcome:
-        options = checking.Options(
+    def check(fix: bool) -> pipeline.Outcome:
+        options = pipeline.Options(
             paths=[display], use_cache=False, jobs=1, fix=fix, unsafe_fixes=fix
         )
-        return checking.run(options)
+        return pipeline.run(options)
 
     problems = []
     for _ in range(runs):
@@ -1370,8 +1372,8 @@ def test_fuzzed_stdin(
     [(name, source)] = case.files
     [verdict] = case.verdicts
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(source)))
-    options = checking.Options(paths=["-"], stdin_filename=name, use_cache=False, jobs=1)
-    outcome = checking.run(options)
+    options = pipeline.Options(paths=["-"], stdin_filename=name, use_cache=False, jobs=1)
+    outcome = pipeline.run(options)
     assert output_problems(outcome.findings) == []
     assert verdict_problems(verdict, outcome.findings) == []
     assert all(f.location.path == name for f in outcome.findings)
@@ -1388,7 +1390,7 @@ def test_worker_processes_agree_with_one_process(project: Path) -> None:
         (tree / f"c{index}_{name}").write_bytes(data)
 
     def run(jobs: int) -> tuple[list[str], list[str]]:
-        outcome = checking.run(checking.Options(paths=["tree"], use_cache=False, jobs=jobs))
+        outcome = pipeline.run(pipeline.Options(paths=["tree"], use_cache=False, jobs=jobs))
         return _comparable(outcome.findings), sorted(outcome.messages)
 
     serial = run(1)
@@ -1433,13 +1435,13 @@ def test_fix_converges_in_one_run(project: Path) -> None:
     fixable is left, so a second run changes nothing."""
     path = project / "a.py"
     path.write_text(CONVERGING)
-    options = checking.Options(paths=["a.py"], use_cache=False, jobs=1, fix=True, unsafe_fixes=True)
-    first = checking.run(options)
+    options = pipeline.Options(paths=["a.py"], use_cache=False, jobs=1, fix=True, unsafe_fixes=True)
+    first = pipeline.run(options)
     once = path.read_text()
     assert once != CONVERGING
     compile(once, "a.py", "exec")
     assert [f for f in first.findings if f.diagnostic.fix is not None] == []
-    checking.run(options)
+    pipeline.run(options)
     assert path.read_text() == once
 
 
@@ -1457,15 +1459,15 @@ def test_invalid_escape_sequence_is_linted_when_warnings_are_errors(
     not silence it, `-W error` (PYTHONWARNINGS=error) made the parse fail and the file was
     skipped (no PHX002, "All checks passed!"), and 3.12 printed the warning on stderr."""
     (project / "a.py").write_text(ESCAPE)
-    options = checking.Options(paths=["a.py"], use_cache=False, jobs=1)
+    options = pipeline.Options(paths=["a.py"], use_cache=False, jobs=1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        plain = checking.run(options)
+        plain = pipeline.run(options)
     assert [f.diagnostic.code for f in plain.findings] == ["PHX002"]
     assert [str(w.message) for w in caught] == []  # nothing printed on the user's stderr
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        strict = checking.run(options)
+        strict = pipeline.run(options)
     assert [f.diagnostic.code for f in strict.findings] == ["PHX002"]
 
 
@@ -1477,7 +1479,8 @@ def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     """`phx-tasklint check ...` in a fresh interpreter, importing this checkout."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     env.pop("FORCE_COLOR", None)
-    command = [sys.executable, "-c", "from phx_tasklint.cli import main; main()", "check", *args]
+    main = "from phx_tasklint.cli.commands import main; main()"
+    command = [sys.executable, "-c", main, "check", *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=300)
 
 

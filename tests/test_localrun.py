@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from phx_tasklint import localrun
-from phx_tasklint.cli import main
-from phx_tasklint.datasets import DatasetError, infer_csv_keys, load_dataset
-from phx_tasklint.runtime import check_callable
+from phx_tasklint.cli.commands import main
+from phx_tasklint.runtime import localrun
+from phx_tasklint.runtime.binder import check_callable
+from phx_tasklint.runtime.datasets import DatasetError, infer_csv_keys, load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo"

@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from oracle import EXAMPLE, TRACE_ID, phoenix_evaluator_verdict, phoenix_task_verdict
 from strategies import SignatureSpec, compile_spec, render, signature_specs
 
-from phx_tasklint import spec
-from phx_tasklint.runtime import check_callable
-from phx_tasklint.spec import Snippet
+from phx_tasklint.core import spec
+from phx_tasklint.core.spec import Snippet
+from phx_tasklint.runtime.binder import check_callable
 from tests.snippets import cases, load
 
 # the module (the package's `plugin` attribute is the entry-point function)

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from phx_tasklint.cache import DIRECTORY
-from phx_tasklint.checking import Options, run
-from phx_tasklint.findings import Finding
+from phx_tasklint.cli.cache import DIRECTORY
+from phx_tasklint.cli.pipeline import Options, run
+from phx_tasklint.lint.findings import Finding
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -85,7 +85,7 @@ def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) ->
     own: this one may hold at-fork hooks, Phoenix's among them, that hang a forked child.)"""
     serial = lint(use_cache=False, jobs=1)
     code = (
-        "import json, os, signal\nimport phx_tasklint.checking as c\n"
+        "import json, os, signal\nimport phx_tasklint.cli.pipeline as c\n"
         "parent = os.getpid()\noriginal = c._analyse_chunk\nhere = []\n"
         "def counted(*args):\n"
         "    if os.getpid() == parent:\n        here.append(args[1][0][0])\n"
@@ -378,7 +378,7 @@ def test_concurrent_runs_never_corrupt_the_cache(tree: Path) -> None:
 def test_cache_files_no_run_writes_any_more_are_pruned(cross: Path) -> None:
     """Each version, configuration and working directory has a cache file of its own: the
     most recently written ones are kept, and nothing that is not a cache file is touched."""
-    from phx_tasklint import replay
+    from phx_tasklint.cli import replay
 
     lint()
     (current,) = (cross / DIRECTORY).glob("v*.json")
@@ -399,17 +399,17 @@ def test_a_dependency_saved_during_a_run_is_seen_by_the_next(
 ) -> None:
     """An entry holds the stat of each dependency taken before it was read: a save between the
     read and the end of the run leaves the entry stale, never the result."""
-    import phx_tasklint.checking as checking
+    import phx_tasklint.cli.pipeline as pipeline
 
     _write(cross / "pkg/tasks.py", "def summarize(input, style=None):\n    return style\n")
-    original = checking._analyse_all
+    original = pipeline._analyse_all
 
     def then_saved(*args: Any, **kwargs: Any) -> Any:
         out = original(*args, **kwargs)
         _write(cross / "pkg/tasks.py", CROSS["pkg/tasks.py"])
         return out
 
-    monkeypatch.setattr(checking, "_analyse_all", then_saved)
+    monkeypatch.setattr(pipeline, "_analyse_all", then_saved)
     assert lint() == []  # what the files said when they were read
     monkeypatch.undo()
     monkeypatch.chdir(cross)
@@ -418,16 +418,16 @@ def test_a_dependency_saved_during_a_run_is_seen_by_the_next(
 
 def _analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The display paths every later run hands to the analysis."""
-    import phx_tasklint.checking as checking
+    import phx_tasklint.cli.pipeline as pipeline
 
     seen: list[str] = []
-    original = checking._analyse_all
+    original = pipeline._analyse_all
 
     def spy(config: Any, items: list[Any], *args: Any) -> Any:
         seen.extend(item[0] for item in items)
         return original(config, items, *args)
 
-    monkeypatch.setattr(checking, "_analyse_all", spy)
+    monkeypatch.setattr(pipeline, "_analyse_all", spy)
     return seen
 
 
@@ -437,7 +437,7 @@ def test_two_installations_or_users_keep_a_cache_file_each(
     """A pre-commit hook's copy and a virtual environment's, or two users (or one with other
     groups), run in turns over one tree: each answers from its own cache file, never finding
     the other's foreign."""
-    from phx_tasklint import replay
+    from phx_tasklint.cli import replay
 
     cold = lint(use_cache=False)
     installs = []
@@ -465,7 +465,7 @@ def test_two_installations_or_users_keep_a_cache_file_each(
 def test_the_trust_anchor_survives_hard_links_and_archives(tmp_path: Path) -> None:
     """uv hard-links installed files into every environment it makes, which moves their change
     time: the anchor must not move with it. Imported from an archive, the archive anchors."""
-    from phx_tasklint import replay
+    from phx_tasklint.cli import replay
 
     module = tmp_path / "site" / "phx_tasklint" / "replay.py"
     module.parent.mkdir(parents=True)
@@ -567,7 +567,7 @@ def test_a_link_in_place_of_the_cache_directory_sends_nothing_out_of_the_tree(
 ) -> None:
     """A link committed where the cache directory (or its `runs`) goes: nothing is written to
     or deleted from where it points, and the findings are the same."""
-    from phx_tasklint import console, replay
+    from phx_tasklint.cli import output, replay
 
     monkeypatch.setattr(replay, "_SETTLE_NS", 0)  # the run records, though the tree is new
 
@@ -580,7 +580,7 @@ def test_a_link_in_place_of_the_cache_directory_sends_nothing_out_of_the_tree(
     (cross / where).symlink_to(outside, target_is_directory=True)
     cold = lint(use_cache=False)
     assert lint() == cold
-    assert console.answer(["check", "-q"]) == 1
+    assert output.answer(["check", "-q"]) == 1
     assert sorted(p.name for p in outside.iterdir()) == sorted(names)
 
 
@@ -619,7 +619,7 @@ def test_clean_removes_a_link_in_place_of_the_cache_not_what_it_points_to(
 ) -> None:
     from click.testing import CliRunner
 
-    from phx_tasklint.cli import main
+    from phx_tasklint.cli.commands import main
 
     outside = tmp_path_factory.mktemp("outside")
     (outside / "v0.0.1-0123456789abcdef.json").write_text("someone else's")
@@ -633,7 +633,7 @@ def test_clean_removes_a_link_in_place_of_the_cache_not_what_it_points_to(
 def test_clean_removes_the_cache(cross: Path) -> None:
     from click.testing import CliRunner
 
-    from phx_tasklint.cli import main
+    from phx_tasklint.cli.commands import main
 
     lint()
     assert (cross / DIRECTORY).exists()
@@ -651,7 +651,7 @@ def test_libcst_is_not_imported_when_not_needed(tmp_path: Path, argv: list[str])
     (tmp_path / "a.py").write_text("def f(x, y):\n    return x\n")
     (tmp_path / ".git").mkdir()
     code = (
-        "import sys\nfrom phx_tasklint.cli import main\n"
+        "import sys\nfrom phx_tasklint.cli.commands import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         "print('LIBCST', 'libcst' in sys.modules)\n"
     )
@@ -663,7 +663,7 @@ def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) ->
     """The console script forks its workers (no fork server); same findings as one process."""
     serial = lint(use_cache=False, jobs=1)
     code = (
-        "import sys\nimport phx_tasklint.checking as c\nfrom phx_tasklint import replay\n"
+        "import sys\nimport phx_tasklint.cli.pipeline as c\nfrom phx_tasklint.cli import replay\n"
         "seen = []\noriginal = c._analyse_all\n"
         "def spy(*args):\n    seen.append(args[-1])\n    return original(*args)\n"
         "c._analyse_all = spy\nsys.argv = ['phx-tasklint', 'check', '.', '--no-cache',"
@@ -687,7 +687,7 @@ def test_module_index_answers_like_a_map_of_every_module(
     dict of every file's module name would (the last file wins, as before), whatever form the
     paths have: the walk gives `./pkg/__init__.py`, `__init__.py` or (`check ..`)
     `../__init__.py`, whose package is named after a directory the path does not spell."""
-    from phx_tasklint.modindex import ModuleIndex, module_name
+    from phx_tasklint.lint.modindex import ModuleIndex, module_name
 
     spell = {
         "absolute": lambda rel: str(tmp_path / rel),
@@ -727,10 +727,10 @@ def test_module_index_answers_like_a_map_of_every_module(
 def test_remembered_verdicts_are_the_judges() -> None:
     """The engine remembers the judge's verdict per signature, except where equal-looking
     signatures differ (`Literal[1] == Literal[True]` in Python)."""
-    from phx_tasklint import judge
-    from phx_tasklint.config import Config
+    from phx_tasklint.core import judge
+    from phx_tasklint.core.model import Context, Param, Signature, TypeExpr
     from phx_tasklint.lint.engine import Engine
-    from phx_tasklint.model import Context, Param, Signature, TypeExpr
+    from phx_tasklint.project.config import Config
 
     engine = Engine(Config(), lambda name: None)
     context = Context()
@@ -747,7 +747,7 @@ def test_remembered_verdicts_are_the_judges() -> None:
 
 
 def test_damaged_table_indexes_are_refused() -> None:
-    from phx_tasklint.cache import _Tables
+    from phx_tasklint.cli.cache import _Tables
 
     tables = _Tables([["PHX001", "n", "error", "m", "task", None, [], None, None]], ["x.py"])
     assert tables.decode_all([[0, 0, 1, 1, 1, 2, None, "f"]])[0].location.path == "x.py"
@@ -763,7 +763,7 @@ def test_a_save_carries_unchanged_rows_and_stays_compact(
 ) -> None:
     """A run that re-checks one file extends the file's tables instead of re-encoding every
     row; rows left unused by replaced entries are dropped once they are most of a table."""
-    from phx_tasklint import cache
+    from phx_tasklint.cli import cache
 
     target = cross / "changing.py"
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phx_tasklint import checking, console, replay
-from phx_tasklint.cache import DIRECTORY
+from phx_tasklint.cli import output, pipeline, replay
+from phx_tasklint.cli.cache import DIRECTORY
 
 HEADER = "from phoenix.client.experiments import run_experiment\n\n\n"
 BROKEN = (
@@ -68,19 +68,19 @@ def _captured() -> Iterator[list[str]]:
 def answered(argv: list[str]) -> Answer:
     """A run of the console script past the replay: it records what it prints."""
     with _captured() as texts:
-        code = console.answer(argv)
+        code = output.answer(argv)
     assert code is not None
     return code, *texts  # type: ignore[return-value]
 
 
 def fresh(argv: list[str]) -> Answer:
     """What a run without any cache prints (the command line's own parse of `argv`)."""
-    request = console.quick_check(argv)
+    request = output.quick_check(argv)
     assert request is not None
     options, display = request
     with _captured() as texts:
-        outcome = checking.run(checking.Options(**{**vars(options), "use_cache": False}))
-        code = console.emit(outcome, display)
+        outcome = pipeline.run(pipeline.Options(**{**vars(options), "use_cache": False}))
+        code = output.emit(outcome, display)
     return code, *texts  # type: ignore[return-value]
 
 
@@ -323,7 +323,7 @@ def test_the_packages_own_modules_are_among_what_a_replay_checks(project: Path) 
     answered(["check"])
     (stored,) = (project / DIRECTORY / "runs").iterdir()
     _key, paths, *_ = marshal.loads(_trusted(stored.read_bytes()))
-    assert checking.__file__ in paths and replay.__file__ in paths
+    assert pipeline.__file__ in paths and replay.__file__ in paths
 
 
 def _trusted(data: bytes) -> bytes:
@@ -430,7 +430,7 @@ def test_a_crafted_record_is_never_decoded(project: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(_MARSHAL_CRASH)
     code = (
-        "import sys\nfrom phx_tasklint import replay\n"
+        "import sys\nfrom phx_tasklint.cli import replay\n"
         "sys.argv = ['phx-tasklint', 'check']\nreplay.entry()\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True)
@@ -496,7 +496,7 @@ def test_no_stdout_no_replay(project: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(sys, "stdout", None)
     assert replay.replay(["check"]) is None
     # and the answer that follows prints nothing, as click does, rather than fail
-    assert console.answer(["check"]) == 1
+    assert output.answer(["check"]) == 1
 
 
 def test_old_records_are_pruned(project: Path) -> None:
@@ -555,7 +555,7 @@ def test_the_console_script_replays_without_importing_the_rest(project: Path) ->
     """End to end, with the real settling time: the first run stores nothing (the tree is
     new), the one after the tree settled records, the next replays."""
     code = (
-        "import sys\nbefore = set(sys.modules)\nfrom phx_tasklint import replay\n"
+        "import sys\nbefore = set(sys.modules)\nfrom phx_tasklint.cli import replay\n"
         "sys.argv[0] = 'phx-tasklint'\ntry:\n    replay.entry()\nfinally:\n"
         "    new = set(sys.modules) - before\n"
         "    print('LOADED', sorted(m for m in new if m.startswith('phx_tasklint')),"
@@ -583,5 +583,5 @@ def test_the_console_script_replays_without_importing_the_rest(project: Path) ->
     for status, stdout, stderr in (first, second, third):
         assert (status, stdout) == expected[:2]
         assert stderr.rpartition("LOADED")[0] == expected[2]
-    assert third[2].endswith("LOADED ['phx_tasklint', 'phx_tasklint.replay'] []\n"), third[2]
-    assert "phx_tasklint.console" in second[2]
+    assert third[2].endswith("LOADED ['phx_tasklint', 'phx_tasklint.cli', 'phx_tasklint.cli.replay'] []\n"), third[2]
+    assert "phx_tasklint.cli.output" in second[2]

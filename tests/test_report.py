@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from phx_tasklint import __version__, spec
-from phx_tasklint.findings import Finding, Location
-from phx_tasklint.model import Diagnostic, Edit, Fix, Role
-from phx_tasklint.report import (
+from phx_tasklint import __version__
+from phx_tasklint.cli.report import (
     FIELDS,
     escape_data,
     escape_property,
@@ -18,6 +16,9 @@ from phx_tasklint.report import (
     statistics,
     summary,
 )
+from phx_tasklint.core import spec
+from phx_tasklint.core.model import Diagnostic, Edit, Fix, Role
+from phx_tasklint.lint.findings import Finding, Location
 
 RENAME = Fix(
     "Rename the parameter to the binding name it means", True, (Edit("rename", "inputs", "input"),)

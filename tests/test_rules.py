@@ -8,10 +8,10 @@ import string
 import pytest
 from click.testing import CliRunner
 
-from phx_tasklint import spec
-from phx_tasklint.cli import main
-from phx_tasklint.runtime import check_callable
-from phx_tasklint.spec import RULES, Snippet
+from phx_tasklint.cli.commands import main
+from phx_tasklint.core import spec
+from phx_tasklint.core.spec import RULES, Snippet
+from phx_tasklint.runtime.binder import check_callable
 from tests.snippets import cases, load
 
 KNOWN_FIELDS = {
@@ -156,7 +156,7 @@ def test_version_does_not_import_libcst() -> None:
     import sys
 
     code = (
-        "import sys; from phx_tasklint.cli import main\n"
+        "import sys; from phx_tasklint.cli.commands import main\n"
         "try: main(['--version'])\nexcept SystemExit: pass\n"
         "print('libcst' in sys.modules)"
     )

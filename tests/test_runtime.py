@@ -1,10 +1,10 @@
-"""The runtime adapter and binder (`phx_tasklint.runtime`): hand-picked cases.
+"""The runtime adapter and binder (`phx_tasklint.runtime.binder`): hand-picked cases.
 
 Where Phoenix itself can answer, the installed arize-phoenix-client 3.5.0 is the oracle:
 `_bind_task_signature`, `_bind_evaluator_signature` and `_default_eval_scorer` are called on the
 same callables and examples, and must agree with ours.
 
-Tests named `test_bug_*` (end of the file) fail on purpose: each documents a bug in runtime.py or
+Tests named `test_bug_*` (end of the file) fail on purpose: each documents a bug in binder.py or
 judge.py, with the input, what Phoenix (or DESIGN.md) says, and what we do.
 """
 
@@ -35,8 +35,8 @@ from phoenix.client.resources.experiments.evaluators import (
 from phoenix.client.resources.experiments.types import ExampleProxy as PhoenixExampleProxy
 
 import phx_tasklint
-from phx_tasklint import runtime
-from phx_tasklint.runtime import (
+import phx_tasklint.runtime
+from phx_tasklint.runtime.binder import (
     BindingError,
     ExampleProxy,
     OutputError,
@@ -1207,7 +1207,7 @@ def test_warnings_do_not_block_binding() -> None:
 
 def test_public_api_is_exported() -> None:
     for name in phx_tasklint._RUNTIME:
-        assert getattr(phx_tasklint, name) is getattr(runtime, name)
+        assert getattr(phx_tasklint, name) is getattr(phx_tasklint.runtime, name)
 
 
 # Regressions: copies keep the types deepcopy keeps
@@ -1223,7 +1223,7 @@ BUFFER_VALUES: dict[str, Callable[[], object]] = {
 
 @pytest.mark.parametrize("make", list(BUFFER_VALUES.values()), ids=list(BUFFER_VALUES))
 def test_buffer_objects_keep_their_type(make: Callable[[], object]) -> None:
-    """Regression (runtime._copy): marshal serialises any buffer-protocol object as `bytes`.
+    """Regression (binder._copy): marshal serialises any buffer-protocol object as `bytes`.
 
     Input: an example whose `input` holds a bytearray, array.array, numpy array or numpy
     scalar. Phoenix deep-copies `input` and the value keeps its type; ours comes back as raw
@@ -1238,7 +1238,7 @@ def test_buffer_objects_keep_their_type(make: Callable[[], object]) -> None:
 
 
 def test_numpy_output_reaches_evaluator_unchanged() -> None:
-    """Regression (runtime._copy): `output=np.float64(0.5)` once reached the evaluator as bytes.
+    """Regression (binder._copy): `output=np.float64(0.5)` once reached the evaluator as bytes.
 
     Phoenix: deepcopy keeps np.float64 (a float subclass), the scorer records {'score': 0.5}.
     Marshal turned it into b'\\x00\\x00\\x00\\x00\\x00\\x00\\xe0?' and the scorer rejects it.
@@ -1253,7 +1253,7 @@ def test_numpy_output_reaches_evaluator_unchanged() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Known bugs: these tests fail until runtime.py / judge.py is fixed.
+# Known bugs: these tests fail until binder.py / judge.py is fixed.
 
 
 @dataclasses.dataclass
@@ -1311,7 +1311,7 @@ def traced_set_task(input: dict[str, Any]) -> set[str]:
 
 
 def test_no_regression_class_decorator_annotations_come_from_call() -> None:
-    """BUG (runtime._annotation_source): hints are read from `traced.__call__`, not `__wrapped__`.
+    """BUG (binder._annotation_source): hints are read from `traced.__call__`, not `__wrapped__`.
 
     inspect.signature (and so Phoenix) follows `__wrapped__` and shows
     `(input: dict[str, Any]) -> set[str]`, but `_annotation_source` prefers the instance's
@@ -1337,7 +1337,7 @@ async def synced_evaluator(output: Any) -> float:
 
 
 def test_no_regression_sync_wrapper_that_runs_the_coroutine_is_reported() -> None:
-    """BUG (runtime._returns_awaitable): any sync `wraps` wrapper of an `async def` is assumed
+    """BUG (binder._returns_awaitable): any sync `wraps` wrapper of an `async def` is assumed
     to return a coroutine, so `check_callable` reports PHX202 (evaluator) / PHX006 (task, sync
     client) for a wrapper that runs it with `asyncio.run` -- a false positive from missing
     information (DESIGN.md §2). Phoenix runs it fine, and so does our own `run_evaluator`.
@@ -1369,7 +1369,7 @@ CYCLIC = {
 
 @pytest.mark.parametrize("code", list(CYCLIC.values()), ids=list(CYCLIC))
 def test_no_regression_cyclic_value_hangs_the_copy(code: str) -> None:
-    """BUG (runtime._plain_json, added while this suite was written): the pre-scan that decides
+    """BUG (binder._plain_json, added while this suite was written): the pre-scan that decides
     whether marshal may copy a value walks containers with an explicit stack and no `seen` set,
     so a self-referencing list or dict loops forever: `bind_task(lambda input: input,
     {"input": {"c": c}})` with `c = []; c.append(c)` never returns. Phoenix's deepcopy (and our

@@ -20,8 +20,8 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from click.testing import CliRunner
 
-from phx_tasklint import spec
-from phx_tasklint.cli import main
+from phx_tasklint.cli.commands import main
+from phx_tasklint.core import spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "tests" / "data" / "sarif-2.1.0.json"

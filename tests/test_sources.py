@@ -1,4 +1,4 @@
-"""phx_tasklint.sources: files, notebooks and Markdown fences -> Python documents."""
+"""phx_tasklint.lint.sources: files, notebooks and Markdown fences -> Python documents."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phx_tasklint.sources import (
+from phx_tasklint.lint.sources import (
     Source,
     compile_problem,
     from_bytes,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from mypy import api
 
-from phx_tasklint import sources, spec
-from phx_tasklint.lint import lint
+from phx_tasklint.core import spec
+from phx_tasklint.lint import lint, sources
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MODULES = sorted(

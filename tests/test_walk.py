@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from phx_tasklint.config import DEFAULT_EXCLUDE, Config
-from phx_tasklint.walk import iter_files, parse_gitignore
+from phx_tasklint.cli.walk import iter_files, parse_gitignore
+from phx_tasklint.project.config import DEFAULT_EXCLUDE, Config
 
 needs_symlinks = pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges")
 

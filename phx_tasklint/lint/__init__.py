@@ -10,14 +10,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from phx_tasklint.findings import Finding, Location
-from phx_tasklint.modindex import module_name
+from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint.modindex import module_name
 
 # The prefilter (and its `ast`) is imported by the functions that screen sources: `merge` serves
 # runs answered from the cache, which read no source.
 if TYPE_CHECKING:
     from phx_tasklint.lint.engine import HandOff, Result
-    from phx_tasklint.sources import Source
+    from phx_tasklint.lint.sources import Source
 
 
 class LintConfig(Protocol):
@@ -38,14 +38,14 @@ class Report:
 
 
 def wrappers(config: LintConfig) -> frozenset[str]:
-    from phx_tasklint import prefilter
+    from phx_tasklint.lint import prefilter
 
     return prefilter.wrapper_names((*config.task_runners, *config.evaluator_runners))
 
 
 def is_candidate(source: Source, config: LintConfig) -> bool:
     """Both prefilter stages on a loaded source (the file pipeline runs them on bytes first)."""
-    from phx_tasklint import prefilter, pyast
+    from phx_tasklint.lint import prefilter, pyast
 
     if not source.text:
         return False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from phx_tasklint.model import Kind, Param, Signature
+from phx_tasklint.core.model import Kind, Param, Signature
 
 _POSITIONAL = (Kind.POSITIONAL_ONLY, Kind.POSITIONAL_OR_KEYWORD)
 

@@ -12,13 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from phx_tasklint import judge, spec
-from phx_tasklint.findings import Finding, Location
-from phx_tasklint.lint import LintConfig, typeexpr
-from phx_tasklint.lint.callables import apply_partial, drop_first
-from phx_tasklint.lint.modules import Binding, Module
-from phx_tasklint.lint.noqa import suppresses
-from phx_tasklint.model import (
+from phx_tasklint.core import judge, spec
+from phx_tasklint.core.model import (
     UNKNOWN,
     CallSite,
     Context,
@@ -30,8 +25,13 @@ from phx_tasklint.model import (
     Signature,
     TypeExpr,
 )
-from phx_tasklint.modindex import module_name
-from phx_tasklint.sources import Source
+from phx_tasklint.lint import LintConfig, typeexpr
+from phx_tasklint.lint.callables import apply_partial, drop_first
+from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint.modindex import module_name
+from phx_tasklint.lint.modules import Binding, Module
+from phx_tasklint.lint.noqa import suppresses
+from phx_tasklint.lint.sources import Source
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)

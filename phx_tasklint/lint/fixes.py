@@ -28,9 +28,9 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from phx_tasklint.findings import Finding
-from phx_tasklint.model import Edit
-from phx_tasklint.sources import Source, compile_problem
+from phx_tasklint.core.model import Edit
+from phx_tasklint.lint.findings import Finding
+from phx_tasklint.lint.sources import Source, compile_problem
 
 Owner = cst.FunctionDef | cst.Lambda
 Plans = dict[Owner, list[Edit]]

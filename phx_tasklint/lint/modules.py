@@ -18,8 +18,8 @@ from functools import cached_property
 from pathlib import PurePath
 from typing import Any, Literal
 
-from phx_tasklint import pyast
-from phx_tasklint.sources import Source
+from phx_tasklint.lint import pyast
+from phx_tasklint.lint.sources import Source
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 _BUILTINS = frozenset(dir(builtins))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from phx_tasklint.model import UNKNOWN, TypeExpr
+from phx_tasklint.core.model import UNKNOWN, TypeExpr
 
 # Generic aliases from typing that mean a builtin or an ABC.
 _ALIASES = {

@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from phx_tasklint import judge, spec
-from phx_tasklint.model import (
+from phx_tasklint.core import judge, spec
+from phx_tasklint.core.model import (
     UNKNOWN,
     Context,
     Diagnostic,

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from phx_tasklint import __version__
-from phx_tasklint.diagnostics import Diagnostic, Edit, Fix
-from phx_tasklint.findings import Finding, Location
-from phx_tasklint.modindex import ModuleIndex, module_name
-from phx_tasklint.replay import DIRECTORY as DIRECTORY
-from phx_tasklint.replay import prune, read_own, real_directory
+from phx_tasklint.cli.replay import DIRECTORY as DIRECTORY
+from phx_tasklint.cli.replay import prune, read_own, real_directory
+from phx_tasklint.core.diagnostics import Diagnostic, Edit, Fix
+from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint.modindex import ModuleIndex, module_name
 
 _SCHEMA = 7
 # (mtime_ns, ctime_ns, size): the change time also moves on chmod and chown, which change what

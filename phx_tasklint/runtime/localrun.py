@@ -1,7 +1,7 @@
 """`phx-tasklint run`: a local dry run of a Phoenix experiment with the runtime binder, no server.
 
 The run does what Phoenix's runner does with each example — bind the task, call it, bind and call
-each evaluator on the output, score the result — through `phx_tasklint.runtime`, so a binding,
+each evaluator on the output, score the result — through the runtime binder, so a binding,
 output or scoring problem is reported with the linter's codes and messages. Before the first
 example the signatures are checked with `check_callable`; an error-level finding stops the run,
 as Phoenix rejects a bad signature before the first example.
@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from phx_tasklint import judge, spec
-from phx_tasklint.model import CallSite, Diagnostic, Role
+from phx_tasklint.core import judge, spec
+from phx_tasklint.core.model import CallSite, Diagnostic, Role
 
 __all__ = [
     "Evaluation",
@@ -140,7 +140,7 @@ def preflight(
     Evaluators sharing a name: Phoenix keeps the last one of each name (PHX404), and so does
     the run.
     """
-    from phx_tasklint.runtime import check_callable
+    from phx_tasklint.runtime.binder import check_callable
 
     sync = not (is_async(task) or any(is_async(e) for e in evaluators))
     outcome = Outcome()
@@ -159,7 +159,7 @@ def preflight(
 
 
 def _message(exc: BaseException) -> str:
-    from phx_tasklint.runtime import BindingError, OutputError
+    from phx_tasklint.runtime.binder import BindingError, OutputError
 
     if isinstance(exc, (BindingError, OutputError)):
         return str(exc)
@@ -190,7 +190,7 @@ def _run_one_sync(
     example: dict[str, Any],
     profile: str,
 ) -> ExampleResult:
-    from phx_tasklint.runtime import run_evaluator, run_task
+    from phx_tasklint.runtime.binder import run_evaluator, run_task
 
     try:
         output = run_task(task, example, profile=profile)
@@ -213,7 +213,7 @@ async def _run_one_async(
     example: dict[str, Any],
     profile: str,
 ) -> ExampleResult:
-    from phx_tasklint.runtime import arun_evaluator, arun_task, run_evaluator, run_task
+    from phx_tasklint.runtime.binder import arun_evaluator, arun_task, run_evaluator, run_task
 
     try:
         if is_async(task):
@@ -377,8 +377,8 @@ def command(
 
     import click
 
-    from phx_tasklint.datasets import DatasetError, load_dataset
-    from phx_tasklint.explain import (
+    from phx_tasklint.runtime.datasets import DatasetError, load_dataset
+    from phx_tasklint.runtime.explain import (
         LoadError,
         load_callable,
         resolve_profile,
@@ -409,7 +409,7 @@ def command(
     if limit is not None:
         examples = examples[:limit]
 
-    from phx_tasklint.runtime import BindingError
+    from phx_tasklint.runtime.binder import BindingError
 
     try:
         checked = preflight(

@@ -2,7 +2,7 @@
 
 The script starts in `replay`, which prints the last identical run's output when nothing it
 depended on has changed. Next comes this module: a `check` in the plain form a hook or CI uses
-(`quick_check`) is answered here (`checking.answer`), from the cache of per-file results when
+(`quick_check`) is answered here (`pipeline.answer`), from the cache of per-file results when
 every file is unchanged (the linter is then not even imported), and by a run of the files that
 changed otherwise; click alone takes longer to import than the first of those answers. Any
 other command line goes to the click command line (`cli`), which parses it again in full. Both
@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from phx_tasklint import replay
-from phx_tasklint.replay import write
+from phx_tasklint.cli import replay
+from phx_tasklint.cli.replay import write
 
 # imported when a `check` is to be answered: `--version` and the other commands go to click
 if TYPE_CHECKING:
-    from phx_tasklint import checking
+    from phx_tasklint.cli import pipeline
 
 _FLAGS = {
     "-q": "quiet",
@@ -42,7 +42,7 @@ def entry() -> None:
     code = replay.guarded(lambda: answer(argv))
     if code is not None:
         sys.exit(code)
-    from phx_tasklint.cli import main
+    from phx_tasklint.cli.commands import main
 
     main()
 
@@ -59,14 +59,14 @@ class Display:
     diff: bool = False  # print the fixes' diff instead of the findings
 
 
-def quick_check(argv: Sequence[str]) -> tuple[checking.Options, Display] | None:
+def quick_check(argv: Sequence[str]) -> tuple[pipeline.Options, Display] | None:
     """A `check` command line in the plain form a repeated run uses: paths, the flags in
     `_FLAGS`, `--no-cache`, and the `_VALUED` options, each given once, with an allowed value.
     None for anything else (click then parses it, and says what is wrong with it)."""
     if not argv or argv[0] != "check":
         return None
-    from phx_tasklint import checking, report
-    from phx_tasklint.spec import PROFILES
+    from phx_tasklint.cli import pipeline, report
+    from phx_tasklint.core.spec import PROFILES
 
     choices = {"--format": report.FORMATS, "--phoenix-version": tuple(PROFILES)}
     paths: list[str] = []
@@ -98,7 +98,7 @@ def quick_check(argv: Sequence[str]) -> tuple[checking.Options, Display] | None:
         if name in choices and value not in choices[name]:
             return None
         given[name] = value
-    options = checking.Options(
+    options = pipeline.Options(
         paths=tuple(paths) or (".",),
         select=given.get("--select"),
         ignore=given.get("--ignore"),
@@ -117,8 +117,8 @@ def answer(argv: Sequence[str]) -> int | None:
     request = quick_check(argv)
     if request is None:
         return None
-    from phx_tasklint import checking
-    from phx_tasklint.config import ConfigError
+    from phx_tasklint.cli import pipeline
+    from phx_tasklint.project.config import ConfigError
 
     options, display = request
     started = time.time_ns()
@@ -126,8 +126,8 @@ def answer(argv: Sequence[str]) -> int | None:
         replay.start_recording()
     try:
         try:
-            outcome = checking.answer(replace(options, start_method=start_method()))
-        except (ConfigError, checking.UsageProblem):
+            outcome = pipeline.answer(replace(options, start_method=start_method()))
+        except (ConfigError, pipeline.UsageProblem):
             return None
         code = emit(outcome, display)
         if outcome.replayable and outcome.cache_root is not None:
@@ -158,9 +158,9 @@ def color_wanted(no_color_flag: bool) -> bool:
     return sys.stdout is not None and sys.stdout.isatty()
 
 
-def emit(outcome: checking.Outcome, display: Display) -> int:
+def emit(outcome: pipeline.Outcome, display: Display) -> int:
     """Print a check's outcome (warnings to stderr); return the exit status."""
-    from phx_tasklint import report
+    from phx_tasklint.cli import report
 
     fmt, quiet = display.fmt, display.quiet
     if not quiet:

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from phx_tasklint import replay
-from phx_tasklint.config import Config, glob_regex
-from phx_tasklint.kinds import SUFFIXES, SourceKind
+from phx_tasklint.cli import replay
+from phx_tasklint.lint.kinds import SUFFIXES, SourceKind
+from phx_tasklint.project.config import Config, glob_regex
 
 FileKind = SourceKind
 

@@ -1,7 +1,7 @@
 """The console script's first step: a `check` repeated over an unchanged tree replays what the
 last identical run printed.
 
-A run of a plain `check` (see `console.quick_check`) notes every path whose state its output
+A run of a plain `check` (see `output.quick_check`) notes every path whose state its output
 depends on, as it consults it: the configuration files looked for on the way up from the
 working directory (found or not), each directory walked (its listing), each `.gitignore` and
 `.git` looked for, each file checked, and this package's own modules. With the run's output and
@@ -41,7 +41,7 @@ _SETTLE_NS = 2_000_000_000  # FAT stamps times to 2 s; ext4 and tmpfs to a clock
 
 _SELF = os.path.abspath(__file__)  # this module, whose state is the trust `anchor`
 
-# Set by `entry`: this process is the console script and ours alone (see console.start_method).
+# Set by `entry`: this process is the console script and ours alone (see output.start_method).
 STANDALONE = False
 
 # (mtime, ctime, size, inode); None: cannot be stat'ed; True: exists, whatever its state (`.git`,
@@ -61,9 +61,9 @@ def entry() -> None:
     code = guarded(lambda: replay(sys.argv[1:]))
     if code is not None:
         sys.exit(code)
-    from phx_tasklint import console
+    from phx_tasklint.cli import output
 
-    console.entry()
+    output.entry()
 
 
 def guarded(call: Callable[[], int | None]) -> int | None:
@@ -123,7 +123,7 @@ def _key(argv: list[str]) -> _Key | None:
         *identity(),
         os.getcwd(),
         tuple(argv),
-        # what `console.color_wanted` and `emit` look at
+        # what `output.color_wanted` and `emit` look at
         bool(environ.get("NO_COLOR")),
         bool(environ.get("FORCE_COLOR")),
         sys.stdout.isatty(),
@@ -395,7 +395,7 @@ def record(argv: list[str], cache_root: str, code: int, started_ns: int) -> None
         data = trust + marshal.dumps((key, paths, [noted_[p] for p in paths], printed, code))
     except (OSError, ValueError, UnicodeError):
         return
-    from phx_tasklint.cache import write_file
+    from phx_tasklint.cli.cache import write_file
 
     runs = os.path.join(cache_root, DIRECTORY, _RUNS)
     name = _name(key)

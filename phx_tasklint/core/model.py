@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 # What a rule says lives in `diagnostics` (a run answered from the cache needs nothing else of
 # the model); it is part of the model all the same.
-from phx_tasklint.diagnostics import Diagnostic as Diagnostic
-from phx_tasklint.diagnostics import Edit as Edit
-from phx_tasklint.diagnostics import Fix as Fix
-from phx_tasklint.diagnostics import Role as Role
-from phx_tasklint.diagnostics import Severity as Severity
+from phx_tasklint.core.diagnostics import Diagnostic as Diagnostic
+from phx_tasklint.core.diagnostics import Edit as Edit
+from phx_tasklint.core.diagnostics import Fix as Fix
+from phx_tasklint.core.diagnostics import Role as Role
+from phx_tasklint.core.diagnostics import Severity as Severity
 
 
 class Kind(enum.IntEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from phx_tasklint.diagnostics import Diagnostic
+from phx_tasklint.core.diagnostics import Diagnostic
 
 
 class Location(NamedTuple):

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from phx_tasklint import pyast
-from phx_tasklint.findings import Finding, Location
-from phx_tasklint.kinds import SourceKind, kind_of
-from phx_tasklint.model import Diagnostic
-from phx_tasklint.spec import RULES_BY_CODE
+from phx_tasklint.core.model import Diagnostic
+from phx_tasklint.core.spec import RULES_BY_CODE
+from phx_tasklint.lint import pyast
+from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint.kinds import SourceKind, kind_of
 
 __all__ = [
     "Source",

@@ -1,7 +1,7 @@
 """`phx-tasklint explain`: import a user's callable and show how Phoenix will bind each parameter.
 
-The binding lines are read off the callable's signature (`runtime.signature_of`) and the binding
-names in `spec`; the findings are `runtime.check_callable`'s. Nothing here decides whether a
+The binding lines are read off the callable's signature (`binder.signature_of`) and the binding
+names in `spec`; the findings are `binder.check_callable`'s. Nothing here decides whether a
 signature is right: a line only says what Phoenix passes, and carries the codes of the findings
 that name its parameter.
 
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phx_tasklint import spec
-from phx_tasklint.model import Diagnostic, Kind, Param, Role
+from phx_tasklint.core import spec
+from phx_tasklint.core.model import Diagnostic, Kind, Param, Role
 
 __all__ = [
     "Binding",
@@ -270,13 +270,13 @@ def explain(
 ) -> Explanation:
     """How Phoenix binds `obj`'s parameters, and the findings on it.
 
-    Raises TypeError when `obj` is not callable and `runtime.BindingError` when its signature
+    Raises TypeError when `obj` is not callable and `binder.BindingError` when its signature
     cannot be read.
     """
-    from phx_tasklint import runtime
+    from phx_tasklint.runtime import binder
 
-    diagnostics = tuple(runtime.check_callable(obj, role, sync_client=sync_client, profile=profile))
-    sig, signature = runtime.signature_of(obj)
+    diagnostics = tuple(binder.check_callable(obj, role, sync_client=sync_client, profile=profile))
+    sig, signature = binder.signature_of(obj)
     valid = spec.PROFILES[profile].names(role)
     params = signature.params
     bindings = []
@@ -323,7 +323,7 @@ def resolve_profile(phoenix_version: str | None) -> str:
     """`--phoenix-version`, else `phoenix-version` from [tool.phx-tasklint] (raises LoadError)."""
     if phoenix_version is not None:
         return phoenix_version
-    from phx_tasklint.config import ConfigError, load_config
+    from phx_tasklint.project.config import ConfigError, load_config
 
     try:
         return load_config(None, Path.cwd()).phoenix_version
@@ -335,7 +335,7 @@ def command(target: str, role: Role, phoenix_version: str | None, client: str | 
     """`phx-tasklint explain`: print the explanation; the exit status (0, 1 or 2)."""
     import click
 
-    from phx_tasklint.runtime import BindingError
+    from phx_tasklint.runtime.binder import BindingError
 
     try:
         profile = resolve_profile(phoenix_version)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from phx_tasklint import replay
+from phx_tasklint.cli import replay
 
 
 @lru_cache(maxsize=16384)

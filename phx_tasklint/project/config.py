@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from phx_tasklint import replay, spec
+from phx_tasklint.cli import replay
+from phx_tasklint.core import spec
 
 SECTION = "phx-tasklint"
 ALL = "ALL"

@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from phx_tasklint import kinds, replay
-from phx_tasklint.cache import Cache, Entry, Stat, from_stat, stat_of
-from phx_tasklint.config import Config, load_config
-from phx_tasklint.findings import Finding
-from phx_tasklint.lint import merge
-from phx_tasklint.modindex import ModuleIndex, forget_packages, note_packages
-from phx_tasklint.walk import iter_files
+from phx_tasklint.cli import replay
+from phx_tasklint.cli.cache import Cache, Entry, Stat, from_stat, stat_of
+from phx_tasklint.cli.walk import iter_files
+from phx_tasklint.lint import kinds, merge
+from phx_tasklint.lint.findings import Finding
+from phx_tasklint.lint.modindex import ModuleIndex, forget_packages, note_packages
+from phx_tasklint.project.config import Config, load_config
 
 # `sources`, `prefilter` and the engine are imported where a file is read: a run answered from
 # the cache reads none (see `from_cache`).
 if TYPE_CHECKING:
     from phx_tasklint.lint.engine import Result
-    from phx_tasklint.sources import Source
+    from phx_tasklint.lint.sources import Source
 
 # Below this many candidate files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
@@ -102,7 +102,7 @@ def _files(options: Options, config: Config) -> tuple[list[_File], list[str]]:
 
 
 def _read(file: _File) -> bytes | Source:
-    from phx_tasklint import sources
+    from phx_tasklint.lint import sources
 
     if file.path is None:
         return file.data or b""
@@ -123,7 +123,7 @@ class _Finder:
         self.stats: dict[str, Stat | None] = {}
 
     def __call__(self, name: str) -> Source | None:
-        from phx_tasklint import sources
+        from phx_tasklint.lint import sources
 
         if name not in self.loaded:
             hit = self.index.get(name)
@@ -181,8 +181,7 @@ def _analyse_items(
     screen: bool,
     keep: list[object] | None = None,
 ) -> list[_Outcome]:
-    from phx_tasklint import prefilter, sources
-    from phx_tasklint.lint import wrappers
+    from phx_tasklint.lint import prefilter, sources, wrappers
     from phx_tasklint.lint.engine import Engine
 
     extra = wrappers(config)
@@ -557,7 +556,7 @@ _FIX_PASSES = 10
 
 def _fix_pass(options: Options, files: list[_File], outcome: Outcome) -> bool:
     """Apply the fixes of `outcome.findings` once; True when a file on disk changed."""
-    from phx_tasklint import sources
+    from phx_tasklint.lint import sources
     from phx_tasklint.lint.fixes import apply_fixes, unified_diff
 
     by_path: dict[str, list[Finding]] = {}
@@ -592,7 +591,7 @@ def _fix_pass(options: Options, files: list[_File], outcome: Outcome) -> bool:
 
 def write_atomically(path: Path, source: Source, text: str) -> str | None:
     """Replace `path` with `text` in one rename; refuse if the file changed since it was read."""
-    from phx_tasklint import sources
+    from phx_tasklint.lint import sources
 
     try:
         current = path.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from phx_tasklint.spec import RULES, Rule, Snippet
+from phx_tasklint.core.spec import RULES, Rule, Snippet
 
 
 def _snippet_block(snippets: tuple[Snippet, ...], fence: bool) -> str:

@@ -14,8 +14,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from phx_tasklint import spec
-from phx_tasklint.model import (
+from phx_tasklint.core import spec
+from phx_tasklint.core.model import (
     CallSite,
     Context,
     Diagnostic,

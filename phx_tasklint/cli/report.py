@@ -25,9 +25,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from phx_tasklint import __version__, docs, spec
-from phx_tasklint.diagnostics import Fix
-from phx_tasklint.findings import Finding
+from phx_tasklint import __version__
+from phx_tasklint.core import docs, spec
+from phx_tasklint.core.diagnostics import Fix
+from phx_tasklint.lint.findings import Finding
 
 Format = Literal["text", "json", "sarif", "github"]
 FORMATS: tuple[Format, ...] = ("text", "json", "sarif", "github")

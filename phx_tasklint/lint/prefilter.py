@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from phx_tasklint import spec
+from phx_tasklint.core import spec
 
 _RUNNER_NAMES = frozenset(
     {r.method for r in (*spec.CLIENT_RUNNERS, *spec.LEGACY_RUNNERS)}

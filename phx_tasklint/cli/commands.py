@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from phx_tasklint import __version__, console
+from phx_tasklint import __version__
+from phx_tasklint.cli import output
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +31,7 @@ _PHOENIX_VERSIONS = click.Choice(["latest", "2.3", "1.21", "legacy"])
 )
 def rules_command(fmt: str) -> None:
     """List every rule."""
-    from phx_tasklint import docs
+    from phx_tasklint.core import docs
 
     click.echo(docs.rules_table_text() if fmt == "text" else docs.rules_markdown(), nl=False)
 
@@ -39,7 +40,7 @@ def rules_command(fmt: str) -> None:
 @click.argument("code")
 def rule_command(code: str) -> None:
     """Show the documentation of one rule, by code (PHX002) or name (unbindable-parameter)."""
-    from phx_tasklint import docs, spec
+    from phx_tasklint.core import docs, spec
 
     try:
         found = spec.rule(code)
@@ -119,12 +120,12 @@ def check_command(
     PATHS default to the current directory; `-` reads one file from stdin. Exit status: 0 no
     findings, 1 findings reported, 2 usage or configuration error.
     """
-    from phx_tasklint import checking
-    from phx_tasklint.config import ConfigError
+    from phx_tasklint.cli import pipeline
+    from phx_tasklint.project.config import ConfigError
 
     try:
-        outcome = checking.run(
-            checking.Options(
+        outcome = pipeline.run(
+            pipeline.Options(
                 paths=paths or (".",),
                 select=select,
                 ignore=ignore,
@@ -136,25 +137,25 @@ def check_command(
                 phoenix_version=phoenix_version,
                 stdin_filename=stdin_filename,
                 use_cache=not no_cache,
-                start_method=console.start_method(),
+                start_method=output.start_method(),
             )
         )
     except ConfigError as exc:
         click.echo(f"phx-tasklint: error: {exc}", err=True)
         sys.exit(2)
-    except checking.UsageProblem as exc:
+    except pipeline.UsageProblem as exc:
         click.echo(f"phx-tasklint: error: {exc}", err=True)
         sys.exit(2)
-    display = console.Display(fmt, quiet, exit_zero, no_color, show_statistics, diff)
-    sys.exit(console.emit(outcome, display))
+    display = output.Display(fmt, quiet, exit_zero, no_color, show_statistics, diff)
+    sys.exit(output.emit(outcome, display))
 
 
 @main.command("clean")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def clean_command(config_path: Path | None) -> None:
     """Delete the cache directory (.phx-tasklint-cache/) of this project."""
-    from phx_tasklint import cache
-    from phx_tasklint.config import ConfigError, load_config
+    from phx_tasklint.cli import cache
+    from phx_tasklint.project.config import ConfigError, load_config
 
     try:
         root = load_config(config_path, Path.cwd()).root
@@ -197,7 +198,7 @@ def explain_command(
     Exit status: 0 no error-level finding, 1 an error-level finding, 2 the module or callable
     cannot be imported.
     """
-    from phx_tasklint import explain
+    from phx_tasklint.runtime import explain
 
     sys.exit(explain.command(target, role, phoenix_version, client))  # type: ignore[arg-type]
 
@@ -266,7 +267,7 @@ def run_command(
     Exit status: 0 every example passed, 1 a task or evaluator failed (or a signature error),
     2 a module or the dataset cannot be loaded.
     """
-    from phx_tasklint import localrun
+    from phx_tasklint.runtime import localrun
 
     sys.exit(
         localrun.command(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from phx_tasklint.diagnostics import Role, Severity
+from phx_tasklint.core.diagnostics import Role, Severity
 
 # --------------------------------------------------------------------------------------------
 # Binding names
