@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-# not `typing`: the console script's replay (see `replay`) imports this package and nothing else
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 

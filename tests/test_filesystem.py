@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from phx_tasklint.cli import pipeline
+from phx_tasklint.cli import fixing
 from phx_tasklint.cli.commands import main
 from phx_tasklint.cli.walk import iter_files
 
@@ -253,14 +253,14 @@ def test_file_vanishing_before_fix_is_written(
     """Deleted after it was checked, before its fix is written: a one-line message, the other
     file is still fixed."""
     (project / "gone.py").write_text(GOOD)
-    write = pipeline.write_atomically
+    write = fixing.write_fixed
 
     def delete_then_write(path: Path, *args: Any, **kwargs: Any) -> Any:
         if path.name == "gone.py":
             path.unlink()
         return write(path, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "write_atomically", delete_then_write)
+    monkeypatch.setattr(fixing, "write_fixed", delete_then_write)
     result = CliRunner().invoke(main, ["check", "--no-cache", "--unsafe-fixes", "--fix", "."])
     assert result.exit_code in (0, 1), result.output
     assert messages(result) == ["gone.py: not fixed: No such file or directory"]

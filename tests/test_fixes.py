@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from phx_tasklint.cli import pipeline
+from phx_tasklint.cli import fixing
 from phx_tasklint.cli.commands import main
 from phx_tasklint.lint import sources
 
@@ -517,7 +517,7 @@ def test_write_refuses_a_file_changed_since_it_was_read(project: Path) -> None:
     path, source, fixed = _stale_setup(project)
     edited = path.read_bytes() + b"# edited meanwhile\n"
     path.write_bytes(edited)
-    problem = pipeline.write_atomically(path, source, fixed)
+    problem = fixing.write_fixed(path, source, fixed)
     assert problem is not None and "changed on disk" in problem
     assert path.read_bytes() == edited
     assert _temp_files(project) == []
@@ -528,13 +528,13 @@ def test_fix_does_not_overwrite_a_concurrent_edit(
 ) -> None:
     path, _, _ = _stale_setup(project)
     edited = path.read_bytes() + b"# edited meanwhile\n"
-    real = pipeline.write_atomically
+    real = fixing.write_fixed
 
     def racing(target: Path, source: sources.Source, text: str) -> str | None:
         target.write_bytes(edited)  # the user saves just before the write
         return real(target, source, text)
 
-    monkeypatch.setattr(pipeline, "write_atomically", racing)
+    monkeypatch.setattr(fixing, "write_fixed", racing)
     result = check("--fix")
     assert path.read_bytes() == edited
     assert "changed on disk" in result.stderr
@@ -562,11 +562,11 @@ def test_a_failed_write_leaves_the_old_file_whole(
     original = path.read_bytes()
     monkeypatch.setattr(os, target, _raise(exc))
     if isinstance(exc, OSError):
-        problem = pipeline.write_atomically(path, source, fixed)
+        problem = fixing.write_fixed(path, source, fixed)
         assert problem is not None and "not fixed" in problem
     else:
         with pytest.raises(type(exc)):
-            pipeline.write_atomically(path, source, fixed)
+            fixing.write_fixed(path, source, fixed)
     assert path.read_bytes() == original
     assert _temp_files(project) == []
 

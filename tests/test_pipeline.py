@@ -79,24 +79,24 @@ def test_worker_processes_give_the_same_sorted_output(tree: Path) -> None:
 
 
 def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) -> None:
-    """The console script's forked children: the same result as one process, and a child that
-    dies without sending its share, or cannot be started, has that share analysed by the
-    parent; with SIGCHLD ignored, the shares that arrived whole count. (In a process of its
+    """The console script's forked workers: the same result as one process, and a worker that
+    dies without sending its share, or cannot be started, has that share analysed here; with
+    SIGCHLD ignored, the shares that arrived whole count. (In a process of its
     own: this one may hold at-fork hooks, Phoenix's among them, that hang a forked child.)"""
     serial = lint(use_cache=False, jobs=1)
     code = (
         "import json, os, signal\nimport phx_tasklint.cli.pipeline as c\n"
-        "parent = os.getpid()\noriginal = c._analyse_chunk\nhere = []\n"
+        "parent = os.getpid()\noriginal = c.analyse_share\nhere = []\n"
         "def counted(*args):\n"
-        "    if os.getpid() == parent:\n        here.append(args[1][0][0])\n"
+        "    if os.getpid() == parent:\n        here.append(args[-1][0].display)\n"
         "    return original(*args)\n"
         "def dying(*args):\n"
         "    if os.getpid() != parent:\n        os._exit(3)\n"
         "    return counted(*args)\n"
         "def refused():\n    raise BlockingIOError(11, 'fork refused')\n"
-        "def run(chunk=counted):\n"
-        "    here.clear()\n    c._analyse_chunk = chunk\n"
-        "    options = c.Options(paths=['.'], use_cache=False, jobs=3, start_method='fork')\n"
+        "def run(share=counted):\n"
+        "    here.clear()\n    c.analyse_share = share\n"
+        "    options = c.Options(paths=['.'], use_cache=False, jobs=3, fork_workers=True)\n"
         "    found = [[f.location.path, f.location.cell, f.location.line, f.location.column,\n"
         "              f.diagnostic.code, f.diagnostic.message] for f in c.run(options).findings]\n"
         "    return found, len(set(here))\n"
@@ -378,11 +378,11 @@ def test_concurrent_runs_never_corrupt_the_cache(tree: Path) -> None:
 def test_cache_files_no_run_writes_any_more_are_pruned(cross: Path) -> None:
     """Each version, configuration and working directory has a cache file of its own: the
     most recently written ones are kept, and nothing that is not a cache file is touched."""
-    from phx_tasklint.cli import replay
+    from phx_tasklint.cli import cache
 
     lint()
     (current,) = (cross / DIRECTORY).glob("v*.json")
-    old = [cross / DIRECTORY / f"v0.0.{n}-0123456789abcdef.json" for n in range(replay._KEEP + 3)]
+    old = [cross / DIRECTORY / f"v0.0.{n}-0123456789abcdef.json" for n in range(cache._KEEP + 3)]
     for age, path in enumerate(old):
         path.write_text("{}")
         os.utime(path, ns=(10**18 - age * 10**9, 10**18 - age * 10**9))
@@ -390,7 +390,7 @@ def test_cache_files_no_run_writes_any_more_are_pruned(cross: Path) -> None:
     (cross / "pkg/run.py").write_text((cross / "pkg/run.py").read_text() + "\n")
     lint()  # writes its cache file, and prunes
     left = set((cross / DIRECTORY).glob("v*.json"))
-    assert left == {current, *old[: replay._KEEP - 1]}
+    assert left == {current, *old[: cache._KEEP - 1]}
     assert (cross / DIRECTORY / "notes.txt").exists()
 
 
@@ -402,14 +402,14 @@ def test_a_dependency_saved_during_a_run_is_seen_by_the_next(
     import phx_tasklint.cli.pipeline as pipeline
 
     _write(cross / "pkg/tasks.py", "def summarize(input, style=None):\n    return style\n")
-    original = pipeline._analyse_all
+    original = pipeline._analyse
 
     def then_saved(*args: Any, **kwargs: Any) -> Any:
         out = original(*args, **kwargs)
         _write(cross / "pkg/tasks.py", CROSS["pkg/tasks.py"])
         return out
 
-    monkeypatch.setattr(pipeline, "_analyse_all", then_saved)
+    monkeypatch.setattr(pipeline, "_analyse", then_saved)
     assert lint() == []  # what the files said when they were read
     monkeypatch.undo()
     monkeypatch.chdir(cross)
@@ -421,13 +421,13 @@ def _analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import phx_tasklint.cli.pipeline as pipeline
 
     seen: list[str] = []
-    original = pipeline._analyse_all
+    original = pipeline._analyse
 
-    def spy(config: Any, items: list[Any], *args: Any) -> Any:
-        seen.extend(item[0] for item in items)
-        return original(config, items, *args)
+    def spy(config: Any, index: Any, items: list[Any], *args: Any) -> Any:
+        seen.extend(item.display for item in items)
+        return original(config, index, items, *args)
 
-    monkeypatch.setattr(pipeline, "_analyse_all", spy)
+    monkeypatch.setattr(pipeline, "_analyse", spy)
     return seen
 
 
@@ -437,57 +437,56 @@ def test_two_installations_or_users_keep_a_cache_file_each(
     """A pre-commit hook's copy and a virtual environment's, or two users (or one with other
     groups), run in turns over one tree: each answers from its own cache file, never finding
     the other's foreign."""
-    from phx_tasklint.cli import replay
+    from phx_tasklint.cli import cache, pipeline
 
     cold = lint(use_cache=False)
-    installs = []
-    for name in ("hook", "venv"):
-        module = tmp_path_factory.mktemp(name) / "phx_tasklint" / "replay.py"
-        module.parent.mkdir()
-        module.write_text("# a copy\n")
-        installs.append(str(module))
-    users = [replay.identity(), ((65534, 65534, (65534,)), "0000000000000000")]
+    installs = [str(tmp_path_factory.mktemp(name) / "phx_tasklint") for name in ("hook", "venv")]
+    users = [cache.identity(), ((65534, 65534, (65534,)), "0000000000000000")]
     turns = [(install, user) for install in installs for user in users]
     seen = _analysed(monkeypatch)
-    for install, user in turns:
-        monkeypatch.setattr(replay, "_SELF", install)
-        monkeypatch.setattr(replay, "identity", lambda user=user: user)
-        assert lint() == cold
-    assert len(list((cross / DIRECTORY).glob("v*.json"))) == 4
+    for again in (False, True):
+        seen.clear()
+        for install, user in turns:
+            monkeypatch.setattr(pipeline, "identity", lambda user=user: user)
+            monkeypatch.setattr(pipeline, "installation", lambda install=install: install)
+            assert lint() == cold
+        assert len(list((cross / DIRECTORY).glob("v*.json"))) == 4
+        assert (seen == []) is again
+
+
+def test_an_edited_rule_is_never_answered_from_the_cache(
+    cross: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache is keyed by a digest of the package's own modules: after an edit of the tool
+    (an editable install whose rule message changed), every file is checked again."""
+    from phx_tasklint.cli import pipeline
+
+    cold = lint(use_cache=False)
+    seen = _analysed(monkeypatch)
+    assert lint() == cold and seen
     seen.clear()
-    for install, user in turns:
-        monkeypatch.setattr(replay, "_SELF", install)
-        monkeypatch.setattr(replay, "identity", lambda user=user: user)
-        assert lint() == cold
-    assert seen == []
+    assert lint() == cold and seen == []
+    monkeypatch.setattr(pipeline, "code_digest", lambda: "edited")
+    assert lint() == cold and sorted(seen) == ["pkg/__init__.py", "pkg/run.py", "pkg/tasks.py"]
 
 
-def test_the_trust_anchor_survives_hard_links_and_archives(tmp_path: Path) -> None:
-    """uv hard-links installed files into every environment it makes, which moves their change
-    time: the anchor must not move with it. Imported from an archive, the archive anchors."""
-    from phx_tasklint.cli import replay
+def test_the_code_digest_follows_every_module_of_the_package(tmp_path: Path) -> None:
+    """A copy of the package with one character changed in a module digests differently."""
+    import phx_tasklint
 
-    module = tmp_path / "site" / "phx_tasklint" / "replay.py"
-    module.parent.mkdir(parents=True)
-    module.write_text("# installed\n")
-    archive = tmp_path / "app.pyz"
-    archive.write_bytes(b"PK")
-    saved = replay._SELF
-    try:
-        replay._SELF = str(module)
-        before = replay.anchor()
-        time.sleep(0.01)
-        os.link(module, tmp_path / "linked.py")
-        assert replay.anchor() == before is not None
-        replay._SELF = str(archive / "phx_tasklint" / "replay.py")
-        st = archive.stat()
-        assert replay.anchor() == b"phx-tasklint %d %d %d\n" % (
-            st.st_mtime_ns,
-            st.st_size,
-            st.st_ino,
-        )
-    finally:
-        replay._SELF = saved
+    copy = tmp_path / "site" / "phx_tasklint"
+    shutil.copytree(
+        Path(phx_tasklint.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    code = (
+        f"import sys\nsys.path.insert(0, {str(copy.parent)!r})\n"
+        "from phx_tasklint.cli.cache import code_digest\nprint(code_digest())\n"
+    )
+    first = python(code, tmp_path).stdout
+    assert python(code, tmp_path).stdout == first
+    spec = copy / "core" / "spec.py"
+    spec.write_text(spec.read_text().replace("cannot be bound", "cannot be bound!", 1))
+    assert python(code, tmp_path).stdout != first
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
@@ -558,19 +557,12 @@ def test_a_change_of_mode_rechecks_the_file(cross: Path, monkeypatch: pytest.Mon
     assert lint() and sorted(seen) == ["pkg/run.py", "pkg/tasks.py"]  # and what imports it
 
 
-@pytest.mark.parametrize("where", [DIRECTORY, f"{DIRECTORY}/runs"], ids=["cache", "runs"])
 def test_a_link_in_place_of_the_cache_directory_sends_nothing_out_of_the_tree(
-    cross: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    where: str,
+    cross: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """A link committed where the cache directory (or its `runs`) goes: nothing is written to
-    or deleted from where it points, and the findings are the same."""
-    from phx_tasklint.cli import output, replay
-
-    monkeypatch.setattr(replay, "_SETTLE_NS", 0)  # the run records, though the tree is new
-
+    """A link committed where the cache directory goes: nothing is written to or deleted from
+    where it points, and the findings are the same."""
+    where = DIRECTORY
     outside = tmp_path_factory.mktemp("outside")
     names = [f"v0.0.{n}-0123456789abcdef.json" for n in range(20)]
     names += [f"{n:016x}" for n in range(20)]
@@ -580,7 +572,7 @@ def test_a_link_in_place_of_the_cache_directory_sends_nothing_out_of_the_tree(
     (cross / where).symlink_to(outside, target_is_directory=True)
     cold = lint(use_cache=False)
     assert lint() == cold
-    assert output.answer(["check", "-q"]) == 1
+    assert lint() == cold
     assert sorted(p.name for p in outside.iterdir()) == sorted(names)
 
 
@@ -663,15 +655,17 @@ def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) ->
     """The console script forks its workers (no fork server); same findings as one process."""
     serial = lint(use_cache=False, jobs=1)
     code = (
-        "import sys\nimport phx_tasklint.cli.pipeline as c\nfrom phx_tasklint.cli import replay\n"
-        "seen = []\noriginal = c._analyse_all\n"
+        "import sys\nfrom phx_tasklint.cli import commands, pool\n"
+        "seen = []\noriginal = pool.map_shares\n"
         "def spy(*args):\n    seen.append(args[-1])\n    return original(*args)\n"
-        "c._analyse_all = spy\nsys.argv = ['phx-tasklint', 'check', '.', '--no-cache',"
+        "pool.map_shares = spy\nsys.argv = ['phx-tasklint', 'check', '.', '--no-cache',"
         " '--format', 'json', '--exit-zero']\n"
-        "try:\n    replay.entry()\nfinally:\n    print('START', seen, file=sys.stderr)\n"
+        "try:\n    commands.entry()\nfinally:\n    print('FORK', seen, file=sys.stderr)\n"
     )
-    out = python(code, tree)
-    assert "START ['fork']" in out.stderr, out.stderr
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0 and "FORK [True]" in out.stderr, out.stderr
     found = [
         (f["path"], f.get("cell"), f["line"], f["column"], f["code"], f["message"])
         for f in json.loads(out.stdout)

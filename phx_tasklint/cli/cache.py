@@ -3,17 +3,19 @@
 An entry is valid while its file and every file it imported callables from keep their size,
 modification and change times (those of a dependency as they were before it was read), the
 module names it found those files under still find them, and (when its relative imports depend
-on it) its own module name is the same; the cache file itself is keyed by tool version,
-effective configuration, the working directory, the user and the trust anchor
-(`checking._cache`, `replay.anchor`). It is written atomically (a temporary file, then a
-rename), so concurrent runs never corrupt it, and a corrupt or foreign file is ignored and
-rewritten. It is read only from a regular file of this user's, and written only into a
-directory, never through a link (`replay.read_own`, `replay.real_directory`).
+on it) its own module name is the same. The cache file's name and settings hold what every
+entry depends on: the tool's own code (`code_digest`, so an edited rule is never answered from
+an old result), the effective configuration, the working directory and who runs (see
+`pipeline.cache_for`). A corrupt or foreign file is ignored and rewritten. It is read only from
+a regular file of this user's, and written only into a real directory, never through a link
+(`files`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import os
 from collections import Counter
@@ -22,13 +24,16 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from phx_tasklint import __version__
-from phx_tasklint.cli.replay import DIRECTORY as DIRECTORY
-from phx_tasklint.cli.replay import prune, read_own, real_directory
+from phx_tasklint.cli.files import create_new, prune, read_own, real_directory, write_atomically
 from phx_tasklint.core.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.lint.findings import Finding, Location
 from phx_tasklint.lint.modindex import ModuleIndex, module_name
 
-_SCHEMA = 7
+DIRECTORY = ".phx-tasklint-cache"
+_SCHEMA = 8
+# cache files kept in the directory (`files.prune`): one per version, configuration, working
+# directory, installation and user
+_KEEP = 16
 # (mtime_ns, ctime_ns, size): the change time also moves on chmod and chown, which change what
 # a run may read, and no one can set it (a tree checked out with its commit times restored has
 # predictable modification times)
@@ -163,13 +168,11 @@ class _Tables:
 _CLEAN = Entry((0, 0, 0), (), {}, ())
 
 
-def write_file(directory: str | Path, name: str, data: bytes) -> bool:
-    """Write `directory/name` atomically (a temporary file, then a rename), creating the cache
-    directory with its `.gitignore` first; False when it could not be written (a read-only
-    tree still gets its findings, it just runs cold next time) or when the cache directory,
-    or `directory` in it, is a link or no directory (a link committed in its place must not
-    send writes, or the prunes that follow them, out of the tree)."""
-    directory = Path(directory)
+def write_file(directory: Path, name: str, data: bytes) -> bool:
+    """Write `directory/name` atomically, creating the cache directory with its `.gitignore`
+    first; False when it could not be written (a read-only tree still gets its findings, it
+    just runs cold next time) or when the cache directory, or `directory` in it, is a link or
+    no directory."""
     top = directory if directory.name == DIRECTORY else directory.parent
     try:
         for made in dict.fromkeys((top, directory)):
@@ -177,35 +180,50 @@ def write_file(directory: str | Path, name: str, data: bytes) -> bool:
                 os.mkdir(made)
             if not real_directory(str(made)):
                 return False
-        with contextlib.suppress(FileExistsError):  # an existing name, even a dangling link
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(top / ".gitignore", flags, 0o644), "w") as ignore:
-                ignore.write("# Automatically created by phx-tasklint.\n*\n")
-        fd, tmp = _temporary(directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, directory / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        create_new(str(top / ".gitignore"), "# Automatically created by phx-tasklint.\n*\n")
     except OSError:
         return False
-    return True
+    return write_atomically(str(directory), name, data)
 
 
-def _temporary(directory: Path) -> tuple[int, str]:
-    """A new file of our own in `directory`, open for writing (what `tempfile.mkstemp` does;
-    importing tempfile costs a run that re-checks one file 5 ms)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        path = str(directory / f".tmp-{os.getpid()}-{os.urandom(6).hex()}.part")
+_User = tuple[int | tuple[int, ...], ...]
+
+
+def identity() -> tuple[_User, str]:
+    """Who runs: what a run may read depends on it (a PHX000 or a warning says when a file or
+    directory cannot be read), so each identity keeps a cache file of its own. Linux's
+    effective capabilities count too: root without CAP_DAC_OVERRIDE is refused files that
+    root with it reads."""
+    user: _User = ()
+    if hasattr(os, "geteuid"):
+        user = (os.geteuid(), os.getegid(), tuple(os.getgroups()))
+    capabilities = ""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"CapEff:"):
+                    capabilities = line[7:].strip().decode("ascii", "replace")
+    except OSError:
+        pass
+    return user, capabilities
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of this package's own modules as installed: what judges a file is part of every
+    entry's key, so an edited rule (an editable install, a copy patched in place) is never
+    answered from a result the old code gave. Worked out once per process."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
         try:
-            return os.open(path, flags, 0o600), path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name in {directory}")
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 class Cache:
@@ -354,7 +372,7 @@ class Cache:
         # dumps, not dump: json.dump streams through the pure-Python encoder (6x slower)
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         if write_file(self.directory, self.file.name, data):
-            prune(str(self.directory), self.file.name, _is_cache_file)
+            prune(str(self.directory), self.file.name, _is_cache_file, _KEEP)
 
     def _extended(self) -> tuple[_Tables, dict[str, Any]]:
         """The rows read from the file, carried over as they are, and this run's entries

@@ -1,14 +1,31 @@
-"""The `phx-tasklint` command line (click)."""
+"""The `phx-tasklint` command line (click): the console script's one parser."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from phx_tasklint import __version__
-from phx_tasklint.cli import output
+from phx_tasklint.cli import report
+from phx_tasklint.cli.report import FORMATS
+
+
+@dataclass(frozen=True)
+class _Process:
+    """What the command line knows of the process it runs in."""
+
+    # The console script (and `python -m phx_tasklint`) runs nothing but this tool: workers may
+    # be forked from it. Anywhere else (click's test runner in a process that imported Phoenix)
+    # a forked child would inherit at-fork hooks and locks of code we do not control.
+    fork_workers: bool = False
+
+
+def entry() -> None:
+    """The `phx-tasklint` console script."""
+    main(obj=_Process(fork_workers=sys.platform == "linux"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,7 +77,7 @@ def rule_command(code: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
     help="Output format.",
@@ -102,7 +119,7 @@ def check_command(
     select: str | None,
     ignore: str | None,
     extend_select: str | None,
-    fmt: str,
+    fmt: report.Format,
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -120,9 +137,10 @@ def check_command(
     PATHS default to the current directory; `-` reads one file from stdin. Exit status: 0 no
     findings, 1 findings reported, 2 usage or configuration error.
     """
-    from phx_tasklint.cli import pipeline
+    from phx_tasklint.cli import output, pipeline
     from phx_tasklint.project.config import ConfigError
 
+    process = click.get_current_context().find_root().obj
     try:
         outcome = pipeline.run(
             pipeline.Options(
@@ -137,7 +155,7 @@ def check_command(
                 phoenix_version=phoenix_version,
                 stdin_filename=stdin_filename,
                 use_cache=not no_cache,
-                start_method=output.start_method(),
+                fork_workers=isinstance(process, _Process) and process.fork_workers,
             )
         )
     except ConfigError as exc:

@@ -23,7 +23,7 @@ import os
 import urllib.parse
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 from phx_tasklint import __version__
 from phx_tasklint.core import docs, spec
@@ -31,7 +31,7 @@ from phx_tasklint.core.diagnostics import Fix
 from phx_tasklint.lint.findings import Finding
 
 Format = Literal["text", "json", "sarif", "github"]
-FORMATS: tuple[Format, ...] = ("text", "json", "sarif", "github")
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 FIELDS = (
     "path",

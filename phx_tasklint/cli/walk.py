@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from phx_tasklint.cli import replay
 from phx_tasklint.lint.kinds import SUFFIXES, SourceKind
 from phx_tasklint.project.config import Config, glob_regex
 
@@ -205,7 +204,6 @@ class _Walker:
         self.files.append(SourceFile(path, self.display(path), file_kind(path), explicit))
 
     def argument(self, arg: str) -> None:
-        replay.note(arg)
         if not os.path.lexists(arg):
             self.missing.append(printable(arg))
             return
@@ -229,7 +227,6 @@ class _Walker:
         top = None
         current = absolute
         while True:
-            replay.note_exists(os.path.join(current, ".git"))
             if os.path.exists(os.path.join(current, ".git")):
                 top = current
                 break
@@ -251,7 +248,6 @@ class _Walker:
         return ignores
 
     def read_gitignore(self, path: str, base: str, ignores: GitIgnore) -> GitIgnore:
-        replay.note(path)
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -364,7 +360,6 @@ class _Walker:
         absolute = os.path.join(absolute_dir, entry.name)
         if ignores.ignored(absolute, is_dir):
             return
-        replay.noted(path, st)  # a link that is retargeted or mended, a FIFO that is replaced
         if st is None:
             if error is not None and error.errno == errno.ELOOP:
                 self.message(path, "skipped: symbolic link loop")

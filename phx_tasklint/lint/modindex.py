@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-
-from phx_tasklint.cli import replay
 
 
 @lru_cache(maxsize=16384)
@@ -31,26 +27,6 @@ def forget_packages() -> None:
     """Start a run afresh: which directories are packages is remembered only within a run (an
     `__init__.py` may appear or go between two runs of one process)."""
     _package_of.cache_clear()
-
-
-def note_packages(paths: Iterable[str]) -> None:
-    """For `replay`: note the `__init__.py` files whose presence decides the module names of
-    `paths` (the name of a file in a directory with one goes on up to the first directory
-    without). Done in the main process before any file is analysed: the names are worked out
-    in the worker processes too, and what those note is lost."""
-    cwd = os.getcwd()
-    done: set[str] = set()
-    # one look per directory, not per file (site-packages: 19,655 files in 4,090 directories)
-    for directory in {_split(path)[0] for path in paths}:
-        directory = _absolute(directory, cwd)
-        while directory not in done:
-            done.add(directory)
-            marker = os.path.join(directory, "__init__.py")
-            st = replay.stat_noted(marker)
-            parent = os.path.dirname(directory)
-            if parent == directory or st is None or not stat.S_ISREG(st.st_mode):
-                break
-            directory = parent
 
 
 def _split(path: str) -> tuple[str, str]:

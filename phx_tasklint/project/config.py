@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from phx_tasklint.cli import replay
 from phx_tasklint.core import spec
 
 SECTION = "phx-tasklint"
@@ -588,8 +587,6 @@ def find_pyproject(start: Path) -> Path | None:
         current = current.parent
     while True:
         candidate = current / "pyproject.toml"
-        replay.note(str(candidate))
-        replay.note_exists(str(current / ".git"))
         try:
             data = candidate.read_bytes() if candidate.is_file() else None
         except OSError:
@@ -614,7 +611,6 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     """
     if explicit is not None:
         path = Path(os.path.abspath(explicit))
-        replay.note(str(path))
         section = _section(_read_toml(path), path)
         return config_from_table(section or {}, root=path.parent, source=path)
     base = Path(os.path.abspath(start if start is not None else os.getcwd()))

@@ -1,0 +1,137 @@
+"""Reading, screening and analysing the files a run could not answer from the cache: what each
+worker process does with its share."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from phx_tasklint.cli.cache import Stat, stat_of
+from phx_tasklint.lint.findings import Finding
+from phx_tasklint.lint.modindex import ModuleIndex
+from phx_tasklint.project.config import Config
+
+# The readers, the prefilter and the engine are imported where a file is read: a run answered
+# from the cache reads none.
+if TYPE_CHECKING:
+    from phx_tasklint.lint.engine import Result
+    from phx_tasklint.lint.sources import Source
+
+
+class Pending(NamedTuple):
+    """A file to read, screen and analyse (a tuple: a cold run of a big tree has one per file,
+    and each is sent to a worker)."""
+
+    display: str
+    kind: str
+    path: str | None  # None: stdin
+    data: bytes | None  # given only for stdin
+    stat: Stat | None  # taken before the file is read; None without a cache
+
+
+class Analysed(NamedTuple):
+    """What became of a `Pending` file."""
+
+    problems: tuple[Finding, ...]  # the file's own PHX000s
+    result: Result | None  # the engine's, if the file could hand something to Phoenix
+    read: bool  # False: it could not be read (a passing I/O error: not cached)
+    # the stats of the files the result depends on, as they were before they were read
+    dep_stats: dict[str, Stat | None]
+
+
+_NO_DEPS: dict[str, Stat | None] = {}
+
+
+class ModuleFinder:
+    """Loads other checked Python modules by dotted name, for cross-file hand-offs."""
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self.loaded: dict[str, Source | None] = {}
+        # each loaded file's stat, taken before it was read: a result is stored with the stats
+        # of what it was worked out from (a file saved during the run then reads as changed)
+        self.stats: dict[str, Stat | None] = {}
+
+    def __call__(self, name: str) -> Source | None:
+        from phx_tasklint.lint import sources
+
+        if name not in self.loaded:
+            hit = self.index.get(name)
+            if hit is not None:
+                self.stats.setdefault(hit[0], stat_of(hit[1]))
+            self.loaded[name] = (
+                sources.load(Path(hit[1]), hit[0], check_syntax=False) if hit else None
+            )
+        return self.loaded[name]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while trees are built: parsing allocates so many objects
+    that the collector runs again and again over every tree still alive. What a run leaves
+    behind is freed by reference counting, and the collector is back on when the run ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def analyse_share(
+    config: Config, index: ModuleIndex, screen: bool, items: list[Pending]
+) -> list[Analysed]:
+    """Parse each file once (ast), keep those that hand something to Phoenix, analyse them.
+    `screen` False analyses every file (tests prove the prefilter never changes a result)."""
+    with gc_paused():
+        return _analyse(config, index, screen, items)
+
+
+def _analyse(
+    config: Config, index: ModuleIndex, screen: bool, items: list[Pending]
+) -> list[Analysed]:
+    from phx_tasklint.lint import prefilter, sources, wrappers
+    from phx_tasklint.lint.engine import Engine
+
+    extra = wrappers(config)
+    finder = ModuleFinder(index)
+    engine = Engine(config, finder, record_handoffs=False)
+    out: list[Analysed] = []
+    for item in items:
+        # what another file's result records for this one when it imports from it: the stat
+        # taken before this read (the engine reuses this parse for it)
+        finder.stats.setdefault(item.display, item.stat)
+        data = item.data
+        if data is None and item.path is not None:
+            try:
+                data = Path(item.path).read_bytes()
+            except OSError:  # vanished or unreadable since the walk: a PHX000 says so
+                problems = sources.load(Path(item.path), item.display).problems
+                out.append(Analysed(problems, None, False, _NO_DEPS))
+                continue
+        data = data or b""
+        if screen and item.kind == "python" and not prefilter.mentions(data, extra):
+            out.append(Analysed((), None, True, _NO_DEPS))  # the common case: no Phoenix here
+            continue
+        source = sources.from_bytes(data, item.display, item.kind, check_syntax=False)  # type: ignore[arg-type]
+        if not source.text:
+            out.append(Analysed(source.problems, None, True, _NO_DEPS))
+            continue
+        module = engine.module(source)
+        if module is None:  # only a python file gets here: notebooks blank their broken cells
+            problem = sources.compile_problem(source.text, item.display)
+            out.append(Analysed((problem,) if problem else (), None, True, _NO_DEPS))
+            continue
+        if screen and not prefilter.reacts(
+            module.calls, module.functions, module.classes, module.imports, extra
+        ):
+            out.append(Analysed(source.problems, None, True, _NO_DEPS))
+            continue
+        result = engine.analyse(source)
+        stats = {d: finder.stats.get(d) for d in result.deps}
+        out.append(Analysed(source.problems, result, True, stats))
+    return out
