@@ -1,6 +1,7 @@
 """The linter: sources in, findings out (PHX000 from reading, the rest from the engine).
 
-libcst is imported only once a file is known to hand something to Phoenix.
+The engine works on CPython's `ast`, and only on the files the prefilter lets through; libcst
+is imported by `fixes` alone, to rewrite the defs that `--fix` edits.
 """
 
 from __future__ import annotations

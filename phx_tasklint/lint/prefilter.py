@@ -1,4 +1,4 @@
-"""Decide cheaply which files can hand anything to Phoenix, before libcst is ever imported.
+"""Decide cheaply which files can hand anything to Phoenix, before the engine analyses them.
 
 Two stages, each a superset of what the engine reacts to, so filtering never changes a result:
 1. bytes: the file spells `phoenix` (every API it reacts to is imported from there) or a

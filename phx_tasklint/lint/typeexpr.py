@@ -1,4 +1,8 @@
-"""Annotation expressions -> TypeExpr, by qualified name; whatever cannot be resolved is UNKNOWN."""
+"""Annotation expressions -> TypeExpr, by qualified name; whatever cannot be resolved is UNKNOWN.
+
+`translate` knows the typing constructs; `annotation` feeds it the names of one checked module
+and follows the classes and aliases defined in the checked files.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,15 @@ import ast
 from collections.abc import Callable
 
 from phx_tasklint.core.model import UNKNOWN, TypeExpr
+from phx_tasklint.lint.definitions import Lookup
+from phx_tasklint.lint.modules import Module
 
+_TYPEDDICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict"})
+_NAMEDTUPLE_BASES = frozenset({"typing.NamedTuple"})
+_ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"})
+_DATACLASS = frozenset({"dataclasses.dataclass"})
+_PYDANTIC = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
+_NEWTYPE = frozenset({"typing.NewType", "typing_extensions.NewType"})
 # Generic aliases from typing that mean a builtin or an ABC.
 _ALIASES = {
     "typing.List": "builtins.list",
@@ -113,3 +125,84 @@ def _named(name: str, args: tuple[TypeExpr, ...], local: LocalTypes, depth: int)
     if name.split(".", 1)[0] in _KNOWN_ROOTS:
         return TypeExpr.named(name, *args)
     return UNKNOWN
+
+
+def annotation(module: Module, node: ast.expr, lookup: Lookup, depth: int = 0) -> TypeExpr:
+    """An annotation written in `module`, its names resolved there; `lookup` finds the classes,
+    aliases and NewTypes defined in the checked files."""
+
+    def resolve(n: ast.expr) -> str | None:
+        names = module.qualified(n) if n in module.parents else set()
+        if not names:  # a name from a string annotation: resolve it from the top level
+            names = module.qualified_in_module(ast.unparse(n))
+        return sorted(names)[0] if len(names) == 1 else None
+
+    def local(name: str, depth: int) -> TypeExpr | None:
+        if depth > 20:
+            return UNKNOWN
+        found = lookup(name)
+        if found is None:
+            return None
+        return _defined_type(*found, lookup, depth)
+
+    return translate(node, resolve, local, depth)
+
+
+def _defined_type(module: Module, node: ast.AST, lookup: Lookup, depth: int) -> TypeExpr:
+    """The type a top-level definition of a checked module names."""
+    if isinstance(node, ast.ClassDef):
+        return class_type(module, node, lookup, depth + 1)
+    if isinstance(node, ast.Call):  # NewType("X", base)
+        if module.qualified(node.func) & _NEWTYPE and len(node.args) == 2:
+            return annotation(module, node.args[1], lookup, depth + 1)
+        return UNKNOWN
+    if isinstance(node, ast.expr):  # a type alias, perhaps a recursive one
+        return annotation(module, node, lookup, depth + 1)
+    return UNKNOWN
+
+
+def class_type(module: Module, node: ast.ClassDef, lookup: Lookup, depth: int) -> TypeExpr:
+    """The type an instance of a class defined in the checked files has, as far as its bases and
+    decorators tell."""
+    bases = {q for b in node.bases for q in module.qualified(b)}
+    qualified = f"{module.name}.{node.name}"
+    fields = tuple(name for name, _ in _class_fields(node))
+    if bases & _TYPEDDICT_BASES:
+        return TypeExpr.typeddict(
+            qualified,
+            *(annotation(module, ann, lookup, depth + 1) for _, ann in _class_fields(node)),
+        )
+    if bases & _ENUM_BASES:
+        return TypeExpr.named("enum.Enum")
+    if bases & _NAMEDTUPLE_BASES:
+        return TypeExpr.named(
+            "builtins.tuple",
+            *(annotation(module, ann, lookup, depth + 1) for _, ann in _class_fields(node)),
+        )
+    for base in (
+        "builtins.dict",
+        "builtins.list",
+        "builtins.str",
+        "builtins.int",
+        "builtins.float",
+    ):
+        if base in bases:
+            return TypeExpr.named(base)
+    decorators = {
+        q
+        for d in node.decorator_list
+        for q in module.qualified(d.func if isinstance(d, ast.Call) else d)
+    }
+    if decorators & _DATACLASS or bases & _PYDANTIC:
+        return TypeExpr.cls(qualified, fields)
+    if bases - {"builtins.object"}:
+        return UNKNOWN  # a base we cannot see might make it anything
+    return TypeExpr.cls(qualified, None)
+
+
+def _class_fields(cls: ast.ClassDef) -> list[tuple[str, ast.expr]]:
+    return [
+        (stmt.target.id, stmt.annotation)
+        for stmt in cls.body
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+    ]

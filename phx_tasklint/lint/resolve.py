@@ -1,0 +1,398 @@
+"""Which definition an expression handed to Phoenix stands for, and the signature Phoenix sees.
+
+Follows what `inspect.signature` would see at run time: assignments, imports between the checked
+files, `functools.partial`, bound methods, instances with `__call__`, classes, factories that
+return an inner def, and decorators that replace the function. Whatever cannot be followed is a
+`Skip` with its reason, never a guess.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+
+from phx_tasklint.core import spec
+from phx_tasklint.core.model import UNKNOWN, Kind, Param, Signature, TypeExpr
+from phx_tasklint.lint.callables import apply_partial, drop_first
+from phx_tasklint.lint.definitions import (
+    FUNCTIONS,
+    MAX_DEPTH,
+    Definitions,
+    FunctionNode,
+    class_member,
+)
+from phx_tasklint.lint.modules import Binding, Module
+from phx_tasklint.lint.runners import is_create_evaluator
+from phx_tasklint.lint.typeexpr import annotation, class_type
+
+_PARTIAL = frozenset({"functools.partial"})
+_STATICMETHOD = "builtins.staticmethod"
+_CLASSMETHOD = "builtins.classmethod"
+# Decorators known to keep the signature Phoenix sees (functools copies __wrapped__).
+_PRESERVING = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "functools.wraps",
+        "functools.cache",
+        "functools.lru_cache",
+        "functools.cached_property",
+        "builtins.property",
+        "typing.overload",
+        "typing_extensions.override",
+        "typing.override",
+    }
+)
+_WRAPS = frozenset({"functools.wraps", "functools.update_wrapper"})
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where findings about one callable go."""
+
+    module: Module
+    node: ast.AST  # the def or lambda
+    params: dict[str, ast.AST] = field(hash=False, compare=False)
+    function: str | None = None
+    # the parameters as written in that def, for deciding whether a fix can be written there
+    written: tuple[Param, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    signature: Signature
+    anchor: Anchor
+    evaluator_method: bool = False
+    phoenix_name: str | None = None  # the name Phoenix records an evaluator under
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+class Resolver:
+    """Resolves callables for the analysis of one file: an undecorated def's target is
+    remembered until the next file (looking it up records that file's dependencies)."""
+
+    def __init__(self, definitions: Definitions) -> None:
+        self.definitions = definitions
+        self._targets: dict[tuple[ast.AST, bool], Target | Skip] = {}
+
+    def target(self, module: Module, expr: ast.AST, depth: int) -> Target | Skip:
+        """What handing over `expr`, written in `module`, hands over."""
+        if depth > MAX_DEPTH:
+            return Skip("resolution too deep")
+        if isinstance(expr, ast.Lambda):
+            return self._lambda_target(module, expr)
+        if isinstance(expr, ast.Call):
+            return self._call_target(module, expr, depth)
+        if isinstance(expr, ast.Name):
+            bindings = module.assignments(expr)
+            if len(bindings) == 1:
+                found = self._binding_target(module, bindings[0], depth)
+                if found is not None:
+                    return found
+            elif len(bindings) > 1:
+                return Skip("name assigned more than once")
+        if isinstance(expr, ast.Attribute):
+            owner = self._instance_class(module, expr.value, depth)
+            if owner is not None:
+                return self._member_target(*owner, expr.attr, depth)
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            return self._qualified_target(module, expr, depth)
+        return Skip(f"unsupported expression ({type(expr).__name__})")
+
+    def _lambda_target(self, module: Module, expr: ast.Lambda) -> Target:
+        params = self._params(expr.args, module)
+        written = tuple(p for p, _ in params)
+        anchor = Anchor(module, expr, {p.name: n for p, n in params}, "<lambda>", written)
+        return Target(Signature(tuple(p for p, _ in params)), anchor)
+
+    def _member_target(
+        self, module: Module, cls: ast.ClassDef, is_instance: bool, attr: str, depth: int
+    ) -> Target | Skip:
+        """`<class or instance>.<attr>`: a method, bound the way Python binds it."""
+        member = class_member(cls, attr)
+        if isinstance(member, FUNCTIONS):
+            kind = _method_kind(module, member)
+            bound = (is_instance and kind != "static") or kind == "class"
+            found = self.def_target(module, member, bound=bound, depth=depth + 1)
+            if isinstance(found, Target):
+                found = replace(found, phoenix_name=f"{cls.name}.{member.name}")
+            return found
+        return Skip("attribute of a class that is not a method")
+
+    def _qualified_target(
+        self, module: Module, expr: ast.Name | ast.Attribute, depth: int
+    ) -> Target | Skip:
+        for q in sorted(module.qualified(expr)):
+            if q.startswith("builtins."):
+                return Skip("builtin callable")
+            found_node = self.definitions.lookup(q)
+            if found_node is not None:
+                return self._node_target(found_node[0], found_node[1], depth + 1)
+        return Skip("defined outside the checked files")
+
+    def _binding_target(self, module: Module, binding: Binding, depth: int) -> Target | Skip | None:
+        if binding.kind == "def":
+            return self._node_target(module, binding.node, depth + 1)
+        if binding.kind == "import":
+            return None  # resolved by qualified name
+        if binding.kind == "assign":
+            return self.target(module, binding.node, depth + 1)
+        return Skip("parameter or loop variable")
+
+    def _node_target(self, module: Module, node: ast.AST, depth: int) -> Target | Skip:
+        if isinstance(node, FUNCTIONS):
+            return self.def_target(module, node, bound=False, depth=depth)
+        if isinstance(node, ast.ClassDef):
+            return self._class_target(module, node, depth)
+        if isinstance(node, ast.expr):
+            return self.target(module, node, depth + 1)
+        return Skip("unsupported definition")
+
+    def _class_target(self, module: Module, node: ast.ClassDef, depth: int) -> Target | Skip:
+        """A class handed over: calling it runs `__init__` and returns an instance."""
+        init = class_member(node, "__init__")
+        if isinstance(init, FUNCTIONS):
+            found = self.def_target(module, init, bound=True, depth=depth)
+            if isinstance(found, Target):
+                returns = class_type(module, node, self.definitions.lookup, depth)
+                found = replace(
+                    found, signature=replace(found.signature, returns=returns, is_async=False)
+                )
+            return found
+        return Skip("class without __init__")
+
+    def _call_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
+        names = module.qualified(call.func)
+        if names & _PARTIAL:
+            return self._partial_target(module, call, depth)
+        if isinstance(call.func, ast.Call) and is_create_evaluator(module, call.func.func):
+            return Skip("create_evaluator object (checked where it is created)")
+        if spec.EVALS_CREATE_EVALUATOR in names:
+            return Skip("phoenix.evals evaluator")
+        cls = self._resolve_class(module, call.func, depth)
+        if cls is not None:
+            return self._instance_target(*cls, depth)
+        return self._factory_target(module, call, depth)
+
+    def _partial_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
+        unpacked = any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        )
+        if not call.args or unpacked:
+            return Skip("partial with unpacked arguments")
+        inner = self.target(module, call.args[0], depth + 1)
+        if isinstance(inner, Skip):
+            return inner
+        keywords = tuple(k.arg for k in call.keywords if k.arg is not None)
+        signature = apply_partial(inner.signature, len(call.args) - 1, keywords)
+        if signature is None:
+            return Skip("partial that inspect.signature rejects")
+        return replace(inner, signature=signature)
+
+    def _instance_target(self, module: Module, cls: ast.ClassDef, depth: int) -> Target | Skip:
+        """An instance handed over: calling it runs `__call__`."""
+        member = class_member(cls, "__call__")
+        if isinstance(member, FUNCTIONS):
+            found = self.def_target(module, member, bound=True, depth=depth + 1)
+            # Phoenix names an instance str(obj): unique per object, never a duplicate
+            return replace(found, phoenix_name=None) if isinstance(found, Target) else found
+        return Skip("instance of a class without __call__")
+
+    def _factory_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
+        """The result of calling a function: followed when it returns one inner callable."""
+        factory = self.target(module, call.func, depth + 1)
+        if isinstance(factory, Target) and isinstance(factory.anchor.node, FUNCTIONS):
+            returned = _returned_callable(factory.anchor.node)
+            if returned is not None:
+                return self.target(factory.anchor.module, returned, depth + 1)
+            return Skip("factory whose result is not an inner def")
+        return factory if isinstance(factory, Skip) else Skip("call result")
+
+    def _resolve_class(
+        self, module: Module, expr: ast.AST, depth: int
+    ) -> tuple[Module, ast.ClassDef] | None:
+        if isinstance(expr, ast.Name):
+            bindings = module.assignments(expr)
+            if len(bindings) == 1 and isinstance(bindings[0].node, ast.ClassDef):
+                return module, bindings[0].node
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            for q in module.qualified(expr):
+                found = self.definitions.lookup(q)
+                if found is not None and isinstance(found[1], ast.ClassDef):
+                    return found[0], found[1]
+        return None
+
+    def _instance_class(
+        self, module: Module, expr: ast.AST, depth: int
+    ) -> tuple[Module, ast.ClassDef, bool] | None:
+        """The class of `expr` when it is a class (False) or an instance of one (True)."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Call):
+            found = self._resolve_class(module, expr.func, depth + 1)
+            return (found[0], found[1], True) if found else None
+        found = self._resolve_class(module, expr, depth + 1)
+        if found is not None:
+            return found[0], found[1], False
+        if isinstance(expr, ast.Name):
+            bindings = module.assignments(expr)
+            if len(bindings) == 1 and isinstance(bindings[0].node, ast.Call):
+                return self._instance_class(module, bindings[0].node, depth + 1)
+        return None
+
+    def _params(self, args: ast.arguments, module: Module) -> list[tuple[Param, ast.arg]]:
+        out: list[tuple[Param, ast.arg]] = []
+        positional = [*args.posonlyargs, *args.args]
+        first_default = len(positional) - len(args.defaults)
+
+        def add(arg: ast.arg, kind: Kind, has_default: bool) -> None:
+            written = arg.annotation
+            typed = annotation(module, written, self.definitions.lookup) if written else None
+            out.append((Param(arg.arg, kind, has_default, typed), arg))
+
+        for i, arg in enumerate(positional):
+            kind = Kind.POSITIONAL_ONLY if i < len(args.posonlyargs) else Kind.POSITIONAL_OR_KEYWORD
+            add(arg, kind, i >= first_default)
+        if args.vararg is not None:
+            add(args.vararg, Kind.VAR_POSITIONAL, False)
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            add(arg, Kind.KEYWORD_ONLY, default is not None)
+        if args.kwarg is not None:
+            add(args.kwarg, Kind.VAR_KEYWORD, False)
+        return out
+
+    def def_target(
+        self, module: Module, node: FunctionNode, *, bound: bool, depth: int
+    ) -> Target | Skip:
+        """What handing over `node` hands over. An undecorated def's answer is remembered for
+        the analysis of one file (a def handed to several runners is asked for again and
+        again); `depth` matters to decorated ones only."""
+        if node.decorator_list:
+            return self._def_target(module, node, bound=bound, depth=depth)
+        key = (node, bound)  # the node, not its id: the memo keeps it alive, so no id is reused
+        found = self._targets.get(key)
+        if found is None:
+            found = self._targets[key] = self._def_target(module, node, bound=bound, depth=0)
+        return found
+
+    def _def_target(
+        self, module: Module, node: FunctionNode, *, bound: bool, depth: int
+    ) -> Target | Skip:
+        params = self._params(node.args, module)
+        signature = self._written_signature(module, node, tuple(p for p, _ in params))
+        anchor = Anchor(module, node, {p.name: n for p, n in params}, node.name, signature.params)
+        for expr in reversed(node.decorator_list):
+            call_func = expr.func if isinstance(expr, ast.Call) else expr
+            names = module.qualified(call_func)
+            if spec.EVALS_CREATE_EVALUATOR in names:
+                return Skip("phoenix.evals evaluator")
+            if names & _PRESERVING or is_create_evaluator(module, call_func):
+                continue
+            replaced = self._decorator_signature(module, expr, depth)
+            if isinstance(replaced, Skip):
+                return replaced
+            if replaced is not None:
+                signature = replaced
+                anchor = replace(anchor, params={}, written=())
+        if bound:
+            dropped = drop_first(signature)
+            if dropped is None:
+                return Skip("method without a self parameter")
+            signature = dropped
+        return Target(signature, anchor, phoenix_name=node.name)
+
+    def _written_signature(
+        self, module: Module, node: FunctionNode, params: tuple[Param, ...]
+    ) -> Signature:
+        """The signature of a def as written: a generator without a return annotation returns
+        a (sync) generator."""
+        returns = (
+            annotation(module, node.returns, self.definitions.lookup)
+            if node.returns is not None
+            else None
+        )
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        if returns is None and _is_generator(node):
+            returns = TypeExpr.named(
+                "typing.AsyncGenerator" if is_async else "typing.Generator", UNKNOWN
+            )
+            is_async = False
+        return Signature(params, returns, is_async)
+
+    def _decorator_signature(
+        self, module: Module, expr: ast.expr, depth: int
+    ) -> Signature | Skip | None:
+        """The wrapper's signature when a project decorator hides the function, else None."""
+        if depth > MAX_DEPTH:
+            return Skip("decorator chain too deep")
+        func_expr = expr.func if isinstance(expr, ast.Call) else expr
+        decorator = self.target(module, func_expr, depth + 1)
+        if isinstance(decorator, Skip) or not isinstance(decorator.anchor.node, FUNCTIONS):
+            return None  # unknown decorator: assumed to preserve the signature
+        deco_def: FunctionNode | None = decorator.anchor.node
+        deco_module = decorator.anchor.module
+        if isinstance(expr, ast.Call) and deco_def is not None:  # a factory returns the decorator
+            deco_def = _local_def(deco_def, _returned_callable(deco_def))
+        if deco_def is None:
+            return None
+        wrapper = _local_def(deco_def, _returned_callable(deco_def))
+        if wrapper is None:
+            return None
+        for d in wrapper.decorator_list:
+            inner = d.func if isinstance(d, ast.Call) else d
+            if deco_module.qualified(inner) & _WRAPS:
+                return None
+        found = self.def_target(deco_module, wrapper, bound=False, depth=depth + 1)
+        return found.signature if isinstance(found, Target) else found
+
+
+def is_method(module: Module, node: FunctionNode) -> bool:
+    """Is `node` defined in a class body and bound when looked up on an instance?"""
+    return isinstance(module.parent(node), ast.ClassDef) and _method_kind(module, node) != "static"
+
+
+def _method_kind(module: Module, node: FunctionNode) -> str:
+    for d in node.decorator_list:
+        names = module.qualified(d)
+        if _STATICMETHOD in names:
+            return "static"
+        if _CLASSMETHOD in names:
+            return "class"
+    return "instance"
+
+
+def _own_nodes(fn: FunctionNode) -> list[ast.AST]:
+    """Nodes of a function's body, not descending into nested scopes."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _returned_callable(fn: FunctionNode) -> ast.expr | None:
+    """The expression a function returns, when it has exactly one `return <expr>`."""
+    returns = [n.value for n in _own_nodes(fn) if isinstance(n, ast.Return) and n.value]
+    return returns[0] if len(returns) == 1 else None
+
+
+def _local_def(fn: FunctionNode, expr: ast.expr | None) -> FunctionNode | None:
+    if not isinstance(expr, ast.Name):
+        return None
+    found = None
+    for stmt in fn.body:
+        if isinstance(stmt, FUNCTIONS) and stmt.name == expr.id:
+            found = stmt
+    return found
+
+
+def _is_generator(fn: FunctionNode) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(fn))
