@@ -31,7 +31,8 @@ from typing import NamedTuple
 
 from phx_tasklint.cli import replay
 from phx_tasklint.lint.kinds import SUFFIXES, SourceKind
-from phx_tasklint.project.config import Config, glob_regex
+from phx_tasklint.project.config import Config
+from phx_tasklint.project.globs import glob_regex
 
 FileKind = SourceKind
 
