@@ -322,8 +322,8 @@ class Config:
     def fingerprint(self) -> str:
         """A stable 64-bit hash of the effective settings: equal for configurations that behave
         alike (`select=["PHX"]` and the defaults), independent of `root` and of the process.
-        zlib's two checksums, not hashlib: loading OpenSSL was 3 % of a run answered from the
-        cache. It only names a cache file, and the file records the settings it was made for
+        zlib's two checksums, not hashlib: hashlib loads OpenSSL, a cost a run answered from the
+        cache notices. It only names a cache file, and the file records the settings it was made for
         (`cache.Cache` compares them), so a collision cannot mix two configurations' results."""
         data = json.dumps(self.settings(), sort_keys=True, separators=(",", ":")).encode()
         return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
