@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from phx_tasklint.lint.kinds import SUFFIXES, SourceKind
-from phx_tasklint.project.config import Config, glob_regex
+from phx_tasklint.project.config import Config
+from phx_tasklint.project.globs import glob_regex
 
 FileKind = SourceKind
 

@@ -27,6 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from phx_tasklint.core import spec
+from phx_tasklint.project.globs import (
+    GLOB_SPECIAL,
+    clean_glob,
+    glob_matches,
+    glob_matches_exactly,
+    glob_regex,
+)
 
 SECTION = "phx-tasklint"
 ALL = "ALL"
@@ -34,8 +41,6 @@ CODE_PREFIX = "PHX"
 
 # ruff's default `exclude`, narrowed to what can hold Python sources, plus our own cache.
 # Setting `exclude` replaces this list; `extend-exclude` adds to it.
-_GLOB_SPECIAL = frozenset("*?[\\/")
-
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
     ".hg",
@@ -213,120 +218,6 @@ def resolve(selections: Sequence[RuleSelection]) -> frozenset[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Globs (gitignore syntax; walk.py uses the same translation for .gitignore files)
-
-
-@functools.lru_cache(maxsize=1024)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a gitignore-style glob (no leading `!`, no trailing `/`) to a regex that
-    matches a whole `/`-separated relative path.
-
-    A pattern without `/` matches at any depth; one with a `/` (a leading `/` is dropped) is
-    anchored at the start.
-    """
-    anchored = "/" in pattern
-    body = pattern[1:] if pattern.startswith("/") else pattern
-    parts = body.split("/")
-    out: list[str] = [] if anchored else ["(?:.*/)?"]
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if part == "**":
-            if last:
-                # `dir/**` matches everything inside dir (a lone `**`: everything)
-                out.append(".*" if i == 0 else ".+")
-            else:
-                out.append("(?:.*/)?")
-            continue
-        out.append(_translate_segment(part))
-        if not last:
-            out.append("/")
-    # `a/**` was emitted as `a/` + `.+`; `**/b` as `(?:.*/)?` + `b`.
-    return re.compile("".join(out), re.DOTALL)
-
-
-def _translate_segment(segment: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(segment)
-    while i < n:
-        char = segment[i]
-        if char == "\\" and i + 1 < n:
-            out.append(re.escape(segment[i + 1]))
-            i += 2
-            continue
-        if char == "*":
-            while i < n and segment[i] == "*":
-                i += 1
-            out.append("[^/]*")
-            continue
-        if char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = _class_end(segment, i)
-            if end < 0:
-                out.append(re.escape(char))
-            else:
-                inner = segment[i + 1 : end]
-                negate = inner[:1] in ("!", "^")
-                if negate:
-                    inner = inner[1:]
-                body = "".join("-" if c == "-" else re.escape(c) for c in inner)
-                # a class never matches `/`, negated or not
-                out.append(f"[^/{body}]" if negate else f"(?!/)[{body}]")
-                i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return "".join(out)
-
-
-def _class_end(segment: str, start: int) -> int:
-    """Index of the `]` closing the class opened at `start`, or -1."""
-    i = start + 1
-    if i < len(segment) and segment[i] in "!^":
-        i += 1
-    if i < len(segment) and segment[i] == "]":  # `[]abc]`: a leading `]` is literal
-        i += 1
-    while i < len(segment):
-        if segment[i] == "]":
-            return i
-        i += 1
-    return -1
-
-
-def _clean_glob(pattern: str) -> str:
-    text = pattern.strip()
-    if os.sep == "\\":
-        text = text.replace("\\", "/")
-    while text.startswith("./"):
-        text = text[2:]
-    if len(text) > 1:
-        text = text.rstrip("/")
-    return text
-
-
-def glob_matches(pattern: str, path: str | os.PathLike[str], root: Path) -> bool:
-    """Whether the config glob `pattern` matches `path` or one of its parent directories."""
-    absolute = os.path.abspath(path)
-    clean = _clean_glob(pattern)
-    if os.path.isabs(clean):
-        target = Path(absolute).as_posix().lstrip("/")
-        regex = glob_regex(Path(clean).as_posix())
-    else:
-        try:
-            target = Path(os.path.relpath(absolute, os.path.abspath(root))).as_posix()
-        except ValueError:  # another drive
-            target = Path(absolute).as_posix()
-        if target.startswith("../") or target == "..":
-            # outside the root: only name patterns (no `/`) can match
-            if "/" in clean:
-                return False
-            target = Path(absolute).as_posix().lstrip("/")
-        regex = glob_regex(clean)
-    parts = target.split("/")
-    return any(regex.fullmatch("/".join(parts[:i])) for i in range(len(parts), 0, -1))
-
-
-# --------------------------------------------------------------------------------------------
 # The configuration
 
 
@@ -372,8 +263,8 @@ class Config:
     def exclusions(self) -> tuple[frozenset[str], re.Pattern[str] | None, tuple[str, ...]]:
         """Plain names (a set lookup), the other name globs merged into one regex, and the
         globs that contain a `/`."""
-        cleaned = [_clean_glob(p) for p in (*self.exclude, *self.extend_exclude)]
-        plain = frozenset(c for c in cleaned if not _GLOB_SPECIAL.intersection(c))
+        cleaned = [clean_glob(p) for p in (*self.exclude, *self.extend_exclude)]
+        plain = frozenset(c for c in cleaned if not GLOB_SPECIAL.intersection(c))
         names = [glob_regex(c).pattern for c in cleaned if "/" not in c and c not in plain]
         merged = re.compile("|".join(f"(?:{n})" for n in names)) if names else None
         return plain, merged, tuple(c for c in cleaned if "/" in c)
@@ -388,7 +279,7 @@ class Config:
         plain, names, paths = self.exclusions
         if name in plain or (names is not None and names.fullmatch(name)):
             return True
-        return any(_matches_exactly(clean, path, self.root) for clean in paths)
+        return any(glob_matches_exactly(clean, path, self.root) for clean in paths)
 
     def with_overrides(
         self,
@@ -430,8 +321,8 @@ class Config:
     def fingerprint(self) -> str:
         """A stable 64-bit hash of the effective settings: equal for configurations that behave
         alike (`select=["PHX"]` and the defaults), independent of `root` and of the process.
-        zlib's two checksums, not hashlib: loading OpenSSL was 3 % of a run answered from the
-        cache. It only names a cache file, and the file records the settings it was made for
+        zlib's two checksums, not hashlib: hashlib loads OpenSSL, a cost a run answered from the
+        cache notices. It only names a cache file, and the file records the settings it was made for
         (`cache.Cache` compares them), so a collision cannot mix two configurations' results."""
         data = json.dumps(self.settings(), sort_keys=True, separators=(",", ":")).encode()
         return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
@@ -440,18 +331,6 @@ class Config:
 def _split(values: str | Iterable[str]) -> list[str]:
     items = [values] if isinstance(values, str) else list(values)
     return [part.strip() for item in items for part in item.split(",") if part.strip()]
-
-
-def _matches_exactly(pattern: str, path: str | os.PathLike[str], root: Path) -> bool:
-    absolute = os.path.abspath(path)
-    if os.path.isabs(pattern):
-        target = Path(absolute).as_posix().lstrip("/")
-        return bool(glob_regex(Path(pattern).as_posix()).fullmatch(target))
-    try:
-        rel = Path(os.path.relpath(absolute, os.path.abspath(root))).as_posix()
-    except ValueError:
-        return False
-    return not rel.startswith("../") and bool(glob_regex(pattern).fullmatch(rel))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""The reader for Markdown: the Python code fences of a file.
+
+The fences form one document whose line numbers are the Markdown file's own; columns map back by
+adding what was removed in front (indentation, `>>> `). A fence that does not compile is
+reported and left out.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Sequence
+
+from phx_tasklint.lint.document import (
+    TOP_LEVEL_AWAIT,
+    CompileFailure,
+    Source,
+    cannot_parse,
+    compile_failure,
+    decode,
+    first_newline,
+    split_lines,
+)
+from phx_tasklint.lint.findings import Finding
+from phx_tasklint.lint.ipython import dedent_cell, mask_ipython
+
+_FENCE = re.compile(r"([ \t]*)(`{3,}|~{3,})(.*)")
+_INFO_WORD = re.compile(r"[{.]*([\w+-]+)")
+_FENCE_LANGUAGES: dict[str, str] = {
+    "python": "python",
+    "py": "python",
+    "python3": "python",
+    "py3": "python",
+    "ipython": "ipython",
+    "ipython3": "ipython",
+    "pycon": "pycon",
+}
+
+
+def _fence_language(info: str) -> str | None:
+    match = _INFO_WORD.match(info.strip())
+    return _FENCE_LANGUAGES.get(match.group(1).lower()) if match else None
+
+
+def _strip_indent(line: str, width: int) -> tuple[str, int]:
+    removed = 0
+    while removed < width and removed < len(line) and line[removed] in " \t":
+        removed += 1
+    return line[removed:], removed
+
+
+def _fence_content(lines: list[str], language: str) -> tuple[list[str], list[int]]:
+    """The Python of one fence's (dedented) lines, and the extra columns removed per line."""
+    if language == "python" and next((s for s in lines if s.strip()), "").startswith(">>>"):
+        language = "pycon"  # a console session in a `python` fence (common in docs)
+    if language == "ipython":
+        dedented, shifts = dedent_cell(lines)
+        return mask_ipython(dedented), shifts
+    if language != "pycon":
+        return lines, [0] * len(lines)
+    out: list[str] = []
+    shifts = []
+    for line in lines:
+        if line.startswith((">>> ", "... ")):
+            out.append(line[4:])
+            shifts.append(4)
+        else:  # output, or an empty prompt
+            out.append("")
+            shifts.append(0)
+    return out, shifts
+
+
+def read(data: bytes, path: str) -> Source:
+    bom = data.startswith(codecs.BOM_UTF8)
+    raw, problem = decode(data, path, "utf-8", len(codecs.BOM_UTF8) if bom else 0)
+    newline = first_newline(raw)
+    if problem is not None or ("```" not in raw and "~~~" not in raw):
+        problems = (problem,) if problem is not None else ()
+        return Source(path, "markdown", "", problems, newline=newline, top_level_await=True)
+    lines = split_lines(raw)
+    document = [""] * len(lines)
+    shifts = [0] * len(lines)
+    problems_found: list[Finding] = []
+    has_code = False
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.fullmatch(lines[index])
+        index += 1
+        if opening is None:
+            continue
+        indent, fence, info = opening.groups()
+        if fence[0] == "`" and "`" in info:
+            continue  # not a fence (an inline code span)
+        open_line = index  # 1-based line of the opening fence
+        closing = re.compile(r"[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*")
+        close = next((i for i in range(index, len(lines)) if closing.fullmatch(lines[i])), None)
+        language = _fence_language(info)
+        if close is None:
+            if language is not None:
+                error = f"unclosed code fence opened at line {open_line}"
+                problems_found.append(cannot_parse(path, "file", error, open_line, len(indent) + 1))
+            break  # the rest of the file is inside the fence: not code
+        if language is not None:
+            content = [_strip_indent(line, len(indent)) for line in lines[index:close]]
+            code, extra = _fence_content([line for line, _ in content], language)
+            removed = [width + more for (_, width), more in zip(content, extra, strict=True)]
+            failure = compile_failure("\n".join(code) + "\n", TOP_LEVEL_AWAIT) if code else None
+            if failure is None:
+                document[index:close] = code
+                shifts[index:close] = removed
+                has_code = has_code or any(line.strip() for line in code)
+            else:
+                problems_found.append(_fence_problem(path, open_line, failure, removed))
+        index = close + 1
+    text = "\n".join(document) + "\n" if has_code else ""
+    line_map = tuple((None, number, shift) for number, shift in enumerate(shifts, start=1))
+    return Source(
+        path,
+        "markdown",
+        text,
+        tuple(problems_found),
+        newline=newline,
+        top_level_await=True,
+        line_map=line_map if has_code else (),
+    )
+
+
+def _fence_problem(
+    path: str, open_line: int, error: CompileFailure, removed: Sequence[int]
+) -> Finding:
+    line, column, end_line, end_column, message = error
+    last = max(len(removed), 1)
+    line, end_line = min(line, last), min(end_line, last)
+
+    def shift(at: int) -> int:
+        return removed[at - 1] if at <= len(removed) else 0
+
+    start = (open_line + line, column + shift(line))
+    end = (open_line + end_line, end_column + shift(end_line))
+    unit = f"code fence at line {open_line}"
+    return cannot_parse(path, unit, message, start[0], start[1], end)

@@ -1,0 +1,130 @@
+"""The reader for Jupyter notebooks (nbformat 4).
+
+The code cells are joined, in order, into one module. IPython syntax is replaced line for line by
+`pass`-like Python (`ipython.mask_ipython`), so every document line is a line of some cell. A
+cell that does not compile on its own is reported and blanked.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Sequence
+
+from phx_tasklint.lint.document import (
+    TOP_LEVEL_AWAIT,
+    CompileFailure,
+    Source,
+    cannot_parse,
+    compile_failure,
+    decode,
+    split_lines,
+)
+from phx_tasklint.lint.findings import Finding
+from phx_tasklint.lint.ipython import dedent_cell, mask_ipython
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _cell_source(cell: object, number: int) -> tuple[str, str | None]:
+    """(source, error) of one notebook cell."""
+    if not isinstance(cell, dict):
+        return "", f"cell {number} is {_json_type(cell)}, not an object"
+    source = cell.get("source", "")
+    if isinstance(source, str):
+        return source, None
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source), None
+    return "", f"cell {number}: `source` is {_json_type(source)}, not a string or list of strings"
+
+
+def _notebook_language(notebook: dict[str, object]) -> str | None:
+    metadata = notebook.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    for key, name in (("language_info", "name"), ("kernelspec", "language")):
+        section = metadata.get(key)
+        if isinstance(section, dict) and isinstance(section.get(name), str):
+            return str(section[name])
+    return None
+
+
+def read(data: bytes, path: str, newline: str) -> Source:
+    def broken(error: str, line: int = 1, column: int = 1, cell: int | None = None) -> Source:
+        problem = cannot_parse(path, "notebook", error, line, column, cell=cell)
+        return Source(path, "notebook", "", (problem,), newline=newline, top_level_await=True)
+
+    bom = data.startswith(codecs.BOM_UTF8)
+    raw, problem = decode(data, path, "utf-8", len(codecs.BOM_UTF8) if bom else 0)
+    if problem is not None:
+        return Source(path, "notebook", "", (problem,), top_level_await=True)
+    try:
+        notebook = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return broken(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
+    except (RecursionError, MemoryError):
+        return broken("invalid JSON: too deeply nested")
+    if not isinstance(notebook, dict):
+        return broken(f"the notebook is {_json_type(notebook)}, not a JSON object")
+    version = notebook.get("nbformat")
+    old = isinstance(version, int) and not isinstance(version, bool) and version < 4
+    if "worksheets" in notebook or (old and "cells" not in notebook):
+        return broken("nbformat 3 is not supported, convert with `jupyter nbconvert --to notebook`")
+    if "cells" not in notebook:
+        return broken("missing `cells` (not an nbformat 4 notebook)")
+    cells = notebook["cells"]
+    if not isinstance(cells, list):
+        return broken(f"`cells` is {_json_type(cells)}, not a list")
+    sources: list[tuple[int, str]] = []
+    for number, cell in enumerate(cells, start=1):
+        source, error = _cell_source(cell, number)
+        if error is not None:
+            return broken(error, cell=number)
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            sources.append((number, source))
+    language = _notebook_language(notebook)
+    if language is not None and language.lower() not in ("python", "python3", "ipython", ""):
+        return Source(path, "notebook", "", (), newline=newline, top_level_await=True)
+
+    document: list[str] = []
+    line_map: list[tuple[int | None, int, int]] = []
+    problems: list[Finding] = []
+    for number, source in sources:
+        lines, shifts = dedent_cell(split_lines(source))
+        lines = mask_ipython(lines)
+        failure = compile_failure("\n".join(lines) + "\n", TOP_LEVEL_AWAIT) if lines else None
+        if failure is not None:
+            problems.append(_cell_problem(path, number, failure, shifts))
+            lines = [""] * len(lines)
+        document.extend(lines)
+        line_map.extend((number, index + 1, shift) for index, shift in enumerate(shifts))
+    text = "\n".join(document) + "\n" if any(line.strip() for line in document) else ""
+    return Source(
+        path,
+        "notebook",
+        text,
+        tuple(problems),
+        newline=newline,
+        top_level_await=True,
+        line_map=tuple(line_map) if text else (),
+    )
+
+
+def _cell_problem(path: str, number: int, error: CompileFailure, shifts: Sequence[int]) -> Finding:
+    line, column, end_line, end_column, message = error
+    last = max(len(shifts), 1)
+    line, end_line = min(line, last), min(end_line, last)
+
+    def shift(at: int) -> int:
+        return shifts[at - 1] if at <= len(shifts) else 0
+
+    end = (end_line, end_column + shift(end_line))
+    return cannot_parse(path, f"cell {number}", message, line, column + shift(line), end, number)
