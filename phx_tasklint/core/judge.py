@@ -108,6 +108,9 @@ _NOT_JSON = {
 # Values the legacy scorer takes through `float()` and the client scorer rejects.
 _FLOAT_LIKE = frozenset({"decimal.Decimal", "numpy.int64", "numpy.int32", "numpy.bool_"})
 _NUMBERS = frozenset({"builtins.int", "builtins.float", "builtins.bool"})
+_KNOWN_NAMES = (
+    _NONE | _JSON_SCALARS | _SEQUENCES | _TUPLES | _MAPPINGS | _AWAITABLES | set(_NOT_JSON)
+)
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
@@ -234,57 +237,47 @@ def _tuple_problem(t: TypeExpr, scorer: str) -> str | None:
     return None
 
 
-def scorer_problem(t: TypeExpr, scorer: str) -> tuple[str, TypeExpr, str] | None:
+_ScorerProblem = tuple[str, TypeExpr, str]  # (rule code, offending part, why)
+
+
+def scorer_problem(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
     """(rule code, offending part, why) when the default scorer cannot take `t`."""
     if t.kind is TypeKind.UNKNOWN:
         return None
     if t.kind is TypeKind.UNION:
-        for arg in t.args:
-            problem = scorer_problem(arg, scorer)
-            if problem:
-                return problem
-        return None
+        return next(filter(None, (scorer_problem(arg, scorer) for arg in t.args)), None)
     if t.kind is TypeKind.LITERAL:
-        if any(v is None for v in t.values):
-            return "PHX202", t, "None is not a result"
-        return None
+        return ("PHX202", t, "None is not a result") if any(v is None for v in t.values) else None
     if t.kind is TypeKind.TYPEDDICT:
-        return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+        return _scored_dict(t, scorer)
     if t.kind is TypeKind.CLASS:
-        known = t.fields is not None and scorer == "client"
-        if known and not set(spec.EVALUATION_SCORE_FIELDS) <= set(t.fields or ()):
-            return "PHX202", t, f"a `{t.display()}` is not an evaluation score"
-        return None
+        return _scored_class(t, scorer)
+    return _scored_name(t, scorer)
+
+
+def _scored_dict(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+
+
+def _scored_class(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    known = t.fields is not None and scorer == "client"
+    if known and not set(spec.EVALUATION_SCORE_FIELDS) <= set(t.fields or ()):
+        return "PHX202", t, f"a `{t.display()}` is not an evaluation score"
+    return None
+
+
+def _scored_name(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
     name = t.name
     if name in _NONE:
         return "PHX202", t, "None is not a result"
     if name in _ANY or name in _JSON_SCALARS or name in spec.EVALUATION_RESULT_TYPES:
         return None
     if name in _TUPLES:
-        if not t.args and not t.variadic:
-            return None
-        reason = _tuple_problem(t, scorer)
-        return ("PHX203", t, reason) if reason else None
+        return _scored_tuple(t, scorer)
     if name in _MAPPINGS:
-        return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+        return _scored_dict(t, scorer)
     if name in _SEQUENCES:
-        if scorer == "legacy" or not t.args:
-            return None  # legacy reads a 2-list as (score, explanation)
-        item = t.args[0]
-        if item.kind in (TypeKind.TYPEDDICT, TypeKind.UNKNOWN) or (
-            item.kind is TypeKind.NAME
-            and (
-                item.name in _MAPPINGS
-                or item.name in _ANY
-                or item.name in spec.EVALUATION_RESULT_TYPES
-            )
-        ):
-            return None
-        if item.kind is TypeKind.CLASS and item.fields is None:
-            return None
-        if item.kind is TypeKind.NAME and item.name not in _KNOWN_NAMES:
-            return None
-        return "PHX202", t, f"a list of `{item.display()}` is neither scores nor evaluation dicts"
+        return _scored_list(t, scorer)
     if name in _AWAITABLES:
         return "PHX202", t, "a coroutine: Phoenix calls the evaluator without awaiting it"
     if name in _FLOAT_LIKE and scorer == "legacy":
@@ -294,9 +287,37 @@ def scorer_problem(t: TypeExpr, scorer: str) -> tuple[str, TypeExpr, str] | None
     return None
 
 
-_KNOWN_NAMES = (
-    _NONE | _JSON_SCALARS | _SEQUENCES | _TUPLES | _MAPPINGS | _AWAITABLES | set(_NOT_JSON)
-)
+def _scored_tuple(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    if not t.args and not t.variadic:
+        return None
+    reason = _tuple_problem(t, scorer)
+    return ("PHX203", t, reason) if reason else None
+
+
+def _scored_list(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    if scorer == "legacy" or not t.args:
+        return None  # legacy reads a 2-list as (score, explanation)
+    item = t.args[0]
+    if _may_be_evaluation(item):
+        return None
+    return "PHX202", t, f"a list of `{item.display()}` is neither scores nor evaluation dicts"
+
+
+def _may_be_evaluation(item: TypeExpr) -> bool:
+    """Whether a list item can be a score or an evaluation dict, or cannot be told apart."""
+    if item.kind in (TypeKind.TYPEDDICT, TypeKind.UNKNOWN):
+        return True
+    if item.kind is TypeKind.CLASS:
+        return item.fields is None
+    if item.kind is TypeKind.NAME:
+        return (
+            item.name in _MAPPINGS
+            or item.name in _ANY
+            or item.name in spec.EVALUATION_RESULT_TYPES
+            or item.name not in _KNOWN_NAMES
+        )
+    return False
+
 
 # What each binding name holds, as a predicate over annotations (None: cannot tell).
 _SUGGESTED_ANNOTATION = {
@@ -394,37 +415,51 @@ def _check_single(param: Param, role: Role) -> list[Diagnostic]:
 def _check_multi(
     params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
 ) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    names = {p.name for p in params}
-    has_var_keyword = any(p.kind is Kind.VAR_KEYWORD for p in params)
-    valid_text = _quote(valid)
+    # Two or more parameters: Phoenix validates the names, then binds by keyword.
+    return [
+        *_check_validation(params, role, valid),
+        *_check_binding(params, role, valid),
+        *_check_never_filled(params, role, valid),
+        *_check_var_keyword(params, role, valid, ctx),
+    ]
 
-    # Validation: every name Phoenix does not bind needs a default or must be **kwargs.
+
+def _check_validation(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str]
+) -> list[Diagnostic]:
+    """Validation: every name Phoenix does not bind needs a default or must be **kwargs."""
     offenders = [
         p
         for p in params
         if p.name not in valid and p.kind is not Kind.VAR_KEYWORD and not p.has_default
     ]
+    out: list[Diagnostic] = []
     required = [p for p in offenders if p.kind is not Kind.VAR_POSITIONAL]
     if required:
-        out.append(_unbindable(required, role, valid, names, valid_text))
+        names = {p.name for p in params}
+        out.append(_unbindable(required, role, valid, names, _quote(valid)))
+    article = "an" if role == "evaluator" else "a"
     for p in offenders:
         if p.kind is Kind.VAR_POSITIONAL:
-            article = "an" if role == "evaluator" else "a"
             reason = (
                 f"Phoenix rejects `*{p.name}` in {article} {role} with two or more parameters "
                 "(ValueError before the first example)"
             )
             out.append(_var_positional(p, role, reason))
+    return out
 
-    # Binding: bind_partial(**{name: value for each binding name the signature declares}).
-    for p in params:
-        if p.name in valid and p.kind is Kind.VAR_POSITIONAL and not has_var_keyword:
-            reason = (
-                f"Phoenix passes `{p.name}` by keyword and a `*{p.name}` cannot take a keyword, "
-                "so every example fails with TypeError"
-            )
-            out.append(_var_positional(p, role, reason))
+
+def _check_binding(params: tuple[Param, ...], role: Role, valid: Sequence[str]) -> list[Diagnostic]:
+    """Binding: bind_partial(**{name: value for each binding name the signature declares})."""
+    out: list[Diagnostic] = []
+    if not any(p.kind is Kind.VAR_KEYWORD for p in params):
+        for p in params:
+            if p.name in valid and p.kind is Kind.VAR_POSITIONAL:
+                reason = (
+                    f"Phoenix passes `{p.name}` by keyword and a `*{p.name}` cannot take a "
+                    "keyword, so every example fails with TypeError"
+                )
+                out.append(_var_positional(p, role, reason))
     positional_bound = [
         p.name for p in params if p.kind is Kind.POSITIONAL_ONLY and p.name in valid
     ]
@@ -441,55 +476,70 @@ def _check_multi(
                 is_are="are" if plural else "is",
             )
         )
-
-    # Parameters that validation lets through but binding never fills.
-    for p in params:
-        if p.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD) or not p.has_default:
-            continue
-        if p.name in valid:
-            continue
-        target = suggest_name(p.name, role, valid)
-        other = _other_role_hint(p.name, role, valid)
-        if target is None and other is None:
-            continue
-        hint = other or f"did you mean `{target}`?"
-        fix = None
-        if target is not None and target not in names:
-            rule = spec.RULES_BY_CODE["PHX101"]
-            fix = Fix(
-                (rule.fix_title or "").format(param=p.name, suggest=target),
-                True,
-                (Edit("rename", p.name, target),),
-            )
-        out.append(_diag("PHX101", role, param=p.name, hint=hint, fix=fix))
-
-    # **kwargs receives only a value whose binding name it (or a *args) itself carries.
-    if not ctx.evaluator_method:
-        for p in params:
-            if p.kind is not Kind.VAR_KEYWORD:
-                continue
-            landing = [
-                q
-                for q in params
-                if q.name in valid and q.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
-            ]
-            if not landing:
-                out.append(_diag("PHX102", role, param=p.name, valid=valid_text))
-    elif not has_var_keyword:
-        # Phoenix requires **kwargs on BaseEvaluator.evaluate (ValueError at class creation).
-        out.append(
-            Diagnostic(
-                "PHX002",
-                spec.RULES_BY_CODE["PHX002"].name,
-                "error",
-                f"`evaluate` must accept `**kwargs`: Phoenix passes every value ({valid_text}) "
-                "by keyword and rejects the class with ValueError when it is defined; add "
-                "`**kwargs`",
-                role,
-                None,
-            )
-        )
     return out
+
+
+def _check_never_filled(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str]
+) -> list[Diagnostic]:
+    """Parameters that validation lets through but binding never fills."""
+    names = {p.name for p in params}
+    found = (
+        _never_filled(p, role, valid, names)
+        for p in params
+        if p.has_default
+        and p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
+        and p.name not in valid
+    )
+    return [d for d in found if d is not None]
+
+
+def _never_filled(p: Param, role: Role, valid: Sequence[str], names: set[str]) -> Diagnostic | None:
+    # Reported only when the name looks like a binding name: any other defaulted parameter is
+    # the user's own.
+    target = suggest_name(p.name, role, valid)
+    other = _other_role_hint(p.name, role, valid)
+    if target is None and other is None:
+        return None
+    hint = other or f"did you mean `{target}`?"
+    fix = None
+    if target is not None and target not in names:
+        rule = spec.RULES_BY_CODE["PHX101"]
+        fix = Fix(
+            (rule.fix_title or "").format(param=p.name, suggest=target),
+            True,
+            (Edit("rename", p.name, target),),
+        )
+    return _diag("PHX101", role, param=p.name, hint=hint, fix=fix)
+
+
+def _check_var_keyword(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
+) -> list[Diagnostic]:
+    """**kwargs receives only a value whose binding name it (or a *args) itself carries."""
+    var_keywords = [p for p in params if p.kind is Kind.VAR_KEYWORD]
+    if ctx.evaluator_method:
+        return [] if var_keywords else [_evaluate_without_kwargs(role, valid)]
+    landing = [
+        q for q in params if q.name in valid and q.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
+    ]
+    if landing:
+        return []
+    return [_diag("PHX102", role, param=p.name, valid=_quote(valid)) for p in var_keywords]
+
+
+def _evaluate_without_kwargs(role: Role, valid: Sequence[str]) -> Diagnostic:
+    # Phoenix requires **kwargs on BaseEvaluator.evaluate (ValueError at class creation).
+    return Diagnostic(
+        "PHX002",
+        spec.RULES_BY_CODE["PHX002"].name,
+        "error",
+        f"`evaluate` must accept `**kwargs`: Phoenix passes every value ({_quote(valid)}) "
+        "by keyword and rejects the class with ValueError when it is defined; add "
+        "`**kwargs`",
+        role,
+        None,
+    )
 
 
 def _unbindable(
