@@ -5,7 +5,7 @@ Where Phoenix itself can answer, the installed arize-phoenix-client 3.5.0 is the
 same callables and examples, and must agree with ours.
 
 Tests named `test_bug_*` (end of the file) fail on purpose: each documents a bug in binder.py or
-judge.py, with the input, what Phoenix (or DESIGN.md) says, and what we do.
+values.py, with the input, what Phoenix (or DESIGN.md) says, and what we do.
 """
 
 import array
@@ -1253,7 +1253,7 @@ def test_numpy_output_reaches_evaluator_unchanged() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Known bugs: these tests fail until binder.py / judge.py is fixed.
+# Known bugs: these tests fail until binder.py / values.py is fixed.
 
 
 @dataclasses.dataclass
@@ -1273,7 +1273,7 @@ class Score:
     "result", [Score(), [Score(), Score(name="b", score=None)]], ids=["score", "list-of-scores"]
 )
 def test_no_regression_score_objects_lose_label_explanation_name(result: object) -> None:
-    """BUG (judge.score_value): a Score object keeps only `score`.
+    """BUG (values.score_value): a Score object keeps only `score`.
 
     Phoenix (`_score_to_experiment_evaluation`) keeps score, and label / explanation / name /
     metadata when truthy: {'score': 0.5, 'label': 'relevant', 'explanation': 'because',
@@ -1284,7 +1284,7 @@ def test_no_regression_score_objects_lose_label_explanation_name(result: object)
 
 
 def test_no_regression_evaluation_dict_with_mapping_metadata_is_rejected() -> None:
-    """BUG (judge._is_evaluation_dict): `metadata` must be a dict; Phoenix accepts any Mapping.
+    """BUG (values._is_evaluation_dict): `metadata` must be a dict; Phoenix accepts any Mapping.
 
     Input {'score': 1.0, 'metadata': MappingProxyType({'k': 1})}: Phoenix records it as-is;
     ours raises OutputError "dict is not a result Phoenix's default scorer accepts".

@@ -216,9 +216,17 @@ def explain_command(
     Exit status: 0 no error-level finding, 1 an error-level finding, 2 the module or callable
     cannot be imported.
     """
+    from phx_tasklint.project.config import ConfigError, load_config
     from phx_tasklint.runtime import explain
 
-    sys.exit(explain.command(target, role, phoenix_version, client))  # type: ignore[arg-type]
+    profile = phoenix_version
+    if profile is None:
+        try:
+            profile = load_config(None, Path.cwd()).phoenix_version
+        except ConfigError as exc:
+            click.echo(f"phx-tasklint: error: {exc}", err=True)
+            sys.exit(2)
+    sys.exit(explain.command(target, role, profile, client))  # type: ignore[arg-type]
 
 
 @main.command("run")
@@ -285,8 +293,16 @@ def run_command(
     Exit status: 0 every example passed, 1 a task or evaluator failed (or a signature error),
     2 a module or the dataset cannot be loaded.
     """
+    from phx_tasklint.project.config import ConfigError, load_config
     from phx_tasklint.runtime import localrun
 
+    profile = phoenix_version
+    if profile is None:
+        try:
+            profile = load_config(None, Path.cwd()).phoenix_version
+        except ConfigError as exc:
+            click.echo(f"phx-tasklint: error: {exc}", err=True)
+            sys.exit(2)
     sys.exit(
         localrun.command(
             target,
@@ -295,7 +311,7 @@ def run_command(
             limit=limit,
             concurrency=concurrency,
             output=output,
-            phoenix_version=phoenix_version,
+            profile=profile,
             input_keys=input_keys,
             output_keys=output_keys,
             metadata_keys=metadata_keys,

@@ -10,8 +10,7 @@ evaluators).
 from __future__ import annotations
 
 import difflib
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from phx_tasklint.core import spec
@@ -109,6 +108,9 @@ _NOT_JSON = {
 # Values the legacy scorer takes through `float()` and the client scorer rejects.
 _FLOAT_LIKE = frozenset({"decimal.Decimal", "numpy.int64", "numpy.int32", "numpy.bool_"})
 _NUMBERS = frozenset({"builtins.int", "builtins.float", "builtins.bool"})
+_KNOWN_NAMES = (
+    _NONE | _JSON_SCALARS | _SEQUENCES | _TUPLES | _MAPPINGS | _AWAITABLES | set(_NOT_JSON)
+)
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
@@ -235,57 +237,47 @@ def _tuple_problem(t: TypeExpr, scorer: str) -> str | None:
     return None
 
 
-def scorer_problem(t: TypeExpr, scorer: str) -> tuple[str, TypeExpr, str] | None:
+_ScorerProblem = tuple[str, TypeExpr, str]  # (rule code, offending part, why)
+
+
+def scorer_problem(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
     """(rule code, offending part, why) when the default scorer cannot take `t`."""
     if t.kind is TypeKind.UNKNOWN:
         return None
     if t.kind is TypeKind.UNION:
-        for arg in t.args:
-            problem = scorer_problem(arg, scorer)
-            if problem:
-                return problem
-        return None
+        return next(filter(None, (scorer_problem(arg, scorer) for arg in t.args)), None)
     if t.kind is TypeKind.LITERAL:
-        if any(v is None for v in t.values):
-            return "PHX202", t, "None is not a result"
-        return None
+        return ("PHX202", t, "None is not a result") if any(v is None for v in t.values) else None
     if t.kind is TypeKind.TYPEDDICT:
-        return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+        return _scored_dict(t, scorer)
     if t.kind is TypeKind.CLASS:
-        known = t.fields is not None and scorer == "client"
-        if known and not set(spec.EVALUATION_SCORE_FIELDS) <= set(t.fields or ()):
-            return "PHX202", t, f"a `{t.display()}` is not an evaluation score"
-        return None
+        return _scored_class(t, scorer)
+    return _scored_name(t, scorer)
+
+
+def _scored_dict(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+
+
+def _scored_class(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    known = t.fields is not None and scorer == "client"
+    if known and not set(spec.EVALUATION_SCORE_FIELDS) <= set(t.fields or ()):
+        return "PHX202", t, f"a `{t.display()}` is not an evaluation score"
+    return None
+
+
+def _scored_name(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
     name = t.name
     if name in _NONE:
         return "PHX202", t, "None is not a result"
     if name in _ANY or name in _JSON_SCALARS or name in spec.EVALUATION_RESULT_TYPES:
         return None
     if name in _TUPLES:
-        if not t.args and not t.variadic:
-            return None
-        reason = _tuple_problem(t, scorer)
-        return ("PHX203", t, reason) if reason else None
+        return _scored_tuple(t, scorer)
     if name in _MAPPINGS:
-        return ("PHX202", t, "the legacy scorer rejects dicts") if scorer == "legacy" else None
+        return _scored_dict(t, scorer)
     if name in _SEQUENCES:
-        if scorer == "legacy" or not t.args:
-            return None  # legacy reads a 2-list as (score, explanation)
-        item = t.args[0]
-        if item.kind in (TypeKind.TYPEDDICT, TypeKind.UNKNOWN) or (
-            item.kind is TypeKind.NAME
-            and (
-                item.name in _MAPPINGS
-                or item.name in _ANY
-                or item.name in spec.EVALUATION_RESULT_TYPES
-            )
-        ):
-            return None
-        if item.kind is TypeKind.CLASS and item.fields is None:
-            return None
-        if item.kind is TypeKind.NAME and item.name not in _KNOWN_NAMES:
-            return None
-        return "PHX202", t, f"a list of `{item.display()}` is neither scores nor evaluation dicts"
+        return _scored_list(t, scorer)
     if name in _AWAITABLES:
         return "PHX202", t, "a coroutine: Phoenix calls the evaluator without awaiting it"
     if name in _FLOAT_LIKE and scorer == "legacy":
@@ -295,9 +287,37 @@ def scorer_problem(t: TypeExpr, scorer: str) -> tuple[str, TypeExpr, str] | None
     return None
 
 
-_KNOWN_NAMES = (
-    _NONE | _JSON_SCALARS | _SEQUENCES | _TUPLES | _MAPPINGS | _AWAITABLES | set(_NOT_JSON)
-)
+def _scored_tuple(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    if not t.args and not t.variadic:
+        return None
+    reason = _tuple_problem(t, scorer)
+    return ("PHX203", t, reason) if reason else None
+
+
+def _scored_list(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
+    if scorer == "legacy" or not t.args:
+        return None  # legacy reads a 2-list as (score, explanation)
+    item = t.args[0]
+    if _may_be_evaluation(item):
+        return None
+    return "PHX202", t, f"a list of `{item.display()}` is neither scores nor evaluation dicts"
+
+
+def _may_be_evaluation(item: TypeExpr) -> bool:
+    """Whether a list item can be a score or an evaluation dict, or cannot be told apart."""
+    if item.kind in (TypeKind.TYPEDDICT, TypeKind.UNKNOWN):
+        return True
+    if item.kind is TypeKind.CLASS:
+        return item.fields is None
+    if item.kind is TypeKind.NAME:
+        return (
+            item.name in _MAPPINGS
+            or item.name in _ANY
+            or item.name in spec.EVALUATION_RESULT_TYPES
+            or item.name not in _KNOWN_NAMES
+        )
+    return False
+
 
 # What each binding name holds, as a predicate over annotations (None: cannot tell).
 _SUGGESTED_ANNOTATION = {
@@ -395,37 +415,51 @@ def _check_single(param: Param, role: Role) -> list[Diagnostic]:
 def _check_multi(
     params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
 ) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    names = {p.name for p in params}
-    has_var_keyword = any(p.kind is Kind.VAR_KEYWORD for p in params)
-    valid_text = _quote(valid)
+    # Two or more parameters: Phoenix validates the names, then binds by keyword.
+    return [
+        *_check_validation(params, role, valid),
+        *_check_binding(params, role, valid),
+        *_check_never_filled(params, role, valid),
+        *_check_var_keyword(params, role, valid, ctx),
+    ]
 
-    # Validation: every name Phoenix does not bind needs a default or must be **kwargs.
+
+def _check_validation(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str]
+) -> list[Diagnostic]:
+    """Validation: every name Phoenix does not bind needs a default or must be **kwargs."""
     offenders = [
         p
         for p in params
         if p.name not in valid and p.kind is not Kind.VAR_KEYWORD and not p.has_default
     ]
+    out: list[Diagnostic] = []
     required = [p for p in offenders if p.kind is not Kind.VAR_POSITIONAL]
     if required:
-        out.append(_unbindable(required, role, valid, names, valid_text))
+        names = {p.name for p in params}
+        out.append(_unbindable(required, role, valid, names, _quote(valid)))
+    article = "an" if role == "evaluator" else "a"
     for p in offenders:
         if p.kind is Kind.VAR_POSITIONAL:
-            article = "an" if role == "evaluator" else "a"
             reason = (
                 f"Phoenix rejects `*{p.name}` in {article} {role} with two or more parameters "
                 "(ValueError before the first example)"
             )
             out.append(_var_positional(p, role, reason))
+    return out
 
-    # Binding: bind_partial(**{name: value for each binding name the signature declares}).
-    for p in params:
-        if p.name in valid and p.kind is Kind.VAR_POSITIONAL and not has_var_keyword:
-            reason = (
-                f"Phoenix passes `{p.name}` by keyword and a `*{p.name}` cannot take a keyword, "
-                "so every example fails with TypeError"
-            )
-            out.append(_var_positional(p, role, reason))
+
+def _check_binding(params: tuple[Param, ...], role: Role, valid: Sequence[str]) -> list[Diagnostic]:
+    """Binding: bind_partial(**{name: value for each binding name the signature declares})."""
+    out: list[Diagnostic] = []
+    if not any(p.kind is Kind.VAR_KEYWORD for p in params):
+        for p in params:
+            if p.name in valid and p.kind is Kind.VAR_POSITIONAL:
+                reason = (
+                    f"Phoenix passes `{p.name}` by keyword and a `*{p.name}` cannot take a "
+                    "keyword, so every example fails with TypeError"
+                )
+                out.append(_var_positional(p, role, reason))
     positional_bound = [
         p.name for p in params if p.kind is Kind.POSITIONAL_ONLY and p.name in valid
     ]
@@ -442,55 +476,70 @@ def _check_multi(
                 is_are="are" if plural else "is",
             )
         )
-
-    # Parameters that validation lets through but binding never fills.
-    for p in params:
-        if p.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD) or not p.has_default:
-            continue
-        if p.name in valid:
-            continue
-        target = suggest_name(p.name, role, valid)
-        other = _other_role_hint(p.name, role, valid)
-        if target is None and other is None:
-            continue
-        hint = other or f"did you mean `{target}`?"
-        fix = None
-        if target is not None and target not in names:
-            rule = spec.RULES_BY_CODE["PHX101"]
-            fix = Fix(
-                (rule.fix_title or "").format(param=p.name, suggest=target),
-                True,
-                (Edit("rename", p.name, target),),
-            )
-        out.append(_diag("PHX101", role, param=p.name, hint=hint, fix=fix))
-
-    # **kwargs receives only a value whose binding name it (or a *args) itself carries.
-    if not ctx.evaluator_method:
-        for p in params:
-            if p.kind is not Kind.VAR_KEYWORD:
-                continue
-            landing = [
-                q
-                for q in params
-                if q.name in valid and q.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
-            ]
-            if not landing:
-                out.append(_diag("PHX102", role, param=p.name, valid=valid_text))
-    elif not has_var_keyword:
-        # Phoenix requires **kwargs on BaseEvaluator.evaluate (ValueError at class creation).
-        out.append(
-            Diagnostic(
-                "PHX002",
-                spec.RULES_BY_CODE["PHX002"].name,
-                "error",
-                f"`evaluate` must accept `**kwargs`: Phoenix passes every value ({valid_text}) "
-                "by keyword and rejects the class with ValueError when it is defined; add "
-                "`**kwargs`",
-                role,
-                None,
-            )
-        )
     return out
+
+
+def _check_never_filled(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str]
+) -> list[Diagnostic]:
+    """Parameters that validation lets through but binding never fills."""
+    names = {p.name for p in params}
+    found = (
+        _never_filled(p, role, valid, names)
+        for p in params
+        if p.has_default
+        and p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
+        and p.name not in valid
+    )
+    return [d for d in found if d is not None]
+
+
+def _never_filled(p: Param, role: Role, valid: Sequence[str], names: set[str]) -> Diagnostic | None:
+    # Reported only when the name looks like a binding name: any other defaulted parameter is
+    # the user's own.
+    target = suggest_name(p.name, role, valid)
+    other = _other_role_hint(p.name, role, valid)
+    if target is None and other is None:
+        return None
+    hint = other or f"did you mean `{target}`?"
+    fix = None
+    if target is not None and target not in names:
+        rule = spec.RULES_BY_CODE["PHX101"]
+        fix = Fix(
+            (rule.fix_title or "").format(param=p.name, suggest=target),
+            True,
+            (Edit("rename", p.name, target),),
+        )
+    return _diag("PHX101", role, param=p.name, hint=hint, fix=fix)
+
+
+def _check_var_keyword(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
+) -> list[Diagnostic]:
+    """**kwargs receives only a value whose binding name it (or a *args) itself carries."""
+    var_keywords = [p for p in params if p.kind is Kind.VAR_KEYWORD]
+    if ctx.evaluator_method:
+        return [] if var_keywords else [_evaluate_without_kwargs(role, valid)]
+    landing = [
+        q for q in params if q.name in valid and q.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
+    ]
+    if landing:
+        return []
+    return [_diag("PHX102", role, param=p.name, valid=_quote(valid)) for p in var_keywords]
+
+
+def _evaluate_without_kwargs(role: Role, valid: Sequence[str]) -> Diagnostic:
+    # Phoenix requires **kwargs on BaseEvaluator.evaluate (ValueError at class creation).
+    return Diagnostic(
+        "PHX002",
+        spec.RULES_BY_CODE["PHX002"].name,
+        "error",
+        f"`evaluate` must accept `**kwargs`: Phoenix passes every value ({_quote(valid)}) "
+        "by keyword and rejects the class with ValueError when it is defined; add "
+        "`**kwargs`",
+        role,
+        None,
+    )
 
 
 def _unbindable(
@@ -673,144 +722,3 @@ def check_evaluator_kind(kind: str) -> list[Diagnostic]:
 
 def check_evaluator_decorator(*, bare: bool) -> list[Diagnostic]:
     return [_site("PHX406")] if bare else []
-
-
-# --------------------------------------------------------------------------------------------
-# Value judges: the same rules applied to real values by the runtime binder
-
-_JSON_LEAVES = (str, int, float, bool, type(None))
-
-
-def json_value_problem(value: object, path: str = "output") -> str | None:
-    """`output["items"][2]: set` for the first value Phoenix would silently convert, else None.
-
-    Stricter than Phoenix's `jsonify` on purpose: NaN and infinity pass a dry run and then fail
-    the real upload, so they are problems here too.
-    """
-    stack: list[tuple[object, str, int]] = [(value, path, 0)]
-    while stack:
-        item, where, depth = stack.pop()
-        if isinstance(item, float) and (item != item or item in (float("inf"), float("-inf"))):
-            return f"{where}: {item!r} (not allowed in JSON)"
-        if isinstance(item, _JSON_LEAVES):
-            continue
-        if depth > 500:
-            return f"{where}: nested deeper than 500 levels"
-        if isinstance(item, dict):
-            children: list[tuple[object, str, int]] = []
-            for key, child in item.items():
-                if not isinstance(key, str):
-                    return f"{where}: key {key!r} is a {type(key).__name__}, not a str"
-                children.append((child, f"{where}[{json.dumps(key)}]", depth + 1))
-            stack.extend(reversed(children))
-        elif isinstance(item, (list, tuple)):
-            stack.extend(
-                (child, f"{where}[{i}]", depth + 1) for i, child in reversed(list(enumerate(item)))
-            )
-        else:
-            return f"{where}: {type(item).__name__}"
-    return None
-
-
-def _is_evaluation_dict(obj: object) -> bool:
-    if not isinstance(obj, dict):
-        return False
-    checks: tuple[tuple[str, type | tuple[type, ...]], ...] = (
-        ("label", str),
-        ("score", (int, float)),
-        ("name", str),
-        ("metadata", Mapping),
-    )
-    return all(obj.get(key) is None or isinstance(obj[key], kind) for key, kind in checks)
-
-
-def _is_score_object(obj: object) -> bool:
-    return all(hasattr(obj, f) for f in spec.EVALUATION_SCORE_FIELDS)
-
-
-def score_value(
-    result: object, scorer: str = "client"
-) -> tuple[list[dict[str, object]], str | None]:
-    """Phoenix's default scorer on a real value: (evaluations, problem).
-
-    `problem` is None when Phoenix records the evaluations; otherwise it says why the evaluation
-    fails or silently records nothing.
-    """
-    if scorer == "legacy":
-        return _legacy_score_value(result)
-    if isinstance(result, (str, list, tuple)) and len(result) == 0:
-        return [], f"an empty {type(result).__name__} records no evaluation at all"
-    if _is_score_object(result):
-        return [_score_evaluation(result)], _score_problem(getattr(result, "score", None))
-    if isinstance(result, (list, tuple)) and all(_is_score_object(r) for r in result):
-        evaluations = [_score_evaluation(r) for r in result]
-        scores = (getattr(r, "score", None) for r in result)
-        return evaluations, next(filter(None, map(_score_problem, scores)), None)
-    if _is_evaluation_dict(result):
-        assert isinstance(result, dict)
-        return [dict(result)], _score_problem(result.get("score"))
-    if isinstance(result, (list, tuple)) and all(_is_evaluation_dict(r) for r in result):
-        items = [dict(r) for r in result]
-        return items, next(filter(None, (_score_problem(r.get("score")) for r in items)), None)
-    if isinstance(result, bool):
-        return [{"score": float(result), "label": str(result)}], None
-    if isinstance(result, (int, float)):
-        return [{"score": float(result)}], _score_problem(result)
-    if isinstance(result, str):
-        return [{"label": result}], None
-    if isinstance(result, tuple) and len(result) >= 2:
-        evaluation: dict[str, object] = {}
-        if result[0] is not None:
-            try:
-                evaluation["score"] = float(result[0])
-            except (TypeError, ValueError):
-                return [], f"the first item, {result[0]!r}, is not a number"
-        if result[1] is not None:
-            evaluation["label"] = str(result[1])
-        if len(result) > 2 and result[2] is not None:
-            evaluation["explanation"] = str(result[2])
-        problem = (
-            f"{len(result)} items: those after the third are dropped" if len(result) > 3 else None
-        )
-        return [evaluation], problem or _score_problem(evaluation.get("score"))
-    return [], f"{type(result).__name__} is not a result Phoenix's default scorer accepts"
-
-
-def _score_evaluation(score: object) -> dict[str, object]:
-    """A score object as Phoenix records it: the score as a float, other fields when truthy."""
-    out: dict[str, object] = {}
-    value = getattr(score, "score", None)
-    if value is not None:
-        out["score"] = float(value)
-    for key in ("label", "explanation", "name", "metadata"):
-        field_value = getattr(score, key, None)
-        if field_value:
-            out[key] = field_value
-    return out
-
-
-def _score_problem(score: object) -> str | None:
-    if isinstance(score, float) and (score != score or score in (float("inf"), float("-inf"))):
-        return f"score {score!r} passes a dry run but fails the upload"
-    return None
-
-
-def _legacy_score_value(result: object) -> tuple[list[dict[str, object]], str | None]:
-    if isinstance(result, bool):
-        return [{"score": float(result), "label": str(result)}], None
-    if hasattr(result, "__float__") and not isinstance(result, str):
-        try:
-            score = float(result)
-        except (TypeError, ValueError):
-            return [], f"{type(result).__name__} is not a number"
-        return [{"score": score}], _score_problem(score)
-    if isinstance(result, str):
-        if not result:
-            return [], "an empty str is neither a score nor a label"
-        return [{"label": result}], None
-    if isinstance(result, (tuple, list)) and len(result) == 2:
-        try:
-            return [{"score": float(result[0]), "explanation": str(result[1])}], None
-        except (TypeError, ValueError):
-            return [], f"the first item, {result[0]!r}, is not a number"
-    return [], f"{type(result).__name__} is not a result the legacy scorer accepts"

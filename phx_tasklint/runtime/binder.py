@@ -32,6 +32,7 @@ from phx_tasklint.core.model import (
     Signature,
     TypeExpr,
 )
+from phx_tasklint.runtime import values
 
 __all__ = [
     "BindingError",
@@ -371,7 +372,7 @@ def check_callable(
 
 
 def _copy(value: object) -> Any:
-    """A deep copy. A pickle round trip is several times faster than copy.deepcopy on JSON
+    """A deep copy. A pickle round trip is faster than copy.deepcopy on JSON
     data and keeps types, shared references and cycles; what cannot be pickled is deep-copied."""
     try:
         return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
@@ -518,7 +519,7 @@ def _async_error(plan: _Plan, role: Role, profile: str) -> BindingError:
 
 
 def _checked_output(output: Any) -> Any:
-    problem = judge.json_value_problem(output)
+    problem = values.json_value_problem(output)
     if problem is not None:
         raise OutputError(
             f"task output is not JSON: {problem} (Phoenix would silently convert it)",
@@ -528,7 +529,7 @@ def _checked_output(output: Any) -> Any:
 
 
 def _checked_result(result: Any, profile: str) -> list[dict[str, object]]:
-    evaluations, problem = judge.score_value(result, spec.PROFILES[profile].scorer)
+    evaluations, problem = values.score_value(result, spec.PROFILES[profile].scorer)
     if problem is not None:
         raise OutputError(f"evaluator result {result!r:.80}: {problem}")
     return evaluations

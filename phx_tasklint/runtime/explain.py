@@ -319,26 +319,17 @@ def render(explanation: Explanation) -> str:
 # the command
 
 
-def resolve_profile(phoenix_version: str | None) -> str:
-    """`--phoenix-version`, else `phoenix-version` from [tool.phx-tasklint] (raises LoadError)."""
-    if phoenix_version is not None:
-        return phoenix_version
-    from phx_tasklint.project.config import ConfigError, load_config
+def command(target: str, role: Role, profile: str, client: str | None) -> int:
+    """`phx-tasklint explain`: print the explanation; the exit status (0, 1 or 2).
 
-    try:
-        return load_config(None, Path.cwd()).phoenix_version
-    except ConfigError as exc:
-        raise LoadError(str(exc)) from exc
-
-
-def command(target: str, role: Role, phoenix_version: str | None, client: str | None) -> int:
-    """`phx-tasklint explain`: print the explanation; the exit status (0, 1 or 2)."""
+    `profile` is the Phoenix release line, already resolved by the caller (`--phoenix-version`,
+    else the project's configuration): reading configuration is the command line's job.
+    """
     import click
 
     from phx_tasklint.runtime.binder import BindingError
 
     try:
-        profile = resolve_profile(phoenix_version)
         obj, _ = unwrap_phoenix_evaluator(load_callable(target))
     except LoadError as exc:
         click.echo(f"phx-tasklint: error: {exc}", err=True)

@@ -31,8 +31,8 @@ from phx_tasklint.core.model import CallSite, Diagnostic, Role
 __all__ = [
     "Evaluation",
     "ExampleResult",
-    "Finding",
-    "Outcome",
+    "PreflightFinding",
+    "PreflightResult",
     "evaluator_name",
     "is_async",
     "preflight",
@@ -83,7 +83,7 @@ class ExampleResult:
 
 
 @dataclass(frozen=True)
-class Finding:
+class PreflightFinding:
     """A signature finding on one of the experiment's callables, before the run."""
 
     who: str  # "task" or the evaluator's name
@@ -96,8 +96,10 @@ class Finding:
 
 
 @dataclass
-class Outcome:
-    findings: list[Finding] = field(default_factory=list)
+class PreflightResult:
+    """What `preflight` found, and the evaluators the run keeps (one per recorded name)."""
+
+    findings: list[PreflightFinding] = field(default_factory=list)
     evaluators: list[tuple[str, Callable[..., Any]]] = field(default_factory=list)
 
     @property
@@ -133,7 +135,7 @@ def preflight(
     *,
     names: Sequence[str | None] = (),
     profile: str = spec.DEFAULT_PROFILE,
-) -> Outcome:
+) -> PreflightResult:
     """Check every signature as Phoenix will see it, and name the evaluators as Phoenix does
     (`names[i]`, when given and not None, names evaluator i).
 
@@ -143,19 +145,19 @@ def preflight(
     from phx_tasklint.runtime.binder import check_callable
 
     sync = not (is_async(task) or any(is_async(e) for e in evaluators))
-    outcome = Outcome()
+    result = PreflightResult()
     for d in check_callable(task, "task", sync_client=sync, profile=profile):
-        outcome.findings.append(Finding("task", "task", d))
+        result.findings.append(PreflightFinding("task", "task", d))
     given = [*names, *[None] * (len(evaluators) - len(names))]
     recorded = [n or evaluator_name(e) for n, e in zip(given, evaluators, strict=True)]
     for d in judge.check_call(CallSite("run_experiment", evaluator_names=tuple(recorded))):
-        outcome.findings.append(Finding(recorded[d.item or 0], "evaluator", d))
+        result.findings.append(PreflightFinding(recorded[d.item or 0], "evaluator", d))
     kept = {name: evaluator for name, evaluator in zip(recorded, evaluators, strict=True)}
     for name, evaluator in kept.items():
         for d in check_callable(evaluator, "evaluator", sync_client=sync, profile=profile):
-            outcome.findings.append(Finding(name, "evaluator", d))
-        outcome.evaluators.append((name, evaluator))
-    return outcome
+            result.findings.append(PreflightFinding(name, "evaluator", d))
+        result.evaluators.append((name, evaluator))
+    return result
 
 
 def _message(exc: BaseException) -> str:
@@ -366,31 +368,29 @@ def command(
     limit: int | None = None,
     concurrency: int = 3,
     output: str | None = None,
-    phoenix_version: str | None = None,
+    profile: str,
     input_keys: str | None = None,
     output_keys: str | None = None,
     metadata_keys: str | None = None,
     example_id_key: str | None = None,
 ) -> int:
-    """`phx-tasklint run`: load, check, run, report; the exit status (0, 1 or 2)."""
+    """`phx-tasklint run`: load, check, run, report; the exit status (0, 1 or 2).
+
+    `profile` is the Phoenix release line, already resolved by the caller (`--phoenix-version`,
+    else the project's configuration): reading configuration is the command line's job.
+    """
     import sys
 
     import click
 
     from phx_tasklint.runtime.datasets import DatasetError, load_dataset
-    from phx_tasklint.runtime.explain import (
-        LoadError,
-        load_callable,
-        resolve_profile,
-        unwrap_phoenix_evaluator,
-    )
+    from phx_tasklint.runtime.explain import LoadError, load_callable, unwrap_phoenix_evaluator
 
     def fail(message: str) -> int:
         click.echo(f"phx-tasklint: error: {message}", err=True)
         return 2
 
     try:
-        profile = resolve_profile(phoenix_version)
         task = load_callable(target)
         unwrapped = [unwrap_phoenix_evaluator(load_callable(t)) for t in evaluator_targets]
         evaluators = [function for function, _ in unwrapped]
