@@ -2,14 +2,15 @@
 
 Two trees: (a) a copy of this environment's site-packages (thousands of real files nobody here
 wrote, few hand-offs) and (b) a generated Phoenix-heavy tree (1,000 files, each handing tasks
-and evaluators to the different runners). Three rows per tree:
+and evaluators to the different runners). Rows per tree:
 * cold: no cache for either tool;
-* warm: both with a filled cache, over a tree nobody has touched for a few seconds (the state a
-  hook or CI re-run finds). Each tool runs once to fill its cache; then, after `SETTLE_S`, once
-  more: a run over files changed less than 2 s before it cannot be replayed (see
-  `phx_tasklint/replay.py`), so ours records what it needs to replay on that second run;
+* warm: both with a filled cache (each tool runs once to fill it), over an unchanged tree: a
+  CI re-run, answered from the per-file cache;
 * 1 edit: both with a filled cache, and one file appended to before every run of either tool
-  (a commit that changes one file): each re-checks that one file.
+  (a commit that changes one file): each re-checks that one file;
+* 1 staged, (b) only: both with a filled cache, one unchanged file named on the command line,
+  as a pre-commit hook passes the staged files. This row also times `phx-tasklint --version`
+  in the same interleaved runs (columns "--version s" and "ours/--version").
 Runs are interleaved; the table shows median wall time, the peak RSS of the largest process,
 and the ratio ours / ruff.
 
@@ -71,7 +72,6 @@ parse(paths[0::jobs])
 for pid in children:
     os.waitpid(pid, 0)
 """
-SETTLE_S = 2.5
 
 
 def copy_site_packages(dest: Path) -> int:
@@ -195,7 +195,13 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 
 def bench_tree(
-    name: str, tree: Path, edited: Path, runs: int, cache_root: Path, fresh: Path | None
+    name: str,
+    tree: Path,
+    edited: Path,
+    runs: int,
+    cache_root: Path,
+    fresh: Path | None,
+    staged: Path | None = None,
 ) -> list[tuple[str, ...]]:
     ruff_cache = cache_root / f"ruff-{name}"
     args = ["check", ".", "--exit-zero", "-q"]
@@ -205,18 +211,21 @@ def bench_tree(
         tools["ours"] = [str(fresh / "phx-tasklint"), *args]
     python = str(fresh / "python") if fresh is not None else sys.executable
     rows: list[tuple[str, ...]] = []
-    for mode in ("cold", "warm", "1 edit"):
+    modes = ["cold", "warm", "1 edit"] + (["1 staged"] if staged is not None else [])
+    for mode in modes:
         if mode == "cold":
             commands = {k: [*cmd, "--no-cache"] for k, cmd in tools.items()}
             if hasattr(os, "fork"):
                 commands["parse floor"] = [python, "-c", PARSE_FLOOR]
         else:
             commands = {**tools, "ruff": [*ruff, "--cache-dir", str(ruff_cache)]}
-        if mode == "warm":
+        if mode == "1 staged" and staged is not None:
+            path = str(staged.relative_to(tree))
+            commands = {k: [path if a == "." else a for a in cmd] for k, cmd in commands.items()}
+            ours_cmd = tools.get("ours", tools["this env"])
+            commands["--version"] = [ours_cmd[0], "--version"]
+        if mode in ("warm", "1 staged"):
             for cmd in commands.values():  # fill every cache (each installation has its own)
-                measure(cmd, tree)
-            time.sleep(SETTLE_S)
-            for cmd in commands.values():
                 measure(cmd, tree)
         timings: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
         for n in range(runs):  # interleaved, so all see the same machine state
@@ -229,6 +238,7 @@ def bench_tree(
         mib = {k: max(m for _, m in v) for k, v in timings.items()}
         ours = "ours" if "ours" in wall else "this env"
         floor = wall.get("parse floor")
+        version = wall.get("--version")
         rows.append(
             (
                 name,
@@ -242,6 +252,8 @@ def bench_tree(
                 f"{wall['this env'] / wall['ruff']:.2f}",
                 "" if floor is None else f"{floor:.3f}",
                 "" if floor is None else f"{floor / wall['ruff']:.2f}",
+                "" if version is None else f"{version:.3f}",
+                "" if version is None else f"{wall[ours] / version:.2f}",
             )
         )
     return rows
@@ -279,7 +291,8 @@ def main() -> None:
             count = generate_heavy_tree(tree)
             print(f"(b) Phoenix-heavy tree: {count} files")
             edited = tree / "pkg0" / "experiment_0.py"
-            rows += bench_tree("(b) Phoenix-heavy", tree, edited, args.runs, work, fresh)
+            staged = tree / "pkg0" / "experiment_1.py"
+            rows += bench_tree("(b) Phoenix-heavy", tree, edited, args.runs, work, fresh, staged)
         floors = {
             "this env, python -c pass": [sys.executable, "-c", "pass"],
             "this env, phx-tasklint --version": ["phx-tasklint", "--version"],
@@ -308,6 +321,8 @@ def main() -> None:
         "this env/ruff",
         "parse floor s",
         "floor/ruff",
+        "--version s",
+        "ours/--version",
     )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print()

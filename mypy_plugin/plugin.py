@@ -64,10 +64,10 @@ from phx_tasklint.core.model import Role, Signature
 
 
 def _digest() -> str:
-    sources = [
-        Path(phx_tasklint.__file__).with_name(name) for name in ("judge.py", "spec.py", "model.py")
-    ]
-    sources += sorted(Path(__file__).parent.glob("*.py"))
+    # the rule core and this adapter; a path that is not there fails loudly in the test of
+    # this digest rather than silently hashing nothing
+    core = Path(phx_tasklint.__file__).parent / "core"
+    sources = [*sorted(core.glob("*.py")), *sorted(Path(__file__).parent.glob("*.py"))]
     h = hashlib.sha256()
     for path in sources:
         try:
