@@ -369,7 +369,7 @@ class Cache:
             "paths": tables.path_rows,
             "files": rows,
         }
-        # dumps, not dump: json.dump streams through the pure-Python encoder (6x slower)
+        # dumps, not dump: json.dump streams through the pure-Python encoder, which is slower
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         if write_file(self.directory, self.file.name, data):
             prune(str(self.directory), self.file.name, _is_cache_file, _KEEP)

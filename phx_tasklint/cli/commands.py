@@ -11,6 +11,7 @@ import click
 from phx_tasklint import __version__
 from phx_tasklint.cli import report
 from phx_tasklint.cli.report import FORMATS
+from phx_tasklint.core.spec import PROFILES
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def main() -> None:
     """Find broken Arize Phoenix experiment tasks and evaluators before the experiment runs."""
 
 
-_PHOENIX_VERSIONS = click.Choice(["latest", "2.3", "1.21", "legacy"])
+_PHOENIX_VERSIONS = click.Choice([*reversed(PROFILES)])  # newest first
 
 
 @main.command("rules")

@@ -55,7 +55,7 @@ def _keys(path: str) -> tuple[str, ...]:
     if stem != "__init__":
         return (stem.rpartition(".")[2],)
     # the package directory's own name, from the path where it is written there (an abspath
-    # per `__init__.py` was a quarter of this index's time on a 19,655-file tree)
+    # per `__init__.py` is a system call per package of a large tree)
     package = _split(directory.rstrip(os.sep))[1] if directory and not os.altsep else ""
     if package in ("", ".", ".."):
         package = os.path.basename(os.path.abspath(directory))
