@@ -8,6 +8,12 @@ import pytest
 
 from phx_tasklint.core.spec import RULES, Snippet
 
+# Rules decided from a signature alone (every bad example is a signature); the rest need a call
+# site, which only the linter sees.
+SIGNATURE_RULES = frozenset(
+    r.code for r in RULES if r.bad and all(s.scope == "signature" for s in r.bad)
+)
+
 
 def cases(scope: str) -> list[Any]:
     """One pytest param per (rule, bad|good, snippet) of the given scope."""

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from phx_tasklint.core.spec import SIGNATURE_RULES
 from phx_tasklint.lint import Report, lint, sources
 from phx_tasklint.runtime.binder import check_callable
+from tests.snippets import SIGNATURE_RULES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SUFFIXES = (".py", ".ipynb", ".md")
