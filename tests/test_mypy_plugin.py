@@ -530,6 +530,7 @@ def phoenix_fails(handoff: Handoff) -> bool:
     return not verdict.ok
 
 
+@pytest.mark.slow
 def test_differential_against_phoenix(main_run: MainRun) -> None:
     assert len(main_run.differential) >= 2 * 100  # hypothesis drew enough distinct examples
     mismatches = []
@@ -559,12 +560,14 @@ def _line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
 
 
+@pytest.mark.slow
 def test_plain_mypy_reports_no_phx_codes(plain_run: MypyRun) -> None:
     assert plain_run.status != 2, plain_run.stderr
     assert plain_run.phx() == []
     assert "phx-" not in plain_run.stdout
 
 
+@pytest.mark.slow
 def test_plugin_replaces_phoenix_typing_noise(main_run: MainRun, plain_run: MypyRun) -> None:
     noise = FIXTURES / "noise.py"
     typed_dict = _line_of(noise, "task=typed_dict_task")
@@ -760,6 +763,7 @@ def test_incremental_runs_agree(tmp_path: Path, plugin_cache: Path) -> None:
     assert cold  # the copy was checked at all
 
 
+@pytest.mark.slow
 def test_dmypy_run(tmp_path: Path, plugin_cache: Path) -> None:
     module = tmp_path / "handoff.py"
     module.write_text(CONFIG_MODULE)

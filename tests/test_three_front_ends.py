@@ -90,6 +90,7 @@ def mypy_errors(tmp_path: Path) -> list[tuple[str, int, str]]:
     return out
 
 
+@pytest.mark.slow
 def test_mypy_reports_what_the_linter_reports_per_call_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
