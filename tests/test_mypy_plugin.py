@@ -32,7 +32,15 @@ from strategies import SignatureSpec, compile_spec, render, signature_specs
 from phx_tasklint.core import spec
 from phx_tasklint.core.spec import Snippet
 from phx_tasklint.runtime.binder import check_callable
-from tests.snippets import SIGNATURE_RULES, cases, load
+from tests.snippets import (
+    HEADER,
+    SIGNATURE_RULES,
+    as_module,
+    cases,
+    check_seen,
+    handoff_call,
+    load,
+)
 
 # the module (the package's `plugin` attribute is the entry-point function)
 mypy_plugin = importlib.import_module("mypy_plugin.plugin")
@@ -146,53 +154,22 @@ class Handoff:
     snippet: Snippet | None = None
 
 
-HEADER = """\
-from typing import Any
-
-from phoenix.client import AsyncClient, Client
-from phoenix.client.experiments import async_run_experiment, run_experiment
-
-ds: Any = None
-
-
-def _task(input):
-    return input
-
-"""
-
-
-def _handoff_call(role: Role, name: str, runner: str) -> str:
-    argument = f"task={name}" if role == "task" else f"task=_task, evaluators=[{name}]"
-    return {
-        "client": f"Client().experiments.run_experiment(dataset=ds, {argument})",
-        "async-client": f"await AsyncClient().experiments.run_experiment(dataset=ds, {argument})",
-        "module": f"run_experiment(dataset=ds, {argument})",
-        "async-module": f"await async_run_experiment(dataset=ds, {argument})",
-    }[runner]
-
-
 def write_snippets(directory: Path) -> list[Handoff]:
-    """One module per signature snippet, handing `f` to the runner its `sync_runner` names:
-    sync `Client` (True), `AsyncClient` awaited (False), module `run_experiment` (None)."""
+    """One module per snippet (tests/snippets.py `as_module`), but for those with a syntax
+    error, which would stop the whole run: `test_snippet` checks each of them on its own."""
     out = []
-    for param in cases("signature"):
+    for param in cases():
         snippet = param.values[2]
-        if snippet.profile != spec.DEFAULT_PROFILE:
+        if snippet.profile != spec.DEFAULT_PROFILE or not _compiles(snippet.code):
             continue  # the main run uses the default profile
-        runner = {True: "client", False: "async-client", None: "module"}[snippet.sync_runner]
-        lines = (snippet.code + "\n\n" + HEADER).splitlines()
-        call = _handoff_call(snippet.role, "f", runner)
-        if runner == "async-client":
-            lines += ["async def main() -> None:", f"    {call}"]
-        else:
-            lines.append(call)
+        text, line = as_module(snippet)
         path = directory / f"snippet_{param.id.replace('-', '_')}.py"
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text(text)
         out.append(
             Handoff(
                 path,
-                len(lines),
-                snippet.role,
+                line,
+                snippet.role or "task",
                 snippet.sync_runner is not False,
                 param.id,
                 snippet.code,
@@ -200,6 +177,14 @@ def write_snippets(directory: Path) -> list[Handoff]:
             )
         )
     return out
+
+
+def _compiles(code: str) -> bool:
+    try:
+        compile(code, "<snippet>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
 
 
 def draw_specs(n: int) -> list[tuple[SignatureSpec, bool]]:
@@ -232,7 +217,7 @@ def write_differential(directory: Path) -> list[Handoff]:
         lines += [*render(signature, name).splitlines(), ""]
         for role in ("task", "evaluator"):
             runner = "module" if sync_client else "async-module"
-            calls.append((_handoff_call(role, name, runner), signature, sync_client, role))
+            calls.append((handoff_call(role, name, runner), signature, sync_client, role))
     lines.append("async def main() -> None:")
     for call, signature, sync_client, role in calls:
         lines.append(f"    {call}")
@@ -471,20 +456,41 @@ def test_hooks_never_fail(main_run: MainRun) -> None:
 # The rule table's snippets: the mypy leg of the three-front-end agreement
 
 
-@pytest.mark.parametrize(("code", "verdict", "snippet"), cases("signature"))
-def test_snippet(main_run: MainRun, code: str, verdict: str, snippet: Snippet) -> None:
-    handoff = next(h for h in main_run.snippets if h.snippet is snippet)
-    errors = main_run.run.errors.get((str(handoff.path.resolve()), handoff.line), [])
-    codes = {e.code for e in errors}
-    if verdict == "bad":
-        assert code in codes, f"{snippet.code}\n{main_run.run.stdout}"
+@pytest.mark.parametrize(("code", "verdict", "snippet"), cases())
+def test_snippet(
+    main_run: MainRun,
+    plugin_cache: Path,
+    tmp_path: Path,
+    code: str,
+    verdict: str,
+    snippet: Snippet,
+    request: pytest.FixtureRequest,
+) -> None:
+    case = request.node.callspec.id
+    handoff = next((h for h in main_run.snippets if h.snippet is snippet), None)
+    if handoff is None:  # a syntax error: mypy on the file alone
+        path = tmp_path / "snippet.py"
+        path.write_text(as_module(snippet)[0])
+        run = run_mypy([path], write_config(tmp_path / "config"), plugin_cache)
+        assert run.status == 2 or run.errors, run.stdout + run.stderr
+        errors = [e for found in run.errors.values() for e in found]
+    elif snippet.scope == "module":  # the whole file
+        path = handoff.path.resolve()
+        errors = [
+            e for (p, _), found in main_run.run.errors.items() if p == str(path) for e in found
+        ]
     else:
-        assert code not in codes, [e.message for e in errors]
-    # and the runtime adapter says exactly the same about the same code
-    runtime = check_callable(load(snippet), snippet.role or "task", sync_client=handoff.sync_client)
-    assert sorted((e.code, e.message) for e in errors) == sorted(
-        (d.code, d.message) for d in runtime
-    )
+        errors = main_run.run.errors.get((str(handoff.path.resolve()), handoff.line), [])
+    check_seen("mypy", case, code, verdict, {e.code for e in errors})
+    if verdict == "good":
+        assert not [e for e in errors if e.code.startswith("PHX")], errors
+    if snippet.scope == "signature":
+        # and the runtime adapter says exactly the same about the same code
+        assert handoff is not None and snippet.role is not None
+        runtime = check_callable(load(snippet), snippet.role, sync_client=handoff.sync_client)
+        assert sorted((e.code, e.message) for e in errors) == sorted(
+            (d.code, d.message) for d in runtime
+        )
 
 
 # --------------------------------------------------------------------------------------------
