@@ -57,6 +57,7 @@ from mypy_plugin import handoffs
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import Context as JudgeContext
 from phx_tasklint.core.model import Role, Signature
+from phx_tasklint.project import config
 
 # --------------------------------------------------------------------------------------------
 # Version: the package version and a digest of the sources the verdicts depend on, so that
@@ -87,10 +88,9 @@ _DEBUG = bool(os.environ.get("PHX_TASKLINT_MYPY_DEBUG"))
 ERROR_CODES: dict[str, ErrorCode] = {
     rule.code: ErrorCode(f"phx-{rule.name}", rule.summary, "phx-tasklint") for rule in spec.RULES
 }
-RULE_BY_ERROR_CODE: dict[str, str] = {ec.code: code for code, ec in ERROR_CODES.items()}
 
 # --------------------------------------------------------------------------------------------
-# Configuration (shared with the CLI), with a fallback while phx_tasklint.project.config is missing
+# Configuration (shared with the CLI)
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,6 @@ class Settings:
 
 
 def load_settings(options: Options) -> Settings:
-    try:
-        from phx_tasklint.project import config
-    except ImportError:
-        return Settings()
     start = Path(options.config_file).parent if options.config_file else None
     try:
         loaded = config.load_config(start=start)

@@ -62,15 +62,6 @@ JSON_FIELDS = {
 }
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()  # the pyproject.toml search stops here
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    return tmp_path
-
-
 def write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name

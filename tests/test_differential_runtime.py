@@ -26,6 +26,8 @@ from oracle import (
 )
 from strategies import Generated, generated_functions
 
+pytestmark = pytest.mark.slow
+
 Role = Literal["task", "evaluator"]
 ROLES: tuple[Role, ...] = ("task", "evaluator")
 # The rules whose violation makes Phoenix fail at validation, bind or call time (DESIGN.md §4).

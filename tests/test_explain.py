@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -75,15 +74,11 @@ not_callable = 42
 
 
 @pytest.fixture(autouse=True)
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A directory with shapes.py, as the current directory; imports from it are forgotten."""
-    (tmp_path / "shapes.py").write_text(SHAPES)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    yield tmp_path
-    for name, module in list(sys.modules.items()):
-        if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
-            del sys.modules[name]
+def shapes_py(importable_project: Path) -> Path:
+    """Every test here runs in a project holding shapes.py (SHAPES)."""
+    path = importable_project / "shapes.py"
+    path.write_text(SHAPES)
+    return path
 
 
 def run(*args: str) -> Result:

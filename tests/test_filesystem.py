@@ -50,12 +50,13 @@ WARNING = "phx-tasklint: warning: "
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file system features")
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()  # the pyproject.toml search stops here
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "good.py").write_text(GOOD)
-    return tmp_path
+@pytest.fixture(autouse=True)
+def good_py(project: Path) -> Path:
+    """Every test here runs in a `project` holding good.py, whose one finding shows that the odd
+    files around it hid nothing."""
+    path = project / "good.py"
+    path.write_text(GOOD)
+    return path
 
 
 def check(*args: str) -> Result:

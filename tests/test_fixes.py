@@ -27,13 +27,6 @@ HEADER = "from phoenix.client.experiments import run_experiment\n\n\n"
 Key = tuple[str, int, str, str | None]  # path, line, code, function
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()  # the pyproject.toml search stops here
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def check(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(main, ["check", *args], input=stdin)
 

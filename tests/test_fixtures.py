@@ -1,5 +1,6 @@
-"""The fixtures state their expected findings inline (`# expect: PHX002`); every front end
-that can see a fixture must report exactly those."""
+"""The fixtures state their expected findings inline (`# expect: PHX002`, or `PHX002@19` to pin
+the finding's 1-based column, as the text output prints it); every front end that can see a
+fixture must report exactly those."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from typing import Any
 
 import pytest
 
-from phx_tasklint.core.spec import SIGNATURE_RULES
 from phx_tasklint.lint import Report, lint, sources
 from phx_tasklint.runtime.binder import check_callable
+from tests.snippets import SIGNATURE_RULES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SUFFIXES = (".py", ".ipynb", ".md")
-_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>PHX\d{3}(?:\s*,\s*PHX\d{3})*)")
+_CODE = r"PHX\d{3}(?:@\d+)?"
+_EXPECT = re.compile(rf"#\s*expect:\s*(?P<codes>{_CODE}(?:\s*,\s*{_CODE})*)")
 Key = tuple[str, int | None, int, str]  # path, cell, line, code
+Expected = tuple[str, int | None, int, str, int | None]  # ... and the column, if pinned
 
 
 class _Config:
@@ -50,16 +53,35 @@ def _lines_with_cells(path: Path) -> Iterator[tuple[int | None, int, str]]:
             yield None, line_no, line
 
 
-def expectations() -> set[Key]:
-    out: set[Key] = set()
+def expectations() -> set[Expected]:
+    out: set[Expected] = set()
     for path in fixture_files():
         rel = path.relative_to(FIXTURES).as_posix()
         for cell, line_no, line in _lines_with_cells(path):
             match = _EXPECT.search(line)
             if match:
-                for code in re.split(r"\s*,\s*", match.group("codes")):
-                    out.add((rel, cell, line_no, code))
+                for item in re.split(r"\s*,\s*", match.group("codes")):
+                    code, _, column = item.partition("@")
+                    out.add((rel, cell, line_no, code, int(column) if column else None))
     return out
+
+
+def compare(found: set[Expected], expected: set[Expected]) -> tuple[list[str], list[str]]:
+    """(missing, unexpected): a pinned expectation needs a finding at its column, an unpinned
+    one a finding on its line; every finding needs an expectation on its line."""
+    columns: dict[Key, list[int | None]] = {}
+    for f in found:
+        columns.setdefault(f[:4], []).append(f[4])
+    missing = []
+    for e in sorted(expected, key=str):
+        key, column = e[:4], e[4]
+        if key not in columns:
+            missing.append(str(key))
+        elif column is not None and column not in columns[key]:
+            missing.append(f"{key} at column {column}, found at {sorted(columns[key])}")
+    expected_keys = {e[:4] for e in expected}
+    unexpected = sorted(str(key) for key in columns if key not in expected_keys)
+    return missing, unexpected
 
 
 def run_linter(monkeypatch: pytest.MonkeyPatch) -> Report:
@@ -71,14 +93,27 @@ def run_linter(monkeypatch: pytest.MonkeyPatch) -> Report:
 def test_linter_reports_exactly_the_inline_expectations(monkeypatch: pytest.MonkeyPatch) -> None:
     report = run_linter(monkeypatch)
     found = {
-        (f.location.path, f.location.cell, f.location.line, f.diagnostic.code)
+        (f.location.path, f.location.cell, f.location.line, f.diagnostic.code, f.location.column)
         for f in report.findings
     }
     expected = expectations()
     assert len(expected) > 50
-    missing = sorted(expected - found, key=str)
-    unexpected = sorted(found - expected, key=str)
+    assert any(e[4] is not None for e in expected)  # some fixtures pin a column
+    missing, unexpected = compare(found, expected)
     assert not missing and not unexpected, f"missing: {missing}\nunexpected: {unexpected}"
+
+
+@pytest.mark.parametrize(
+    ("found_column", "pinned", "missing"),
+    [(19, None, False), (19, 19, False), (5, 19, True)],
+    ids=["unpinned", "pinned-here", "pinned-elsewhere"],
+)
+def test_a_pinned_column_must_match(found_column: int, pinned: int | None, missing: bool) -> None:
+    found = {("a.py", None, 3, "PHX002", found_column)}
+    assert compare(found, {("a.py", None, 3, "PHX002", pinned)}) == (
+        [f"{('a.py', None, 3, 'PHX002')} at column 19, found at [5]"] if missing else [],
+        [],
+    )
 
 
 def _import_fixture(path: str) -> Any:

@@ -73,6 +73,8 @@ from phx_tasklint.core import spec
 from phx_tasklint.lint import prefilter, sources
 from phx_tasklint.lint.findings import Finding
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 BOM = codecs.BOM_UTF8
@@ -1159,13 +1161,6 @@ def fix_problems(name: str, data: bytes, root: Path, sub: str, runs: int = 1) ->
 
 # --------------------------------------------------------------------------------------------
 # The tests: in-process on fuzzed inputs
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()  # the pyproject.toml search stops here
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 _COUNTER = itertools.count()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,15 +104,11 @@ DATASET = [
 
 
 @pytest.fixture(autouse=True)
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    (tmp_path / "exp.py").write_text(EXPERIMENT)
-    (tmp_path / "qa.jsonl").write_text("".join(json.dumps(e) + "\n" for e in DATASET))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    yield tmp_path
-    for name, module in list(sys.modules.items()):
-        if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
-            del sys.modules[name]
+def experiment(importable_project: Path) -> Path:
+    """Every test here runs in a project holding exp.py (EXPERIMENT) and qa.jsonl (DATASET)."""
+    (importable_project / "exp.py").write_text(EXPERIMENT)
+    (importable_project / "qa.jsonl").write_text("".join(json.dumps(e) + "\n" for e in DATASET))
+    return importable_project
 
 
 def run(*args: str) -> Result:

@@ -32,10 +32,19 @@ from strategies import SignatureSpec, compile_spec, render, signature_specs
 from phx_tasklint.core import spec
 from phx_tasklint.core.spec import Snippet
 from phx_tasklint.runtime.binder import check_callable
-from tests.snippets import cases, load
+from tests.snippets import (
+    HEADER,
+    SIGNATURE_RULES,
+    as_module,
+    cases,
+    check_seen,
+    handoff_call,
+    load,
+)
 
 # the module (the package's `plugin` attribute is the entry-point function)
 mypy_plugin = importlib.import_module("mypy_plugin.plugin")
+RULE_BY_ERROR_CODE = {error.code: code for code, error in mypy_plugin.ERROR_CODES.items()}
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "mypy" / "handoffs"
@@ -78,7 +87,7 @@ def parse(stdout: str) -> dict[Key, list[Error]]:
     for line in stdout.splitlines():
         m = ERROR.match(line)
         if m:
-            code = mypy_plugin.RULE_BY_ERROR_CODE.get(m["code"], m["code"])
+            code = RULE_BY_ERROR_CODE.get(m["code"], m["code"])
             key = (str(Path(m["path"]).resolve()), int(m["line"]))
             errors[key].append(Error(code, m["message"]))
     return dict(errors)
@@ -145,53 +154,22 @@ class Handoff:
     snippet: Snippet | None = None
 
 
-HEADER = """\
-from typing import Any
-
-from phoenix.client import AsyncClient, Client
-from phoenix.client.experiments import async_run_experiment, run_experiment
-
-ds: Any = None
-
-
-def _task(input):
-    return input
-
-"""
-
-
-def _handoff_call(role: Role, name: str, runner: str) -> str:
-    argument = f"task={name}" if role == "task" else f"task=_task, evaluators=[{name}]"
-    return {
-        "client": f"Client().experiments.run_experiment(dataset=ds, {argument})",
-        "async-client": f"await AsyncClient().experiments.run_experiment(dataset=ds, {argument})",
-        "module": f"run_experiment(dataset=ds, {argument})",
-        "async-module": f"await async_run_experiment(dataset=ds, {argument})",
-    }[runner]
-
-
 def write_snippets(directory: Path) -> list[Handoff]:
-    """One module per signature snippet, handing `f` to the runner its `sync_runner` names:
-    sync `Client` (True), `AsyncClient` awaited (False), module `run_experiment` (None)."""
+    """One module per snippet (tests/snippets.py `as_module`), but for those with a syntax
+    error, which would stop the whole run: `test_snippet` checks each of them on its own."""
     out = []
-    for param in cases("signature"):
+    for param in cases():
         snippet = param.values[2]
-        if snippet.profile != spec.DEFAULT_PROFILE:
+        if snippet.profile != spec.DEFAULT_PROFILE or not _compiles(snippet.code):
             continue  # the main run uses the default profile
-        runner = {True: "client", False: "async-client", None: "module"}[snippet.sync_runner]
-        lines = (snippet.code + "\n\n" + HEADER).splitlines()
-        call = _handoff_call(snippet.role, "f", runner)
-        if runner == "async-client":
-            lines += ["async def main() -> None:", f"    {call}"]
-        else:
-            lines.append(call)
+        text, line = as_module(snippet)
         path = directory / f"snippet_{param.id.replace('-', '_')}.py"
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text(text)
         out.append(
             Handoff(
                 path,
-                len(lines),
-                snippet.role,
+                line,
+                snippet.role or "task",
                 snippet.sync_runner is not False,
                 param.id,
                 snippet.code,
@@ -199,6 +177,14 @@ def write_snippets(directory: Path) -> list[Handoff]:
             )
         )
     return out
+
+
+def _compiles(code: str) -> bool:
+    try:
+        compile(code, "<snippet>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
 
 
 def draw_specs(n: int) -> list[tuple[SignatureSpec, bool]]:
@@ -231,7 +217,7 @@ def write_differential(directory: Path) -> list[Handoff]:
         lines += [*render(signature, name).splitlines(), ""]
         for role in ("task", "evaluator"):
             runner = "module" if sync_client else "async-module"
-            calls.append((_handoff_call(role, name, runner), signature, sync_client, role))
+            calls.append((handoff_call(role, name, runner), signature, sync_client, role))
     lines.append("async def main() -> None:")
     for call, signature, sync_client, role in calls:
         lines.append(f"    {call}")
@@ -446,7 +432,7 @@ def test_fixtures_report_exactly_what_they_expect(main_run: MainRun) -> None:
 
 def test_fixtures_cover_every_signature_rule() -> None:
     expected = set().union(*expectations(fixture_files()).values())
-    assert expected >= spec.SIGNATURE_RULES, sorted(spec.SIGNATURE_RULES - expected)
+    assert expected >= SIGNATURE_RULES, sorted(SIGNATURE_RULES - expected)
 
 
 def test_messages_are_the_judges(main_run: MainRun) -> None:
@@ -470,20 +456,41 @@ def test_hooks_never_fail(main_run: MainRun) -> None:
 # The rule table's snippets: the mypy leg of the three-front-end agreement
 
 
-@pytest.mark.parametrize(("code", "verdict", "snippet"), cases("signature"))
-def test_snippet(main_run: MainRun, code: str, verdict: str, snippet: Snippet) -> None:
-    handoff = next(h for h in main_run.snippets if h.snippet is snippet)
-    errors = main_run.run.errors.get((str(handoff.path.resolve()), handoff.line), [])
-    codes = {e.code for e in errors}
-    if verdict == "bad":
-        assert code in codes, f"{snippet.code}\n{main_run.run.stdout}"
+@pytest.mark.parametrize(("code", "verdict", "snippet"), cases())
+def test_snippet(
+    main_run: MainRun,
+    plugin_cache: Path,
+    tmp_path: Path,
+    code: str,
+    verdict: str,
+    snippet: Snippet,
+    request: pytest.FixtureRequest,
+) -> None:
+    case = request.node.callspec.id
+    handoff = next((h for h in main_run.snippets if h.snippet is snippet), None)
+    if handoff is None:  # a syntax error: mypy on the file alone
+        path = tmp_path / "snippet.py"
+        path.write_text(as_module(snippet)[0])
+        run = run_mypy([path], write_config(tmp_path / "config"), plugin_cache)
+        assert run.status == 2 or run.errors, run.stdout + run.stderr
+        errors = [e for found in run.errors.values() for e in found]
+    elif snippet.scope == "module":  # the whole file
+        path = handoff.path.resolve()
+        errors = [
+            e for (p, _), found in main_run.run.errors.items() if p == str(path) for e in found
+        ]
     else:
-        assert code not in codes, [e.message for e in errors]
-    # and the runtime adapter says exactly the same about the same code
-    runtime = check_callable(load(snippet), snippet.role or "task", sync_client=handoff.sync_client)
-    assert sorted((e.code, e.message) for e in errors) == sorted(
-        (d.code, d.message) for d in runtime
-    )
+        errors = main_run.run.errors.get((str(handoff.path.resolve()), handoff.line), [])
+    check_seen("mypy", case, code, verdict, {e.code for e in errors})
+    if verdict == "good":
+        assert not [e for e in errors if e.code.startswith("PHX")], errors
+    if snippet.scope == "signature":
+        # and the runtime adapter says exactly the same about the same code
+        assert handoff is not None and snippet.role is not None
+        runtime = check_callable(load(snippet), snippet.role, sync_client=handoff.sync_client)
+        assert sorted((e.code, e.message) for e in errors) == sorted(
+            (d.code, d.message) for d in runtime
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -529,6 +536,7 @@ def phoenix_fails(handoff: Handoff) -> bool:
     return not verdict.ok
 
 
+@pytest.mark.slow
 def test_differential_against_phoenix(main_run: MainRun) -> None:
     assert len(main_run.differential) >= 2 * 100  # hypothesis drew enough distinct examples
     mismatches = []
@@ -558,12 +566,14 @@ def _line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
 
 
+@pytest.mark.slow
 def test_plain_mypy_reports_no_phx_codes(plain_run: MypyRun) -> None:
     assert plain_run.status != 2, plain_run.stderr
     assert plain_run.phx() == []
     assert "phx-" not in plain_run.stdout
 
 
+@pytest.mark.slow
 def test_plugin_replaces_phoenix_typing_noise(main_run: MainRun, plain_run: MypyRun) -> None:
     noise = FIXTURES / "noise.py"
     typed_dict = _line_of(noise, "task=typed_dict_task")
@@ -759,6 +769,7 @@ def test_incremental_runs_agree(tmp_path: Path, plugin_cache: Path) -> None:
     assert cold  # the copy was checked at all
 
 
+@pytest.mark.slow
 def test_dmypy_run(tmp_path: Path, plugin_cache: Path) -> None:
     module = tmp_path / "handoff.py"
     module.write_text(CONFIG_MODULE)

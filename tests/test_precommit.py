@@ -86,6 +86,7 @@ def _pre_commit() -> list[str] | None:
 
 PRE_COMMIT = _pre_commit()
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(
         PRE_COMMIT is None, reason="pre-commit is not installed (pip install pre-commit)"
     ),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import string
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,37 +14,8 @@ from phx_tasklint.cli.commands import main
 from phx_tasklint.core import spec
 from phx_tasklint.core.spec import RULES, Snippet
 from phx_tasklint.runtime.binder import check_callable
-from tests.snippets import cases, load
+from tests.snippets import NOT_SEEN, as_module, cases, check_seen, load
 
-KNOWN_FIELDS = {
-    "role",
-    "role_title",
-    "param",
-    "suggest",
-    "s",
-    "names",
-    "valid",
-    "advice",
-    "kind",
-    "is_are",
-    "reason",
-    "consequence",
-    "hint",
-    "type",
-    "detail",
-    "shape",
-    "annotation",
-    "value",
-    "callee",
-    "args",
-    "module",
-    "replacement",
-    "first",
-    "second",
-    "evaluator",
-    "unit",
-    "error",
-}
 KNOWN_FIELDS = {
     "role",
     "role_title",
@@ -115,18 +88,51 @@ def test_rule_is_documented(rule: spec.Rule) -> None:
     assert (rule.fix_title is None) == (rule.fix_safety is None)
 
 
-@pytest.mark.parametrize(("code", "verdict", "snippet"), cases("signature"))
-def test_signature_snippet_through_runtime(code: str, verdict: str, snippet: Snippet) -> None:
+# --------------------------------------------------------------------------------------------
+# Every example through the runtime binder and the linter (the mypy leg: tests/test_mypy_plugin.py)
+
+
+@pytest.mark.parametrize(("code", "verdict", "snippet"), cases())
+def test_snippet_through_runtime(
+    code: str, verdict: str, snippet: Snippet, request: pytest.FixtureRequest
+) -> None:
+    case = request.node.callspec.id
+    if snippet.scope == "module":
+        assert verdict == "good" or case in NOT_SEEN["runtime"], case
+        return
     assert snippet.role is not None
     found = check_callable(
         load(snippet), snippet.role, sync_client=snippet.sync_runner, profile=snippet.profile
     )
-    codes = [d.code for d in found]
-    if verdict == "bad":
-        assert code in codes, found
-    else:
-        assert code not in codes, found
+    check_seen("runtime", case, code, verdict, {d.code for d in found})
+    if verdict == "good":
         assert not [d for d in found if d.severity == "error"], found
+
+
+@pytest.mark.parametrize(("code", "verdict", "snippet"), cases())
+def test_snippet_through_the_linter(
+    project: Path, code: str, verdict: str, snippet: Snippet, request: pytest.FixtureRequest
+) -> None:
+    """`check` on the example as a file (a signature example handed to its runner) reports the
+    rule's code and nothing else on a bad example, nothing at all on a good one."""
+    case = request.node.callspec.id
+    text, _ = as_module(snippet)
+    (project / "example.py").write_text(text)
+    argv = ["check", "--no-cache", "--exit-zero", "--format", "json", "example.py"]
+    if snippet.profile != spec.DEFAULT_PROFILE:
+        argv += ["--phoenix-version", snippet.profile]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    reported = {f["code"] for f in json.loads(result.stdout)}
+    check_seen("linter", case, code, verdict, reported)
+    expected = {code} if verdict == "bad" and case not in NOT_SEEN["linter"] else set()
+    assert reported == expected, text
+
+
+@pytest.mark.parametrize("front_end", sorted(NOT_SEEN))
+def test_listed_differences_name_bad_examples(front_end: str) -> None:
+    bad = {p.id for p in cases() if p.values[1] == "bad"}
+    assert set(NOT_SEEN[front_end]) <= bad, sorted(set(NOT_SEEN[front_end]) - bad)
 
 
 def test_cli_rules_lists_every_rule() -> None:

@@ -19,7 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from phx_tasklint import ExampleProxy, arun_evaluator, arun_task
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = 10_000
 WARM = 2_000

@@ -21,6 +21,10 @@ from phx_tasklint.lint.sources import (
 
 FLAGS = ast.PyCF_ONLY_AST
 
+# The Hypothesis profile's number of examples (tests/conftest.py): these tests run a multiple
+# of it, so that HYPOTHESIS_PROFILE=fast shortens them too.
+PROFILE_EXAMPLES = settings().max_examples
+
 
 def rejected(source: str | bytes, flags: int = 0) -> BaseException | None:
     """The exception `compile()` raises for `source`, or None."""
@@ -291,6 +295,7 @@ NESTED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["a.py", "nb.ipynb", "doc.md"])
 @pytest.mark.parametrize("name", list(NESTED))
 def test_deep_nesting_does_not_raise(name: str, kind: str) -> None:
@@ -752,7 +757,11 @@ PY_FRAGMENTS = st.sampled_from(
 PY_TEXT = st.lists(PY_FRAGMENTS | st.text(max_size=4), max_size=30).map("".join)
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(
+    max_examples=4 * PROFILE_EXAMPLES,
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+)
 @given(PY_TEXT)
 def test_python_phx000_iff_compile_rejects(text: str) -> None:
     data = text.encode("utf-8", "surrogatepass")
@@ -773,7 +782,7 @@ def test_python_phx000_iff_compile_rejects(text: str) -> None:
     assert ast.dump(ours, include_attributes=True) == ast.dump(python, include_attributes=True)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=3 * PROFILE_EXAMPLES, deadline=None)
 @given(st.binary(max_size=200), st.sampled_from(["a.py", "n.ipynb", "d.md", "x.pyi"]))
 def test_random_bytes_never_raise(data: bytes, path: str) -> None:
     source = from_bytes(data, path)
@@ -823,7 +832,11 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=3 * PROFILE_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(CELL, max_size=5))
 def test_random_notebooks_never_raise_and_document_compiles(cells: list[object]) -> None:
     source = from_bytes(json.dumps({"cells": cells, "nbformat": 4}).encode(), "n.ipynb")
@@ -860,7 +873,7 @@ MD_FRAGMENTS = st.sampled_from(
 MD_TEXT = st.lists(MD_FRAGMENTS | st.text(max_size=4), max_size=15).map("\n".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=3 * PROFILE_EXAMPLES, deadline=None)
 @given(MD_TEXT)
 def test_random_markdown_never_raises_and_keeps_line_numbers(text: str) -> None:
     source = from_bytes(text.encode("utf-8", "surrogatepass"), "d.md")

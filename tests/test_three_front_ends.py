@@ -16,6 +16,7 @@ from mypy import api
 
 from phx_tasklint.core import spec
 from phx_tasklint.lint import lint, sources
+from tests.snippets import SIGNATURE_RULES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MODULES = sorted(
@@ -58,7 +59,7 @@ def linter_sites(monkeypatch: pytest.MonkeyPatch) -> dict[Site, set[str]]:
     sites: dict[Site, set[str]] = {}
     for h in lint(loaded, _Config()).handoffs:
         key = (h.path, h.site_lines[0], h.site_lines[1])
-        sites.setdefault(key, set()).update(c for c in h.codes if c in spec.SIGNATURE_RULES)
+        sites.setdefault(key, set()).update(c for c in h.codes if c in SIGNATURE_RULES)
     return sites
 
 
@@ -89,6 +90,7 @@ def mypy_errors(tmp_path: Path) -> list[tuple[str, int, str]]:
     return out
 
 
+@pytest.mark.slow
 def test_mypy_reports_what_the_linter_reports_per_call_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

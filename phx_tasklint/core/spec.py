@@ -232,8 +232,10 @@ class Snippet:
     scope: Literal["signature", "module"] = "signature"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rule:
+    """One rule: its identity, its message template, the docs' sections and its examples."""
+
     code: str
     name: str
     severity: Severity
@@ -260,270 +262,328 @@ def _mod(code: str) -> Snippet:
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "PHX000",
-        "syntax-error",
-        "error",
-        "a file, notebook cell or Markdown fence cannot be parsed",
-        "cannot parse this {unit}: {error}",
-        None,
-        None,
-        "Reports source that Python cannot parse, so nothing in it could be checked.",
-        "A file that does not parse cannot be imported, and none of its hand-offs were checked. "
-        "The rest of the run goes on.",
-        (_mod("def task(input:\n    return input\n"),),
-        (_mod("def task(input):\n    return input\n"),),
+        code="PHX000",
+        name="syntax-error",
+        severity="error",
+        summary="a file, notebook cell or Markdown fence cannot be parsed",
+        message="cannot parse this {unit}: {error}",
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Reports source that Python cannot parse, so nothing in it could be checked.",
+        why_is_this_bad=(
+            "A file that does not parse cannot be imported, and none of its hand-offs were "
+            "checked. The rest of the run goes on."
+        ),
+        bad=(_mod("def task(input:\n    return input\n"),),
+        good=(_mod("def task(input):\n    return input\n"),),
     ),
     Rule(
-        "PHX001",
-        "no-parameters",
-        "error",
-        "the callable takes no parameters",
-        "{role_title} takes no parameters: Phoenix rejects it with ValueError before the first "
-        "example; add a parameter such as `{suggest}`",
-        None,
-        None,
-        "Checks that a task or evaluator declares at least one parameter.",
-        "Phoenix hands every callable at least one value; a callable without parameters is "
-        "rejected with `ValueError` before the experiment starts.",
-        (_sig("def f():\n    return 'constant'"),),
-        (_sig("def f(input):\n    return input['question']"),),
+        code="PHX001",
+        name="no-parameters",
+        severity="error",
+        summary="the callable takes no parameters",
+        message=(
+            "{role_title} takes no parameters: Phoenix rejects it with ValueError before the first "
+            "example; add a parameter such as `{suggest}`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Checks that a task or evaluator declares at least one parameter.",
+        why_is_this_bad=(
+            "Phoenix hands every callable at least one value; a callable without parameters is "
+            "rejected with `ValueError` before the experiment starts."
+        ),
+        bad=(_sig("def f():\n    return 'constant'"),),
+        good=(_sig("def f(input):\n    return input['question']"),),
     ),
     Rule(
-        "PHX002",
-        "unbindable-parameter",
-        "error",
-        "2+ parameters and one is not a binding name, has no default and is not **kwargs",
-        "{role_title} parameter{s} {names} cannot be bound: with two or more parameters Phoenix "
-        "passes only {valid} by name, so it rejects this {role} with ValueError before the "
-        "first example; {advice}",
-        "Rename the parameter to the binding name it means",
-        "renames are safe; adding a `= None` default is unsafe, as it changes what the "
-        "function receives",
-        "Checks that every parameter of a multi-parameter task or evaluator is a binding name, "
-        "has a default, or is `**kwargs`.",
-        "Phoenix binds parameters by name. A required parameter whose name it does not know "
-        "(a typo like `inputs`, or a name like `question`) makes Phoenix reject the callable "
-        "before the first example; its message names only one offender, chosen at random.",
-        (
+        code="PHX002",
+        name="unbindable-parameter",
+        severity="error",
+        summary="2+ parameters and one is not a binding name, has no default and is not **kwargs",
+        message=(
+            "{role_title} parameter{s} {names} cannot be bound: with two or more parameters "
+            "Phoenix passes only {valid} by name, so it rejects this {role} with ValueError before "
+            "the first example; {advice}"
+        ),
+        fix_title="Rename the parameter to the binding name it means",
+        fix_safety=(
+            "renames are safe; adding a `= None` default is unsafe, as it changes what the "
+            "function receives"
+        ),
+        what_it_does=(
+            "Checks that every parameter of a multi-parameter task or evaluator is a binding name, "
+            "has a default, or is `**kwargs`."
+        ),
+        why_is_this_bad=(
+            "Phoenix binds parameters by name. A required parameter whose name it does not know "
+            "(a typo like `inputs`, or a name like `question`) makes Phoenix reject the callable "
+            "before the first example; its message names only one offender, chosen at random."
+        ),
+        bad=(
             _sig("def f(input, question):\n    return question"),
             _sig("def f(inputs, expected):\n    return inputs"),
             _sig(
                 "def f(output, expected_output):\n    return output == expected_output", "evaluator"
             ),
         ),
-        (
+        good=(
             _sig("def f(input, expected):\n    return input['question']"),
             _sig("def f(input, model='gpt-4o'):\n    return model"),
             _sig("def f(output, expected):\n    return output == expected", "evaluator"),
         ),
     ),
     Rule(
-        "PHX003",
-        "keyword-only-single-parameter",
-        "error",
-        "the only parameter is keyword-only or **kwargs",
-        "the only parameter `{param}` is {kind}: Phoenix passes a lone parameter its value "
-        "positionally, so every example fails with TypeError; make it a plain parameter: "
-        "`({suggest})`",
-        None,
-        None,
-        "Checks that a single-parameter task or evaluator can receive a positional argument.",
-        "Phoenix calls a one-parameter callable with one positional argument. A keyword-only "
-        "parameter or a lone `**kwargs` passes Phoenix's validation and then fails with "
-        "`TypeError: too many positional arguments` on every example.",
-        (
+        code="PHX003",
+        name="keyword-only-single-parameter",
+        severity="error",
+        summary="the only parameter is keyword-only or **kwargs",
+        message=(
+            "the only parameter `{param}` is {kind}: Phoenix passes a lone parameter its value "
+            "positionally, so every example fails with TypeError; make it a plain parameter: "
+            "`({suggest})`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Checks that a single-parameter task or evaluator can receive a positional argument."
+        ),
+        why_is_this_bad=(
+            "Phoenix calls a one-parameter callable with one positional argument. A keyword-only "
+            "parameter or a lone `**kwargs` passes Phoenix's validation and then fails with "
+            "`TypeError: too many positional arguments` on every example."
+        ),
+        bad=(
             _sig("def f(*, input):\n    return input"),
             _sig("def f(**kwargs):\n    return kwargs", "evaluator"),
         ),
-        (_sig("def f(input):\n    return input"),),
+        good=(_sig("def f(input):\n    return input"),),
     ),
     Rule(
-        "PHX004",
-        "positional-only-binding",
-        "error",
-        "2+ parameters and a binding name is positional-only",
-        "binding name{s} {names} {is_are} positional-only: with two or more parameters Phoenix "
-        "passes values by keyword, so every example fails with TypeError; remove the `/`",
-        None,
-        None,
-        "Checks that multi-parameter callables can receive their binding names by keyword.",
-        "With two or more parameters Phoenix calls `bind_partial(input=..., expected=...)`. A "
-        "positional-only parameter cannot take a keyword, so every example fails with "
-        "`TypeError: 'input' parameter is positional only, but was passed as a keyword`.",
-        (_sig("def f(input, expected, /):\n    return input"),),
-        (_sig("def f(input, expected):\n    return input"),),
+        code="PHX004",
+        name="positional-only-binding",
+        severity="error",
+        summary="2+ parameters and a binding name is positional-only",
+        message=(
+            "binding name{s} {names} {is_are} positional-only: with two or more parameters Phoenix "
+            "passes values by keyword, so every example fails with TypeError; remove the `/`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Checks that multi-parameter callables can receive their binding names by keyword."
+        ),
+        why_is_this_bad=(
+            "With two or more parameters Phoenix calls `bind_partial(input=..., expected=...)`. A "
+            "positional-only parameter cannot take a keyword, so every example fails with "
+            "`TypeError: 'input' parameter is positional only, but was passed as a keyword`."
+        ),
+        bad=(_sig("def f(input, expected, /):\n    return input"),),
+        good=(_sig("def f(input, expected):\n    return input"),),
     ),
     Rule(
-        "PHX005",
-        "var-positional-parameter",
-        "error",
-        "2+ parameters and a *args that Phoenix rejects or cannot fill",
-        "`*{param}` cannot be bound: {reason}; remove `*{param}`",
-        "Remove `*{param}`",
-        "safe when the body never uses it",
-        "Checks for `*args` in a multi-parameter task or evaluator.",
-        "Phoenix binds by name, and `*args` never has a name it can bind: Phoenix rejects it as "
-        "an invalid parameter (`args`) before the first example. A `*args` named like a binding "
-        "name passes validation and then fails with `TypeError` on every example unless a "
-        "`**kwargs` catches the keyword. Decorators without `functools.wraps` hit this too.",
-        (
+        code="PHX005",
+        name="var-positional-parameter",
+        severity="error",
+        summary="2+ parameters and a *args that Phoenix rejects or cannot fill",
+        message="`*{param}` cannot be bound: {reason}; remove `*{param}`",
+        fix_title="Remove `*{param}`",
+        fix_safety="safe when the body never uses it",
+        what_it_does="Checks for `*args` in a multi-parameter task or evaluator.",
+        why_is_this_bad=(
+            "Phoenix binds by name, and `*args` never has a name it can bind: Phoenix rejects it "
+            "as an invalid parameter (`args`) before the first example. A `*args` named like a "
+            "binding name passes validation and then fails with `TypeError` on every example "
+            "unless a `**kwargs` catches the keyword. Decorators without `functools.wraps` hit "
+            "this too."
+        ),
+        bad=(
             _sig("def f(input, *args):\n    return input"),
             _sig("def f(output, *input):\n    return output", "evaluator"),
         ),
-        (
+        good=(
             _sig("def f(input, expected):\n    return input"),
             _sig("def f(*metadata, **kwargs):\n    return kwargs", "evaluator"),
         ),
     ),
     Rule(
-        "PHX006",
-        "async-callable-sync-client",
-        "error",
-        "an async task or evaluator handed to a sync runner",
-        "async {role} handed to a sync runner: on every example {consequence}; use "
-        "`AsyncClient` / the `async_*` functions, or make it a plain `def`",
-        None,
-        None,
-        "Checks that `async def` tasks and evaluators go to an async runner.",
-        "The sync `Client` never awaits a coroutine: an async task fails with `RuntimeError` "
-        "and an async evaluator with `NotImplementedError`, on every example, after the "
-        "experiment was created.",
-        (
+        code="PHX006",
+        name="async-callable-sync-client",
+        severity="error",
+        summary="an async task or evaluator handed to a sync runner",
+        message=(
+            "async {role} handed to a sync runner: on every example {consequence}; use "
+            "`AsyncClient` / the `async_*` functions, or make it a plain `def`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Checks that `async def` tasks and evaluators go to an async runner.",
+        why_is_this_bad=(
+            "The sync `Client` never awaits a coroutine: an async task fails with `RuntimeError` "
+            "and an async evaluator with `NotImplementedError`, on every example, after the "
+            "experiment was created."
+        ),
+        bad=(
             _sig("async def f(input):\n    return input", sync_runner=True),
             _sig("async def f(output):\n    return 1.0", "evaluator", sync_runner=True),
         ),
-        (
+        good=(
             _sig("async def f(input):\n    return input", sync_runner=False),
             _sig("def f(input):\n    return input", sync_runner=True),
         ),
     ),
     Rule(
-        "PHX101",
-        "never-bound-parameter",
-        "warning",
-        "a defaulted parameter named like a binding name Phoenix never fills",
-        "parameter `{param}` is never bound: `{param}` is not a binding name of {role}s, so "
-        "Phoenix always leaves its default; {hint}",
-        "Rename `{param}` to `{suggest}`",
-        "safe when the rename is unambiguous",
-        "Finds defaulted parameters whose names are near misses of binding names, or binding "
-        "names of the other role.",
-        "A default hides the typo from Phoenix's validation: `metdata=None` is accepted and is "
-        "always `None`, so the evaluator silently scores without the data it meant to read.",
-        (
+        code="PHX101",
+        name="never-bound-parameter",
+        severity="warning",
+        summary="a defaulted parameter named like a binding name Phoenix never fills",
+        message=(
+            "parameter `{param}` is never bound: `{param}` is not a binding name of {role}s, so "
+            "Phoenix always leaves its default; {hint}"
+        ),
+        fix_title="Rename `{param}` to `{suggest}`",
+        fix_safety="safe when the rename is unambiguous",
+        what_it_does=(
+            "Finds defaulted parameters whose names are near misses of binding names, or binding "
+            "names of the other role."
+        ),
+        why_is_this_bad=(
+            "A default hides the typo from Phoenix's validation: `metdata=None` is accepted and is "
+            "always `None`, so the evaluator silently scores without the data it meant to read."
+        ),
+        bad=(
             _sig("def f(output, metdata=None):\n    return bool(metdata)", "evaluator"),
             _sig("def f(input, output=None):\n    return output"),
         ),
-        (
+        good=(
             _sig("def f(output, metadata=None):\n    return bool(metadata)", "evaluator"),
             _sig("def f(input, expected=None):\n    return expected"),
         ),
     ),
     Rule(
-        "PHX102",
-        "empty-var-keyword",
-        "warning",
-        "**kwargs on a 2+ parameter callable always receives nothing",
-        "`**{param}` always receives nothing: with two or more parameters Phoenix passes only "
-        "the binding names the {role} declares; declare the values you need ({valid}) as "
-        "parameters",
-        None,
-        None,
-        "Finds `**kwargs` on multi-parameter tasks and evaluators.",
-        "It looks like Phoenix passes every value through `**kwargs`, but it passes only the "
-        "names the signature declares, so `kwargs` is always empty.",
-        (
+        code="PHX102",
+        name="empty-var-keyword",
+        severity="warning",
+        summary="**kwargs on a 2+ parameter callable always receives nothing",
+        message=(
+            "`**{param}` always receives nothing: with two or more parameters Phoenix passes only "
+            "the binding names the {role} declares; declare the values you need ({valid}) as "
+            "parameters"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Finds `**kwargs` on multi-parameter tasks and evaluators.",
+        why_is_this_bad=(
+            "It looks like Phoenix passes every value through `**kwargs`, but it passes only the "
+            "names the signature declares, so `kwargs` is always empty."
+        ),
+        bad=(
             _sig(
                 "def f(output, **kwargs):\n    return kwargs.get('expected') == output", "evaluator"
             ),
         ),
-        (_sig("def f(output, expected):\n    return expected == output", "evaluator"),),
+        good=(_sig("def f(output, expected):\n    return expected == output", "evaluator"),),
     ),
     Rule(
-        "PHX201",
-        "non-json-return",
-        "error",
-        "a task's return annotation is not JSON-serializable",
-        "task returns `{type}`, which is not JSON-serializable ({detail}): Phoenix silently "
-        "converts it (objects to their `__dict__`, the rest to `str()`) and evaluators see the "
-        "converted value; return dicts, lists, str, numbers, bool or None",
-        None,
-        None,
-        "Checks that a task's return annotation is JSON-serializable.",
-        "Phoenix stores task outputs as JSON. Other values are converted without a warning: a "
-        "set becomes the string `\"{'a'}\"`, a dataclass its `__dict__`, an Enum its internals, "
-        "so evaluators and the UI see something the task never returned.",
-        (
+        code="PHX201",
+        name="non-json-return",
+        severity="error",
+        summary="a task's return annotation is not JSON-serializable",
+        message=(
+            "task returns `{type}`, which is not JSON-serializable ({detail}): Phoenix silently "
+            "converts it (objects to their `__dict__`, the rest to `str()`) and evaluators see the "
+            "converted value; return dicts, lists, str, numbers, bool or None"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Checks that a task's return annotation is JSON-serializable.",
+        why_is_this_bad=(
+            "Phoenix stores task outputs as JSON. Other values are converted without a warning: a "
+            "set becomes the string `\"{'a'}\"`, a dataclass its `__dict__`, an Enum its "
+            "internals, so evaluators and the UI see something the task never returned."
+        ),
+        bad=(
             _sig("def f(input) -> set[str]:\n    return set(input['tags'])"),
             _sig(
                 "import datetime\ndef f(input) -> datetime.datetime:\n"
                 "    return datetime.datetime.now()"
             ),
         ),
-        (
+        good=(
             _sig("def f(input) -> list[str]:\n    return sorted(set(input['tags']))"),
             _sig("from typing import Any\ndef f(input) -> dict[str, Any]:\n    return input"),
         ),
     ),
     Rule(
-        "PHX202",
-        "unsupported-evaluator-return",
-        "error",
-        "an evaluator's return annotation is not a result the default scorer accepts",
-        "evaluator returns `{type}`, which Phoenix's default scorer does not accept ({detail}): "
-        "the evaluation fails with ValueError; return a bool, a number, a str, a (score, label) "
-        "tuple or an evaluation dict",
-        None,
-        None,
-        "Checks that an evaluator's return annotation is something Phoenix can score.",
-        "Phoenix turns an evaluator's result into a score with its default scorer, which accepts "
-        "bool, int, float, str, `(score, label[, explanation])` tuples and evaluation dicts. "
-        "Anything else (None, a list of numbers, a Decimal, a coroutine) raises `ValueError: "
-        "Unsupported evaluation result type` on every example.",
-        (
+        code="PHX202",
+        name="unsupported-evaluator-return",
+        severity="error",
+        summary="an evaluator's return annotation is not a result the default scorer accepts",
+        message=(
+            "evaluator returns `{type}`, which Phoenix's default scorer does not accept "
+            "({detail}): the evaluation fails with ValueError; return a bool, a number, a str, a "
+            "(score, label) tuple or an evaluation dict"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Checks that an evaluator's return annotation is something Phoenix can score.",
+        why_is_this_bad=(
+            "Phoenix turns an evaluator's result into a score with its default scorer, which "
+            "accepts bool, int, float, str, `(score, label[, explanation])` tuples and evaluation "
+            "dicts. Anything else (None, a list of numbers, a Decimal, a coroutine) raises "
+            "`ValueError: Unsupported evaluation result type` on every example."
+        ),
+        bad=(
             _sig("def f(output) -> None:\n    print(output)", "evaluator"),
             _sig("def f(output) -> list[float]:\n    return [1.0, 0.0]", "evaluator"),
         ),
-        (
+        good=(
             _sig("def f(output) -> float:\n    return 1.0", "evaluator"),
             _sig("def f(output) -> dict[str, float]:\n    return {'score': 1.0}", "evaluator"),
         ),
     ),
     Rule(
-        "PHX203",
-        "evaluator-tuple-shape",
-        "error",
-        "an evaluator returns a tuple that is not (score, label[, explanation])",
-        "evaluator returns `{type}`: Phoenix reads a tuple as {shape}; {detail}",
-        None,
-        None,
-        "Checks the shape of tuples returned by evaluators.",
-        "Phoenix reads a returned tuple by position. A 1-tuple raises `ValueError`, items after "
-        "the third are dropped, and a non-numeric first item fails `float()` at evaluation time.",
-        (
+        code="PHX203",
+        name="evaluator-tuple-shape",
+        severity="error",
+        summary="an evaluator returns a tuple that is not (score, label[, explanation])",
+        message="evaluator returns `{type}`: Phoenix reads a tuple as {shape}; {detail}",
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Checks the shape of tuples returned by evaluators.",
+        why_is_this_bad=(
+            "Phoenix reads a returned tuple by position. A 1-tuple raises `ValueError`, items "
+            "after the third are dropped, and a non-numeric first item fails `float()` at "
+            "evaluation time."
+        ),
+        bad=(
             _sig("def f(output) -> tuple[float]:\n    return (1.0,)", "evaluator"),
             _sig("def f(output) -> tuple[str, float]:\n    return ('ok', 1.0)", "evaluator"),
         ),
-        (_sig("def f(output) -> tuple[float, str]:\n    return (1.0, 'ok')", "evaluator"),),
+        good=(_sig("def f(output) -> tuple[float, str]:\n    return (1.0, 'ok')", "evaluator"),),
     ),
     Rule(
-        "PHX301",
-        "bound-value-type-mismatch",
-        "warning",
-        "a parameter annotation cannot hold the value bound to it",
-        "parameter `{param}: {annotation}` receives {value}, which `{annotation}` cannot hold; "
-        "annotate it as `{suggest}`",
-        None,
-        None,
-        "Compares a parameter's annotation with the value Phoenix binds to it.",
-        "Phoenix binds by name, not by type: `input` is always the example's input dict, even "
-        "when the annotation says `str`, and a lone parameter of a task always receives the "
-        "input. The annotation misleads readers and type checkers.",
-        (
+        code="PHX301",
+        name="bound-value-type-mismatch",
+        severity="warning",
+        summary="a parameter annotation cannot hold the value bound to it",
+        message=(
+            "parameter `{param}: {annotation}` receives {value}, which `{annotation}` cannot hold; "
+            "annotate it as `{suggest}`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Compares a parameter's annotation with the value Phoenix binds to it.",
+        why_is_this_bad=(
+            "Phoenix binds by name, not by type: `input` is always the example's input dict, even "
+            "when the annotation says `str`, and a lone parameter of a task always receives the "
+            "input. The annotation misleads readers and type checkers."
+        ),
+        bad=(
             _sig("def f(input: str):\n    return input.upper()"),
             _sig("def f(question: str):\n    return question"),
         ),
-        (
+        good=(
             _sig(
                 "from typing import Any\ndef f(input: dict[str, Any]):\n"
                 "    return input['question']"
@@ -531,24 +591,30 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        "PHX401",
-        "positional-experiment-call",
-        "error",
-        "a keyword-only Phoenix experiment API called with positional arguments",
-        "`{callee}` takes keyword arguments only: this call raises TypeError; pass {args} by "
-        "keyword",
-        None,
-        None,
-        "Finds positional arguments to the client's keyword-only experiment functions.",
-        "Every `phoenix.client` experiment function and method is keyword-only; code ported "
-        "from the legacy API that passes `dataset, task` positionally raises `TypeError`.",
-        (
+        code="PHX401",
+        name="positional-experiment-call",
+        severity="error",
+        summary="a keyword-only Phoenix experiment API called with positional arguments",
+        message=(
+            "`{callee}` takes keyword arguments only: this call raises TypeError; pass {args} by "
+            "keyword"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Finds positional arguments to the client's keyword-only experiment functions."
+        ),
+        why_is_this_bad=(
+            "Every `phoenix.client` experiment function and method is keyword-only; code ported "
+            "from the legacy API that passes `dataset, task` positionally raises `TypeError`."
+        ),
+        bad=(
             _mod(
                 "from phoenix.client.experiments import run_experiment\n\n"
                 "def task(input):\n    return input\n\nrun_experiment(dataset, task)"
             ),
         ),
-        (
+        good=(
             _mod(
                 "from phoenix.client.experiments import run_experiment\n\n"
                 "def task(input):\n    return input\n\nrun_experiment(dataset=dataset, task=task)"
@@ -556,39 +622,48 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        "PHX402",
-        "legacy-experiments-import",
-        "warning",
-        "phoenix.experiments, removed in arize-phoenix 14",
-        "`{module}` was removed in arize-phoenix 14: use `{replacement}` from arize-phoenix-client",
-        None,
-        None,
-        "Finds imports of the legacy `phoenix.experiments` module.",
-        "The module is gone from arize-phoenix 14 on, and its evaluator rules differ (2-tuples "
-        "are (score, explanation), dict results are rejected).",
-        (_mod("from phoenix.experiments import run_experiment"),),
-        (_mod("from phoenix.client.experiments import run_experiment"),),
+        code="PHX402",
+        name="legacy-experiments-import",
+        severity="warning",
+        summary="phoenix.experiments, removed in arize-phoenix 14",
+        message=(
+            "`{module}` was removed in arize-phoenix 14: use `{replacement}` from "
+            "arize-phoenix-client"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Finds imports of the legacy `phoenix.experiments` module.",
+        why_is_this_bad=(
+            "The module is gone from arize-phoenix 14 on, and its evaluator rules differ (2-tuples "
+            "are (score, explanation), dict results are rejected)."
+        ),
+        bad=(_mod("from phoenix.experiments import run_experiment"),),
+        good=(_mod("from phoenix.client.experiments import run_experiment"),),
     ),
     Rule(
-        "PHX403",
-        "unawaited-async-experiment",
-        "error",
-        "an AsyncClient / async_* experiment call that is not awaited",
-        "`{callee}` returns a coroutine that is never awaited: the experiment never runs; add "
-        "`await`",
-        None,
-        None,
-        "Finds async experiment calls whose coroutine is dropped.",
-        "Without `await` the coroutine is created and discarded: no example runs, and Python "
-        "only prints a `RuntimeWarning` at exit.",
-        (
+        code="PHX403",
+        name="unawaited-async-experiment",
+        severity="error",
+        summary="an AsyncClient / async_* experiment call that is not awaited",
+        message=(
+            "`{callee}` returns a coroutine that is never awaited: the experiment never runs; add "
+            "`await`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Finds async experiment calls whose coroutine is dropped.",
+        why_is_this_bad=(
+            "Without `await` the coroutine is created and discarded: no example runs, and Python "
+            "only prints a `RuntimeWarning` at exit."
+        ),
+        bad=(
             _mod(
                 "from phoenix.client.experiments import async_run_experiment\n\n"
                 "async def main(dataset):\n"
                 "    async_run_experiment(dataset=dataset, task=lambda input: input)"
             ),
         ),
-        (
+        good=(
             _mod(
                 "from phoenix.client.experiments import async_run_experiment\n\n"
                 "async def main(dataset):\n"
@@ -597,18 +672,22 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        "PHX404",
-        "duplicate-evaluator-name",
-        "warning",
-        "two evaluators in one call share a name",
-        "evaluators {first} and {second} are both named `{evaluator}`: Phoenix keeps only the "
-        "last one; name them apart (a dict `{{name: evaluator}}` does it)",
-        None,
-        None,
-        "Finds evaluators in one call that Phoenix would name alike.",
-        "The client names evaluators by function name and silently keeps one of each name (the "
-        "legacy API raises). Two partials of one function are the classic case.",
-        (
+        code="PHX404",
+        name="duplicate-evaluator-name",
+        severity="warning",
+        summary="two evaluators in one call share a name",
+        message=(
+            "evaluators {first} and {second} are both named `{evaluator}`: Phoenix keeps only the "
+            "last one; name them apart (a dict `{{name: evaluator}}` does it)"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Finds evaluators in one call that Phoenix would name alike.",
+        why_is_this_bad=(
+            "The client names evaluators by function name and silently keeps one of each name (the "
+            "legacy API raises). Two partials of one function are the classic case."
+        ),
+        bad=(
             _mod(
                 "from functools import partial\n"
                 "from phoenix.client.experiments import run_experiment\n\n"
@@ -618,7 +697,7 @@ RULES: tuple[Rule, ...] = (
                 " partial(score, threshold=0.8)])"
             ),
         ),
-        (
+        good=(
             _mod(
                 "from functools import partial\n"
                 "from phoenix.client.experiments import run_experiment\n\n"
@@ -630,24 +709,28 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        "PHX405",
-        "invalid-evaluator-kind",
-        "error",
-        'create_evaluator(kind=...) is not "CODE" or "LLM"',
-        "`create_evaluator(kind={kind})` is not a valid kind: Phoenix raises ValueError when the "
-        'module is imported; use "CODE" or "LLM"',
-        None,
-        None,
-        "Checks the `kind` given to `create_evaluator`.",
-        "Phoenix accepts only CODE and LLM (any case); anything else raises `ValueError: "
-        "'HUMAN' is not a valid AnnotatorKind` at decoration time.",
-        (
+        code="PHX405",
+        name="invalid-evaluator-kind",
+        severity="error",
+        summary='create_evaluator(kind=...) is not "CODE" or "LLM"',
+        message=(
+            "`create_evaluator(kind={kind})` is not a valid kind: Phoenix raises ValueError when "
+            'the module is imported; use "CODE" or "LLM"'
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Checks the `kind` given to `create_evaluator`.",
+        why_is_this_bad=(
+            "Phoenix accepts only CODE and LLM (any case); anything else raises `ValueError: "
+            "'HUMAN' is not a valid AnnotatorKind` at decoration time."
+        ),
+        bad=(
             _mod(
                 "from phoenix.client.experiments import create_evaluator\n\n"
                 "@create_evaluator(kind='HUMAN')\ndef f(output):\n    return 1.0"
             ),
         ),
-        (
+        good=(
             _mod(
                 "from phoenix.client.experiments import create_evaluator\n\n"
                 "@create_evaluator(kind='CODE')\ndef f(output):\n    return 1.0"
@@ -655,25 +738,29 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        "PHX406",
-        "bare-create-evaluator",
-        "error",
-        "@create_evaluator used without parentheses",
-        "`@create_evaluator` without parentheses: the function becomes a wrapper that fails with "
-        "TypeError at evaluation time; write `@create_evaluator()`",
-        "Add `()`",
-        "safe",
-        "Finds `create_evaluator` used as a bare decorator.",
-        "`create_evaluator` is a decorator factory. Used bare it returns a function named "
-        "`wrapper` that treats the task output as the function to wrap, and every evaluation "
-        "fails with `TypeError: ... is not a callable object`.",
-        (
+        code="PHX406",
+        name="bare-create-evaluator",
+        severity="error",
+        summary="@create_evaluator used without parentheses",
+        message=(
+            "`@create_evaluator` without parentheses: the function becomes a wrapper that fails "
+            "with TypeError at evaluation time; write `@create_evaluator()`"
+        ),
+        fix_title="Add `()`",
+        fix_safety="safe",
+        what_it_does="Finds `create_evaluator` used as a bare decorator.",
+        why_is_this_bad=(
+            "`create_evaluator` is a decorator factory. Used bare it returns a function named "
+            "`wrapper` that treats the task output as the function to wrap, and every evaluation "
+            "fails with `TypeError: ... is not a callable object`."
+        ),
+        bad=(
             _mod(
                 "from phoenix.client.experiments import create_evaluator\n\n"
                 "@create_evaluator\ndef f(output):\n    return 1.0"
             ),
         ),
-        (
+        good=(
             _mod(
                 "from phoenix.client.experiments import create_evaluator\n\n"
                 "@create_evaluator()\ndef f(output):\n    return 1.0"
@@ -686,10 +773,6 @@ RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 # Rules whose error means Phoenix cannot bind or call the callable at all (the binder raises).
 BINDING_RULES = frozenset({"PHX001", "PHX002", "PHX003", "PHX004", "PHX005"})
-# Rules the judge decides from a signature alone; the rest need a call site.
-SIGNATURE_RULES = frozenset(
-    r.code for r in RULES if r.bad and all(s.scope == "signature" for s in r.bad)
-)
 
 
 def rule(code_or_name: str) -> Rule:
