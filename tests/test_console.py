@@ -33,9 +33,9 @@ _CONSOLE = (
 )
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()
+@pytest.fixture(autouse=True)
+def files(project: Path) -> None:
+    """Findings of several rules, a per-file ignore, a clean file and a Markdown fence."""
     files = {
         "pyproject.toml": PYPROJECT,
         "a.py": BROKEN,
@@ -46,10 +46,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "notes.md": "```python\n" + BROKEN + "```\n",
     }
     for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
 
 
 def _console(
