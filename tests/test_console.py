@@ -25,9 +25,11 @@ WARNS = (
 CLEAN = HEADER + "def good(input):\n    return input\n\n\nrun_experiment(dataset=None, task=good)\n"
 PYPROJECT = '[tool.phx-tasklint]\nper-file-ignores = {"sub/ignored.py" = ["PHX002"]}\n'
 
-# The console script, then (the last line of stderr) whether the readers were imported.
+# The console script (the working directory is not on its sys.path), then (the last line of
+# stderr) whether the readers were imported.
 _CONSOLE = (
-    "import sys\nfrom phx_tasklint.cli import commands\nsys.argv[0] = 'phx-tasklint'\n"
+    "import sys\nsys.path.remove('')\nfrom phx_tasklint.cli import commands\n"
+    "sys.argv[0] = 'phx-tasklint'\n"
     "try:\n    commands.entry()\nfinally:\n"
     "    print('READ', 'phx_tasklint.lint.sources' in sys.modules, file=sys.stderr)\n"
 )
@@ -95,6 +97,9 @@ def test_an_answer_from_the_cache_is_the_uncached_output(project: Path, argv: li
 
 
 def test_python_m_runs_the_console_script(project: Path) -> None:
+    """And, like it, imports nothing from the checked tree (`-m` puts it on sys.path)."""
+    for name in ("random.py", "tempfile.py"):  # the worker pool's machinery imports them
+        (project / name).write_text("raise SystemExit('shadowed')\n")
     script = _console(project, ["check", "--no-cache"])
     module = subprocess.run(
         [sys.executable, "-m", "phx_tasklint", "check", "--no-cache"],

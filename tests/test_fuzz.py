@@ -1471,10 +1471,12 @@ def test_invalid_escape_sequence_is_linted_when_warnings_are_errors(
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    """`phx-tasklint check ...` in a fresh interpreter, importing this checkout."""
+    """`phx-tasklint check ...` in a fresh interpreter, importing this checkout. As for the
+    console script, the working directory is not on sys.path: the tree holds a `random.py`,
+    which the standard library's own imports would otherwise pick up."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     env.pop("FORCE_COLOR", None)
-    main = "from phx_tasklint.cli.commands import main; main()"
+    main = "import sys\nsys.path.remove('')\nfrom phx_tasklint.cli.commands import main\nmain()"
     command = [sys.executable, "-c", main, "check", *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=300)
 
