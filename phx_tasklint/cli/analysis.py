@@ -83,16 +83,25 @@ def gc_paused() -> Iterator[None]:
 
 
 def analyse_share(
-    config: Config, index: ModuleIndex, screen: bool, items: list[Pending]
+    config: Config,
+    index: ModuleIndex,
+    screen: bool,
+    items: list[Pending],
+    keep: list[object] | None = None,
 ) -> list[Analysed]:
     """Parse each file once (ast), keep those that hand something to Phoenix, analyse them.
-    `screen` False analyses every file (tests prove the prefilter never changes a result)."""
+    `screen` False analyses every file (tests prove the prefilter never changes a result).
+    `keep` receives the engine, which holds the syntax trees (see `pool.Work`)."""
     with gc_paused():
-        return _analyse(config, index, screen, items)
+        return _analyse(config, index, screen, items, keep)
 
 
 def _analyse(
-    config: Config, index: ModuleIndex, screen: bool, items: list[Pending]
+    config: Config,
+    index: ModuleIndex,
+    screen: bool,
+    items: list[Pending],
+    keep: list[object] | None,
 ) -> list[Analysed]:
     from phx_tasklint.lint import prefilter, sources, wrappers
     from phx_tasklint.lint.engine import Engine
@@ -100,6 +109,8 @@ def _analyse(
     extra = wrappers(config)
     finder = ModuleFinder(index)
     engine = Engine(config, finder, record_handoffs=False)
+    if keep is not None:
+        keep.append(engine)
     out: list[Analysed] = []
     for item in items:
         # what another file's result records for this one when it imports from it: the stat

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
+import zlib
 from collections import Counter
 from collections.abc import Container
 from pathlib import Path
@@ -212,18 +212,20 @@ def identity() -> tuple[_User, str]:
 def code_digest() -> str:
     """A digest of this package's own modules as installed: what judges a file is part of every
     entry's key, so an edited rule (an editable install, a copy patched in place) is never
-    answered from a result the old code gave. Worked out once per process."""
+    answered from a result the old code gave. Worked out once per process. zlib's checksums,
+    not hashlib: nothing here is adversarial (a forged cache file cannot match the change
+    times its entries hold), and hashlib's import costs a small run more than the digest."""
     package = Path(__file__).resolve().parent.parent
-    digest = hashlib.blake2b(digest_size=8)
+    crc, adler = 0, 1
     for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode("utf-8", "surrogateescape"))
-        digest.update(b"\0")
         try:
-            digest.update(path.read_bytes())
+            data = path.read_bytes()
         except OSError:
-            digest.update(b"unreadable")
-        digest.update(b"\0")
-    return digest.hexdigest()
+            data = b"unreadable"
+        name = path.relative_to(package).as_posix().encode("utf-8", "surrogateescape")
+        for part in (name, b"\0", data, b"\0"):
+            crc, adler = zlib.crc32(part, crc), zlib.adler32(part, adler)
+    return f"{crc:08x}{adler:08x}"
 
 
 class Cache:

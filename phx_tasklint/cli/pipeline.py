@@ -54,8 +54,8 @@ class Options:
     jobs: int = max(1, min(os.cpu_count() or 1, 8))
     # False analyses every file, for tests proving the prefilter never changes a result
     prefilter: bool = True
-    # Start workers by forking this process: only for a process known to hold no other threads
-    # or at-fork hooks (the console script). Otherwise a fork server starts them.
+    # Worker processes are forked from this process (`pool`): only for one known to hold no
+    # other threads or at-fork hooks, the console script. Otherwise everything is done here.
     fork_workers: bool = False
 
 
@@ -161,14 +161,20 @@ def run(options: Options) -> Outcome:
 
 def _lint(planned: Plan, options: Options) -> tuple[list[Finding], Counter[str], list[str]]:
     """Look every file up in the cache, analyse the rest, store what was analysed."""
+    with gc_paused():  # results and the cache's rows are many small objects, none cyclic
+        return _lint_paused(planned, options)
+
+
+def _lint_paused(
+    planned: Plan, options: Options
+) -> tuple[list[Finding], Counter[str], list[str]]:
     forget_packages()  # which directories are packages is looked at afresh by each pass
     index = ModuleIndex(
         [(f.display, f.path) for f in planned.files if f.kind == "python" and f.path is not None]
     )
     cache = planned.cache
     cached, pending = _lookup(planned.files, cache, index)
-    with gc_paused():
-        analysed = _analyse(planned.config, index, pending, options) if pending else []
+    analysed = _analyse(planned.config, index, pending, options) if pending else []
     problems: list[Finding] = []
     results: list[Result] = []
     for item, (found, result, read, dep_stats) in zip(pending, analysed, strict=True):
@@ -226,9 +232,11 @@ def _analyse(
 ) -> list[Analysed]:
     # reading and screening happen in the workers too: on a big tree they are most of the work
     work = functools.partial(analyse_share, config, index, options.prefilter)
-    if options.jobs <= 1 or len(pending) < _PARALLEL_THRESHOLD:
-        return work(pending)
-    return pool.map_shares(work, pending, options.jobs, options.fork_workers)
+    if not options.fork_workers or options.jobs <= 1 or len(pending) < _PARALLEL_THRESHOLD:
+        return work(pending, None)
+    import phx_tasklint.lint.engine  # noqa: F401  (imported once, before the fork)
+
+    return pool.map_shares(work, pending, options.jobs)
 
 
 def _dep_modules(

@@ -1,47 +1,98 @@
-"""The run's one worker pool: a list of items split into interleaved shares, the first analysed
-in this process and each other in a worker process, the results back in input order."""
+"""The run's one worker pool: a list of items split into interleaved shares, the first done in
+this process and each other one in a child forked from it, the results back in input order.
+
+Forking is what makes workers cheap (no fresh interpreter, no imports, nothing sent but the
+results), and it is safe only in a process known to hold no other threads or at-fork hooks:
+the console script. Anywhere else (click's test runner inside a process that imported
+Phoenix, a library call) a forked child would inherit locks of code we do not control, so
+the caller does the work in-process instead (`jobs=1`).
+"""
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
+import contextlib
+import gc
+import os
+import pickle
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def map_shares(
-    work: Callable[[list[T]], list[R]], items: list[T], jobs: int, fork: bool
-) -> list[R]:
+# `work(share, keep)`: one result per item of `share`. `keep`, when given, receives what the
+# work made that need not be freed: a child leaves with `os._exit`, and freeing a share's
+# syntax trees one object at a time would only delay its result.
+Work = Callable[[list[T], "list[object] | None"], list[R]]
+
+
+def map_shares(work: Work[T, R], items: list[T], jobs: int) -> list[R]:
     """`work` on `jobs` interleaved shares of `items` (each worker gets a similar mix of small
-    and large files), concatenated back into the order of `items`; `work` returns one result
-    per item. `fork`: start workers by forking this process, which must then be known to hold
-    no other threads or at-fork hooks (the console script); otherwise a fork server is used (a
-    forked child inherits the locks of whatever the host process imported). A share whose
-    worker could not be started or failed is done here: a result never goes missing."""
+    and large files), concatenated back into the order of `items`. A share whose child could
+    not be started, or failed, is done here: a result never goes missing."""
     shares = [items[i::jobs] for i in range(jobs)]
-    method = "fork" if fork else "forkserver" if sys.platform != "win32" else "spawn"
-    pool: ProcessPoolExecutor | None = None
-    futures: list[Future[list[R]]] = []
-    try:
-        pool = ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context(method))
-        futures = [pool.submit(work, share) for share in shares[1:]]
-    except OSError:  # no process or pipe could be made: what is missing is done here
-        pass
-    try:
-        parts = [work(shares[0])]
-        for number, share in enumerate(shares[1:], start=1):
-            part = None
-            if number <= len(futures):
-                try:
-                    part = futures[number - 1].result()
-                except Exception:  # a worker that died, or a result that did not load
-                    part = None
-            parts.append(part if part is not None and len(part) == len(share) else work(share))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    children: list[tuple[int, int, int]] = []  # (process id, read end of its pipe, share)
+    here = [0]
+    for number in range(1, jobs):
+        started = _fork(work, shares[number])
+        if started is None:
+            here.append(number)
+        else:
+            children.append((*started, number))
+    parts = {number: work(shares[number], None) for number in here}
+    for pid, read_end, number in children:
+        part: list[R] | None = _collect(pid, read_end)
+        if part is None or len(part) != len(shares[number]):
+            part = work(shares[number], None)
+        parts[number] = part
     return [parts[i % jobs][i // jobs] for i in range(len(items))]
+
+
+def _fork(work: Work[T, R], share: list[T]) -> tuple[int, int] | None:
+    """A child doing `work(share)` and writing the pickled result, length first, to a pipe:
+    (its process id, the pipe's read end), or None when no pipe or process could be made."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:  # out of file descriptors
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    status = 1
+    try:
+        os.close(read_end)
+        # The child leaves with `os._exit`: what it made is never freed, so the collector
+        # would only walk the heap for nothing.
+        gc.disable()
+        kept: list[object] = []
+        data = pickle.dumps(work(share, kept), protocol=5)
+        view = memoryview(len(data).to_bytes(8, "little") + data)
+        while view:
+            view = view[os.write(write_end, view) :]
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _collect(pid: int, read_end: int) -> list[R] | None:
+    """A child's result; None when it did not arrive whole."""
+    with open(read_end, "rb") as stream:
+        data = stream.read()
+    # The result counts when all of it arrived, whatever the exit status says: with SIGCHLD
+    # ignored (inherited across exec) children are reaped unseen.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    if len(data) < 8 or int.from_bytes(data[:8], "little") != len(data) - 8:
+        return None
+    try:
+        part: list[R] = pickle.loads(memoryview(data)[8:])
+    except Exception:  # whatever it was, the share is done again in the parent
+        return None
+    return part
