@@ -1,0 +1,103 @@
+"""The linter on real code: per repository of a corpus, the hand-offs it resolved, the ones it
+skipped (with the reason), its findings per rule, and the time of a cold `check`.
+
+The corpus is fetched, not committed: each argument is a directory, or a bare git repository
+(a `fetch` mirror) whose HEAD is extracted to a scratch directory first. Repositories that hand
+tasks and evaluators to Phoenix are where users' code lives: Phoenix's own docs, tutorials and
+notebooks (github:Arize-ai/phoenix) first of all.
+
+    python bench/corpus.py /work/.mirror/Arize-ai+phoenix/repo [MORE ...] [--part docs ...]
+
+"resolved" counts the hand-offs the judge saw (`lint.Report.handoffs`); "skipped" those left
+unresolved, never guessed (`--statistics` lists the same reasons). The time is a cold
+`phx-tasklint check --no-cache` of the tree in a process of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from phx_tasklint.cli.walk import iter_files
+from phx_tasklint.lint import lint, sources
+from phx_tasklint.project.config import load_config
+
+
+def tree_of(argument: str, scratch: Path) -> tuple[str, Path]:
+    """(a name for the repository, the directory to check)."""
+    path = Path(argument).resolve()
+    if (path / "HEAD").is_file() and (path / "objects").is_dir():  # a bare repository
+        name = path.parent.name.replace("+", "/") if path.name == "repo" else path.name
+        target = scratch / name.replace("/", "+")
+        target.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", f"--git-dir={path}", "archive", "HEAD"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        return name, target
+    return path.name, path
+
+
+def survey(tree: Path) -> tuple[int, int, Counter[str], Counter[str], float]:
+    """(files, resolved hand-offs, skipped reasons, findings per code, cold check seconds)."""
+    config = load_config(None, tree)
+    walked = iter_files([str(tree)], config)
+    loaded = [sources.load(Path(f.raw), f.display) for f in walked.files]
+    report = lint(loaded, config)
+    codes = Counter(f.diagnostic.code for f in report.findings)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "phx_tasklint", "check", "--no-cache", "--exit-zero", "-q", "."],
+        cwd=tree,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    return len(walked.files), len(report.handoffs), report.skipped, codes, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="+", help="directories or bare git repositories")
+    parser.add_argument(
+        "--part", action="append", default=[], help="also a row for this subdirectory (docs)"
+    )
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="phx-corpus-"))
+    rows = []
+    reasons: dict[str, Counter[str]] = {}
+    try:
+        for argument in args.trees:
+            repository, root = tree_of(argument, scratch)
+            parts = [(repository, root)]
+            parts += [(f"{repository}/{p}", root / p) for p in args.part if (root / p).is_dir()]
+            for name, tree in parts:
+                files, resolved, skipped, codes, seconds = survey(tree)
+                total = resolved + sum(skipped.values())
+                share = f"{100 * resolved / total:.1f} %" if total else "-"
+                found = ", ".join(f"{c} {n}" for c, n in sorted(codes.items())) or "-"
+                row = (name, str(files), str(resolved), str(total - resolved), share)
+                rows.append((*row, f"{seconds:.2f}", found))
+                reasons[name] = skipped
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    header = ("repository", "files", "resolved", "skipped", "resolved %", "check s", "findings")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for name, skipped in reasons.items():
+        if skipped:
+            print(f"\nskipped in {name}:")
+            for reason, count in skipped.most_common():
+                print(f"  {count:5}  {reason}")
+
+
+if __name__ == "__main__":
+    main()
