@@ -7,7 +7,8 @@ functions where our time goes, by own time).
 
 What is measured, per example (one call):
 * ours:    `phx_tasklint.bind_task(task, example)` (its binding plan is cached per callable after
-           the first call, which is the warm-up);
+           the first call, which is the warm-up, and every call checks that the function's code
+           and defaults are still the ones it was planned from);
 * phoenix: `_bind_task_signature(sig, example)` with `sig = inspect.signature(task)` computed once
            beforehand, as arize-phoenix-client's runner does.
 

@@ -14,19 +14,23 @@ import copy
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import importlib
 import inspect
 import math
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 import types
 import typing
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, NewType, TypedDict
 
 import pytest
+from oracle import phoenix_evaluator_verdict, phoenix_task_verdict
 from phoenix.client.resources.experiments import _bind_task_signature
 from phoenix.client.resources.experiments.evaluators import (
     _bind_evaluator_signature,
@@ -801,7 +805,9 @@ def test_expected_and_reference_are_separate_copies() -> None:
 
 def test_evaluator_output_is_copied_trace_id_is_not() -> None:
     output = {"answer": ["4"]}
-    bound = bind_evaluator(lambda output, trace_id: 1, output=output, example={}, trace_id=TRACE_ID)
+    bound = bind_evaluator(
+        lambda output, trace_id: 1, output=output, example=make_example(), trace_id=TRACE_ID
+    )
     assert bound.arguments["output"] == output
     assert bound.arguments["output"] is not output
     bound.arguments["output"]["answer"].append("5")
@@ -1067,11 +1073,13 @@ def test_run_evaluator_binds_like_phoenix() -> None:
 
 
 def test_run_evaluator_legacy_scorer() -> None:
-    assert run_evaluator(lambda output: (0.9, "why"), output=1, example={}, profile="legacy") == [
-        {"score": 0.9, "explanation": "why"}
-    ]
+    assert run_evaluator(
+        lambda output: (0.9, "why"), output=1, example=make_example(), profile="legacy"
+    ) == [{"score": 0.9, "explanation": "why"}]
     with pytest.raises(OutputError):
-        run_evaluator(lambda output: {"score": 1.0}, output=1, example={}, profile="legacy")
+        run_evaluator(
+            lambda output: {"score": 1.0}, output=1, example=make_example(), profile="legacy"
+        )
 
 
 def test_run_evaluator_on_async_evaluator_raises_phx006() -> None:
@@ -1112,6 +1120,19 @@ class SignatureRaises:
         return input
 
 
+class GetattrRaises:
+    """Every attribute inspect looks up raises something other than AttributeError."""
+
+    def __init__(self, error: type[Exception]) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        raise self.error(name)
+
+    def __call__(self, input: Any) -> Any:
+        return input
+
+
 NOT_CALLABLE: dict[str, object] = {
     "int": 42,
     "str": "input",
@@ -1145,8 +1166,18 @@ def _call_entry(entry: str, obj: Any) -> object:
         (str, "cannot read the signature"),
         (int, "cannot read the signature"),
         (SignatureRaises(), "RuntimeError"),
+        (GetattrRaises(RuntimeError), "a GetattrRaises object"),
+        (GetattrRaises(KeyError), "a GetattrRaises object"),
+        (GetattrRaises(ValueError), "a GetattrRaises object"),
     ],
-    ids=["str", "int", "signature-property-raises"],
+    ids=[
+        "str",
+        "int",
+        "signature-property-raises",
+        "getattr-runtime",
+        "getattr-key",
+        "getattr-value",
+    ],
 )
 @pytest.mark.parametrize("entry", ["check_callable", "bind_task", "bind_evaluator", "run_task"])
 def test_unreadable_signature_raises_binding_error(obj: object, fragment: str, entry: str) -> None:
@@ -1351,17 +1382,17 @@ def test_no_regression_sync_wrapper_that_runs_the_coroutine_is_reported() -> Non
 CYCLIC = {
     "list-in-input": (
         "c = []; c.append(c)\n"
-        "v = bind_task(lambda input: input, {'input': {'c': c}, 'output': None}).args[0]['c']\n"
+        "v = bind_task(lambda input: input, ex(input={'c': c})).args[0]['c']\n"
         "assert v[0] is v and v is not c"
     ),
     "dict-in-metadata": (
         "d = {}; d['self'] = d\n"
-        "v = bind_task(lambda metadata: metadata, {'input': {}, 'metadata': d}).args[0]\n"
+        "v = bind_task(lambda metadata: metadata, ex(metadata=d)).args[0]\n"
         "assert v['self'] is v and v is not d"
     ),
     "evaluator-output": (
         "c = [1]; c.append(c)\n"
-        "v = bind_evaluator(lambda output: output, output=c, example={}).args[0]\n"
+        "v = bind_evaluator(lambda output: output, output=c, example=ex()).args[0]\n"
         "assert v[1] is v and v is not c"
     ),
 }
@@ -1375,7 +1406,11 @@ def test_no_regression_cyclic_value_hangs_the_copy(code: str) -> None:
     {"input": {"c": c}})` with `c = []; c.append(c)` never returns. Phoenix's deepcopy (and our
     previous marshal-only `_copy`) copy cycles. Run in a subprocess so the hang is a failure.
     """
-    script = f"from phx_tasklint import bind_task, bind_evaluator\n{code}\nprint('ok')\n"
+    script = (
+        "from phx_tasklint import bind_task, bind_evaluator\n"
+        "def ex(**fields): return {'input': {}, 'output': None, 'metadata': None, **fields}\n"
+        f"{code}\nprint('ok')\n"
+    )
     root = Path(__file__).resolve().parents[1]
     try:
         proc = subprocess.run(
@@ -1385,3 +1420,319 @@ def test_no_regression_cyclic_value_hangs_the_copy(code: str) -> None:
         pytest.fail("binding a cyclic value did not return within 10 s (infinite loop)")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+# --------------------------------------------------------------------------------------------
+# Examples missing a field: Phoenix reads input, output and metadata before binding anything
+
+
+MISSING_FIELDS = [
+    ("output",),
+    ("metadata",),
+    ("input",),
+    ("input", "output"),
+    ("output", "metadata"),
+]
+
+
+def _without(*fields: str) -> dict[str, Any]:
+    example = make_example()
+    for name in fields:
+        del example[name]
+    return example
+
+
+@pytest.mark.parametrize("missing", MISSING_FIELDS, ids="-".join)
+@pytest.mark.parametrize("task", [fn_input, lambda example: 0, lambda input, metadata: 0])
+def test_task_example_missing_a_field_raises_like_phoenix(
+    missing: tuple[str, ...], task: Callable[..., Any]
+) -> None:
+    phoenix = phoenix_task_verdict(task, _without(*missing), sync_client=True)
+    assert phoenix.stage == "bind"
+    with pytest.raises(KeyError) as info:
+        bind_task(task, _without(*missing))
+    assert repr(info.value) == phoenix.error
+    with pytest.raises(KeyError):
+        run_task(task, _without(*missing))
+
+
+@pytest.mark.parametrize("missing", MISSING_FIELDS, ids="-".join)
+@pytest.mark.parametrize("evaluator", [lambda output: 1.0, lambda output, expected: 1.0])
+def test_evaluator_example_missing_a_field_raises_like_phoenix(
+    missing: tuple[str, ...], evaluator: Callable[..., Any]
+) -> None:
+    example = _without(*missing)
+    phoenix = phoenix_evaluator_verdict(
+        evaluator, output=1, example=example, trace_id=TRACE_ID, sync_client=True
+    )
+    assert phoenix.stage == "bind"
+    with pytest.raises(KeyError) as info:
+        bind_evaluator(evaluator, output=1, example=example, trace_id=TRACE_ID)
+    assert repr(info.value) == phoenix.error
+    with pytest.raises(KeyError):
+        run_evaluator(evaluator, output=1, example=example)
+
+
+# --------------------------------------------------------------------------------------------
+# The plan cache: it neither keeps a callable alive nor outlives a change to it
+
+
+MiB = 1 << 20
+
+
+def _traced_growth(run: Callable[[], None]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_plans_do_not_keep_600_partials_and_their_data_alive() -> None:
+    refs: list[weakref.ref[Any]] = []
+
+    def run() -> None:
+        for i in range(600):
+            task = functools.partial(task_with_blob, blob=bytearray(MiB), tag=i)
+            assert bind_task(task, make_example()).arguments["input"]["question"] == "2+2?"
+            run_task(task, make_example())
+            refs.append(weakref.ref(task))
+
+    assert _traced_growth(run) < 16 * MiB
+    assert [r for r in refs if r() is not None] == []
+
+
+def task_with_blob(input: dict[str, Any], *, blob: bytearray, tag: int) -> int:
+    return len(input) + len(blob) + tag
+
+
+def test_plans_do_not_keep_functions_or_method_owners_alive() -> None:
+    refs: list[weakref.ref[Any]] = []
+
+    def run() -> None:
+        for _ in range(200):
+            holder = BlobHolder()
+            bind_task(holder.task, make_example())
+            bind_evaluator(holder.evaluate, output=1, example=make_example())
+            local = eval("lambda input, blob=bytearray(1 << 20): input")  # a fresh code object
+            bind_task(local, make_example())
+            refs.extend((weakref.ref(holder), weakref.ref(local)))
+
+    assert _traced_growth(run) < 16 * MiB
+    assert [r for r in refs if r() is not None] == []
+
+
+class BlobHolder:
+    def __init__(self) -> None:
+        self.blob = bytearray(MiB)
+
+    def task(self, input: Any, expected: Any) -> Any:
+        return input
+
+    def evaluate(self, output: Any) -> float:
+        return 1.0
+
+
+def _phoenix_agrees(task: Callable[..., Any]) -> None:
+    """Our binding of `task` *now* is Phoenix's: the same arguments, or an error where it fails
+    before calling the task."""
+    phoenix = phoenix_task_verdict(task, make_example(), sync_client=True)
+    if phoenix.stage in ("signature", "validate", "bind"):
+        with pytest.raises(Exception) as info:
+            bind_task(task, make_example())
+        assert isinstance(info.value, (BindingError, TypeError)), info.value
+        return
+    assert phoenix.bound
+    ours = bind_task(task, make_example())
+    assert plain(ours.args) == plain(phoenix.args)
+    assert plain(ours.kwargs) == plain(phoenix.kwargs)
+
+
+def _stale_defaults() -> Callable[..., Any]:
+    def task(input: Any, extra: int = 1) -> Any:
+        return input
+
+    plan_now(task)
+    task.__defaults__ = None  # `extra` has no default now: Phoenix rejects it
+    return task
+
+
+def _stale_kwdefaults_replaced() -> Callable[..., Any]:
+    def task(input: Any, *, extra: int = 1) -> Any:
+        return input
+
+    plan_now(task)
+    task.__kwdefaults__ = None
+    return task
+
+
+def _stale_kwdefaults_edited() -> Callable[..., Any]:
+    def task(input: Any, *, extra: int = 1) -> Any:
+        return input
+
+    plan_now(task)
+    assert task.__kwdefaults__ is not None
+    del task.__kwdefaults__["extra"]
+    return task
+
+
+def _stale_code() -> Callable[..., Any]:
+    def task(input: Any) -> Any:
+        return input
+
+    def other(input: Any, expected: Any, metadata: Any) -> Any:
+        return input
+
+    plan_now(task)
+    task.__code__ = other.__code__
+    return task
+
+
+def _stale_signature() -> Callable[..., Any]:
+    def task(*args: Any, **kwargs: Any) -> Any:
+        return args, kwargs
+
+    plan_now(lambda input: input)  # unrelated, for a warm cache
+    plan_now(task)  # (*args, **kwargs) is rejected ...
+    task.__signature__ = inspect.signature(lambda input, expected: 0)  # type: ignore[attr-defined]
+    return task  # ... and now binds input and expected by keyword
+
+
+def _stale_wrapped() -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return args, kwargs
+
+    def first(input: Any) -> Any:
+        return input
+
+    def second(input: Any, metadata: Any, example: Any) -> Any:
+        return input
+
+    wrapper.__wrapped__ = first  # type: ignore[attr-defined]
+    plan_now(wrapper)
+    wrapper.__wrapped__ = second  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _stale_wrapped_target() -> Callable[..., Any]:
+    def target(input: Any, extra: int = 1) -> Any:
+        return input
+
+    @functools.wraps(target)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return target(*args, **kwargs)
+
+    plan_now(wrapper)
+    target.__defaults__ = None  # the wrapper is unchanged; what it wraps is not
+    return wrapper
+
+
+def _stale_partial_keywords() -> Callable[..., Any]:
+    def target(input: Any, extra: int) -> Any:
+        return input
+
+    task = functools.partial(target, extra=1)
+    plan_now(task)
+    task.keywords.clear()  # the dict is the partial's own: `extra` is required again
+    return task
+
+
+def _stale_partial_state() -> Callable[..., Any]:
+    def target(input: Any) -> Any:
+        return input
+
+    def other(input: Any, expected: Any, extra: int) -> Any:
+        return input
+
+    task = functools.partial(target)
+    plan_now(task)
+    task.__setstate__((other, (), {}, None))
+    return task
+
+
+def _stale_method() -> Callable[..., Any]:
+    class MethodOwner:
+        def task(self, input: Any, extra: int = 1) -> Any:
+            return input
+
+    owner = MethodOwner()
+    plan_now(owner.task)
+    func: Any = MethodOwner.task
+    func.__defaults__ = None
+    return owner.task
+
+
+class CallChanges:
+    def __call__(self, input: Any) -> Any:
+        return input
+
+
+def _stale_class_call() -> Callable[..., Any]:
+    class Local(CallChanges):
+        pass
+
+    task = Local()
+    plan_now(task)
+    Local.__call__ = lambda self, input, extra: input  # type: ignore[method-assign]
+    return task
+
+
+class SlotsCall:
+    __slots__ = ()  # no __weakref__: cannot be referenced weakly
+
+    def __call__(self, input: Any) -> Any:
+        return input
+
+
+def _stale_slots_class_call() -> Callable[..., Any]:
+    class Local(SlotsCall):
+        __slots__ = ()
+
+    task = Local()
+    with pytest.raises(TypeError):
+        weakref.ref(task)
+    plan_now(task)
+    Local.__call__ = lambda self, input, extra: input  # type: ignore[method-assign]
+    return task
+
+
+def _stale_instance_signature() -> Callable[..., Any]:
+    task = CallChanges()
+    plan_now(task)
+    task.__signature__ = inspect.signature(lambda input, output: 0)  # type: ignore[attr-defined]
+    return task
+
+
+def plan_now(task: Callable[..., Any]) -> None:
+    """Plan `task` as it is now (and as Phoenix would bind it now), before the test changes it."""
+    _phoenix_agrees(task)
+
+
+STALE = {
+    "defaults": _stale_defaults,
+    "kwdefaults-replaced": _stale_kwdefaults_replaced,
+    "kwdefaults-edited-in-place": _stale_kwdefaults_edited,
+    "code": _stale_code,
+    "signature-attribute": _stale_signature,
+    "wrapped-reassigned": _stale_wrapped,
+    "wrapped-target-changed": _stale_wrapped_target,
+    "partial-keywords-edited": _stale_partial_keywords,
+    "partial-setstate": _stale_partial_state,
+    "bound-method-function-changed": _stale_method,
+    "class-call-changed": _stale_class_call,
+    "slots-class-call-changed": _stale_slots_class_call,
+    "instance-signature-set": _stale_instance_signature,
+}
+
+
+@pytest.mark.parametrize("make", list(STALE.values()), ids=list(STALE))
+def test_changed_callable_is_bound_as_phoenix_binds_it_now(
+    make: Callable[[], Callable[..., Any]],
+) -> None:
+    task = make()
+    _phoenix_agrees(task)
+    _phoenix_agrees(task)  # and again, from whatever the first call cached

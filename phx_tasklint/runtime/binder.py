@@ -2,7 +2,8 @@
 
 `check_callable` translates `inspect.signature` + `typing.get_type_hints` into a `Signature` and
 asks the judge. `bind_task` / `bind_evaluator` bind exactly as Phoenix does, but copy only the
-values a callable declares, keep a binding plan per callable, and hand out an example proxy that a
+values a callable declares, keep a binding plan per callable (only while the callable lives and
+only while what its signature is read from is unchanged), and hand out an example proxy that a
 task cannot mutate for the next one.
 """
 
@@ -14,9 +15,11 @@ import dataclasses
 import enum
 import functools
 import inspect
+import operator
 import pickle
 import types
 import typing
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -177,8 +180,15 @@ _KINDS = {
 
 
 def _describe(obj: object) -> str:
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    return f"`{name}`" if isinstance(name, str) else f"a {type(obj).__name__} object"
+    """A name for messages; never raises, since it describes objects whose attributes may."""
+    for attr in ("__qualname__", "__name__"):
+        try:
+            name = getattr(obj, attr, None)
+        except Exception:
+            name = None
+        if isinstance(name, str) and name:
+            return f"`{name}`"
+    return f"a {type(obj).__name__} object"
 
 
 def _inspect_signature(obj: object) -> inspect.Signature:
@@ -270,6 +280,15 @@ def _generator_type(obj: object) -> TypeExpr | None:
 def signature_of(obj: object) -> tuple[inspect.Signature, Signature]:
     """Phoenix's view of a callable, and its neutral translation."""
     sig = _inspect_signature(obj)
+    try:
+        return sig, _translate(obj, sig)
+    except Exception as exc:  # an attribute lookup on the object itself failed
+        raise BindingError(
+            f"reading the signature of {_describe(obj)} raised {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _translate(obj: object, sig: inspect.Signature) -> Signature:
     hints = _hints(obj)
     params = []
     for p in sig.parameters.values():
@@ -293,11 +312,31 @@ def signature_of(obj: object) -> tuple[inspect.Signature, Signature]:
     if _returns_awaitable(obj):
         returns = TypeExpr.named("typing.Coroutine", returns or UNKNOWN)
     is_async = inspect.iscoroutinefunction(obj)
-    return sig, Signature(tuple(params), returns, is_async)
+    return Signature(tuple(params), returns, is_async)
 
 
 # --------------------------------------------------------------------------------------------
 # binding plans
+
+_CHAIN_LIMIT = 16  # links followed through __wrapped__ / partial.func before giving up on caching
+
+# Function attributes that redirect what inspect.signature or inspect.iscoroutinefunction read.
+# `__signature__` and `__wrapped__` are tracked; the rest make a callable uncached.
+_REDIRECTS = frozenset(
+    {
+        "__signature__",
+        "__wrapped__",
+        "__text_signature__",
+        "_partialmethod",
+        "__partialmethod__",
+        "_is_coroutine_marker",
+    }
+)
+_UNTRACKED = _REDIRECTS - {"__signature__", "__wrapped__"}
+# Markers between the parts of a state, so that two different shapes can never line up.
+_SIGNATURE_LINK = object()
+_WRAPPED_LINK = object()
+_PARTIAL_LINK = object()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -308,46 +347,148 @@ class _Plan:
     single: str | None  # the binding value a lone parameter receives
     keywords: tuple[str, ...]  # binding names passed by keyword, in signature order
     exact: bool  # False: a *args/**kwargs shape, bound by inspect itself
+    errors: tuple[Diagnostic, ...] = dataclasses.field(init=False)  # what stops binding
+    lone: inspect.Parameter | None = dataclasses.field(init=False)  # the parameter `single` fills
 
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.code in spec.BINDING_RULES)
+    def __post_init__(self) -> None:
+        errors = tuple(d for d in self.diagnostics if d.code in spec.BINDING_RULES)
+        object.__setattr__(self, "errors", errors)
+        lone = next(iter(self.sig.parameters.values())) if self.single is not None else None
+        object.__setattr__(self, "lone", lone)
 
 
-_PLANS: dict[tuple[object, ...], tuple[object, _Plan]] = {}
+_State = tuple[tuple[object, ...], tuple[object, ...]]
+
+
+def _state(obj: object) -> _State | None:
+    """Everything inspect.signature and iscoroutinefunction read from `obj`, or None: not cached.
+
+    Returns (pinned, linked): `pinned` are the objects the signature is built from (code,
+    defaults, keyword defaults flattened so that an in-place edit shows, a partial's arguments,
+    an explicit `__signature__`); `linked` are the callables reached through `__wrapped__` or
+    `partial.func`, which a cache entry holds only weakly. Two states are the same when every
+    part is the *same object*, never by `==`, which user objects may define as they like.
+
+    Only plain functions and `functools.partial` objects over them are tracked: a callable
+    instance or a class reads attributes through its type and metaclass, where any lookup may
+    change without anything we could watch, so those are planned afresh on every call.
+    """
+    # the usual task: a plain function with nothing attached
+    if type(obj) is types.FunctionType and obj.__kwdefaults__ is None and not obj.__dict__:
+        return (obj.__code__, obj.__defaults__), ()
+    pinned: list[object] = []
+    linked: list[object] = []
+    target = obj
+    for _ in range(_CHAIN_LIMIT):
+        kind = type(target)
+        if kind is types.FunctionType:
+            function = typing.cast(types.FunctionType, target)
+            kwdefaults = function.__kwdefaults__
+            pinned += (function.__code__, function.__defaults__, kwdefaults)
+            if kwdefaults:
+                pinned += (*kwdefaults.keys(), *kwdefaults.values())
+            attrs = function.__dict__
+            if not attrs or attrs.keys().isdisjoint(_REDIRECTS):
+                return tuple(pinned), tuple(linked)
+            if not attrs.keys().isdisjoint(_UNTRACKED):
+                return None
+            if "__signature__" in attrs:  # inspect.unwrap stops at the first one that has it
+                pinned += (_SIGNATURE_LINK, attrs["__signature__"])
+                return tuple(pinned), tuple(linked)
+            target = attrs["__wrapped__"]
+            pinned.append(_WRAPPED_LINK)
+        elif kind is functools.partial:
+            partial = typing.cast(functools.partial[Any], target)
+            if partial.__dict__:  # may carry __wrapped__ or __signature__: not worth tracking
+                return None
+            keywords = partial.keywords
+            pinned += (_PARTIAL_LINK, partial.args, keywords, *keywords.keys(), *keywords.values())
+            target = partial.func
+        else:
+            return None
+        linked.append(target)
+    return None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Entry:
+    anchor: weakref.ref[object]
+    pinned: tuple[object, ...]
+    linked: tuple[weakref.ref[object], ...]
+    plan: _Plan
+
+    def holds(self, anchor: object, state: _State) -> bool:
+        pinned, linked = state
+        if self.anchor() is not anchor or len(pinned) != len(self.pinned):
+            return False
+        if not all(map(operator.is_, pinned, self.pinned)):
+            return False
+        if len(linked) != len(self.linked):
+            return False
+        return not linked or all(ref() is obj for ref, obj in zip(self.linked, linked, strict=True))
+
+
+# Plans by (id of the anchor, bound method?, role, profile). An entry holds its callable only
+# weakly and leaves with it; the limit only matters if some default or annotation refers back to
+# its own callable, a cycle through this dict that the weak reference cannot break.
+_PLANS: dict[tuple[int, bool, str, str], _Entry] = {}
 _PLAN_LIMIT = 4096
 
 
-def _plan_key(obj: object, role: Role, profile: str) -> tuple[object, ...]:
-    if isinstance(obj, types.MethodType):  # a fresh bound method on every attribute access
-        return (id(obj.__func__), id(obj.__self__), role, profile)
-    return (id(obj), role, profile)
+def _remember(key: tuple[int, bool, str, str], anchor: object, state: _State, plan: _Plan) -> None:
+    def forget(ref: weakref.ref[object]) -> None:
+        entry = _PLANS.get(key)
+        if entry is not None and entry.anchor is ref:
+            _PLANS.pop(key, None)
+
+    pinned, linked = state
+    try:
+        entry = _Entry(
+            weakref.ref(anchor, forget),
+            pinned,
+            tuple(weakref.ref(obj) for obj in linked),
+            plan,
+        )
+    except TypeError:  # not weakly referenceable: planned afresh every time
+        return
+    if len(_PLANS) >= _PLAN_LIMIT:
+        _PLANS.clear()
+    _PLANS[key] = entry
 
 
-def _plan(obj: object, role: Role, profile: str) -> _Plan:
+def _new_plan(obj: object, role: Role, profile: str) -> _Plan:
     if profile not in spec.PROFILES:
         raise ValueError(
             f"unknown Phoenix profile {profile!r}: use one of {', '.join(spec.PROFILES)}"
         )
-    key = _plan_key(obj, role, profile)
-    cached = _PLANS.get(key)
-    if cached is not None:
-        return cached[1]
     sig, signature = signature_of(obj)
     diagnostics = tuple(judge.check(signature, role, Context(profile=profile)))
     valid = spec.PROFILES[profile].names(role)
     names = signature.names()
     if len(names) == 1:
         single = names[0] if names[0] in valid else spec.SINGLE_PARAMETER_FALLBACK[role]
-        plan = _Plan(sig, signature, diagnostics, single, (), True)
-    else:
-        keywords = tuple(n for n in names if n in valid)
-        exact = all(p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD) for p in signature.params)
-        plan = _Plan(sig, signature, diagnostics, None, keywords, exact)
-    if len(_PLANS) >= _PLAN_LIMIT:
-        _PLANS.clear()
-    # the object is kept alive with its plan so that its id cannot be reused by another one
-    _PLANS[key] = (obj, plan)
+        return _Plan(sig, signature, diagnostics, single, (), True)
+    keywords = tuple(n for n in names if n in valid)
+    exact = all(p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD) for p in signature.params)
+    return _Plan(sig, signature, diagnostics, None, keywords, exact)
+
+
+def _plan(obj: object, role: Role, profile: str) -> _Plan:
+    """The binding plan, cached while the callable is alive and unchanged.
+
+    A bound method is a new object on every attribute access, and its signature is its
+    function's minus the first parameter, whatever it is bound to: it is cached on `__func__`.
+    """
+    anchor = obj.__func__ if type(obj) is types.MethodType else obj
+    state = _state(anchor)
+    if state is None:
+        return _new_plan(obj, role, profile)
+    key = (id(anchor), anchor is not obj, role, profile)
+    entry = _PLANS.get(key)
+    if entry is not None and entry.holds(anchor, state):
+        return entry.plan
+    plan = _new_plan(obj, role, profile)
+    _remember(key, anchor, state, plan)
     return plan
 
 
@@ -361,7 +502,9 @@ def check_callable(
     """The linter's diagnostics for this callable's definition, from the live object."""
     if role not in ("task", "evaluator"):
         raise ValueError(f"role must be 'task' or 'evaluator', not {role!r}")
-    plan = _plan(obj, role, profile)
+    # Never from the plan cache: the findings also depend on annotations and on the names they
+    # resolve to in the module, which the cache does not watch (binding does not read them).
+    plan = _new_plan(obj, role, profile)
     if sync_client is None:
         return list(plan.diagnostics)
     return judge.check(plan.signature, role, Context(profile=profile, sync_runner=sync_client))
@@ -455,13 +598,23 @@ def _as_mapping(example: object) -> Mapping[str, Any]:
     )
 
 
+# The example fields Phoenix's client reads before it binds anything, in its order: the task's
+# `_bind_task_signature` copies all three, and the evaluator runner passes them as keywords
+# (`expected=example["output"]` first). A missing one fails every callable with KeyError,
+# whatever the callable declares.
+_FIELDS_READ: dict[Role, tuple[str, ...]] = {
+    "task": ("input", "output", "metadata"),
+    "evaluator": ("output", "input", "metadata"),
+}
+
+
 def _value(name: str, example: Mapping[str, Any], extra: Mapping[str, Any]) -> Any:
     if name in extra:
         value = extra[name]
         return value if name == "trace_id" else _copy(value)
     if name == "example":
         return ExampleProxy(example)
-    return _copy(example.get(spec.VALUE_SOURCE[name]))
+    return _copy(example[spec.VALUE_SOURCE[name]])
 
 
 def _bind(
@@ -470,9 +623,11 @@ def _bind(
     if plan.errors:
         raise BindingError("; ".join(f"{d.code} {d.message}" for d in plan.errors), plan.errors)
     data = _as_mapping(example)
-    if plan.single is not None:
-        value = _value(plan.single, data, extra)
-        param = next(iter(plan.sig.parameters.values()))
+    for field in _FIELDS_READ[role]:
+        data[field]  # raises what Phoenix's own lookup raises
+    single, param = plan.single, plan.lone
+    if single is not None and param is not None:
+        value = _value(single, data, extra)
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
             return inspect.BoundArguments(plan.sig, {param.name: (value,)})
         return inspect.BoundArguments(plan.sig, {param.name: value})
