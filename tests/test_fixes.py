@@ -1,6 +1,7 @@
 """`--fix`, `--unsafe-fixes` and `--diff`: every fix on every fixture converges and stays inside the
-fixed function; bytes, encodings and line endings survive; unsafe edits are refused; writes are
-atomic and never clobber a file that changed on disk."""
+fixed function; bytes, encodings and line endings survive; unsafe edits are refused; a write goes
+into the file itself, never clobbers a file that changed on disk, and a failed one leaves the old
+bytes. tests/test_fix_safety.py has links, permissions, codecs, stdin and what is not fixed."""
 
 from __future__ import annotations
 
@@ -285,7 +286,7 @@ def test_fix_reports_what_it_fixed(project: Path) -> None:
 def test_fix_from_stdin_prints_the_fixed_source(project: Path) -> None:
     source = HEADER + "def t(inputs, expected):\n    return inputs\n\n\nrun_experiment(task=t)\n"
     result = check("-", "--fix", "--stdin-filename", "a.py", stdin=source)
-    assert result.stdout.startswith(source.replace("inputs", "input"))
+    assert result.stdout == source.replace("inputs", "input")
     assert sorted(p.name for p in project.iterdir()) == [".git"]  # nothing was written
 
 
@@ -494,38 +495,38 @@ def test_a_refused_fix_does_not_block_the_others(project: Path) -> None:
 # writing
 
 
-def _stale_setup(project: Path) -> tuple[Path, sources.Source, str]:
+def _stale_setup(project: Path) -> tuple[Path, bytes, bytes]:
     data, expected = PRESERVATION["lf"]
     path = project / "a.py"
     path.write_bytes(data)
-    source = sources.from_bytes(data, "a.py")
-    return path, source, sources.from_bytes(expected, "a.py").text
+    return path, data, expected
 
 
-def _temp_files(project: Path) -> list[str]:
-    return [p.name for p in project.iterdir() if p.name.endswith(".phx-tasklint")]
+def _listing(project: Path) -> list[str]:
+    return sorted(p.name for p in project.iterdir())
 
 
 def test_write_refuses_a_file_changed_since_it_was_read(project: Path) -> None:
-    path, source, fixed = _stale_setup(project)
-    edited = path.read_bytes() + b"# edited meanwhile\n"
+    path, data, fixed = _stale_setup(project)
+    edited = data + b"# edited meanwhile\n"
     path.write_bytes(edited)
-    problem = fixing.write_fixed(path, source, fixed)
+    listing = _listing(project)
+    problem = fixing.write_fixed(path, data, fixed)
     assert problem is not None and "changed on disk" in problem
     assert path.read_bytes() == edited
-    assert _temp_files(project) == []
+    assert _listing(project) == listing
 
 
 def test_fix_does_not_overwrite_a_concurrent_edit(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, _, _ = _stale_setup(project)
-    edited = path.read_bytes() + b"# edited meanwhile\n"
+    path, data, _ = _stale_setup(project)
+    edited = data + b"# edited meanwhile\n"
     real = fixing.write_fixed
 
-    def racing(target: Path, source: sources.Source, text: str) -> str | None:
+    def racing(target: Path, *args: Any) -> str | None:
         target.write_bytes(edited)  # the user saves just before the write
-        return real(target, source, text)
+        return real(target, *args)
 
     monkeypatch.setattr(fixing, "write_fixed", racing)
     result = check("--fix")
@@ -540,39 +541,60 @@ def _raise(exc: BaseException) -> Callable[..., None]:
     return fail
 
 
+def _failing(exc: BaseException, after: int = 0) -> Callable[..., Any]:
+    """A stand-in for an `os` function that raises `exc` on call number `after` (0-based) and
+    otherwise does what the real one does."""
+    calls = 0
+
+    def wrap(real: Callable[..., Any]) -> Callable[..., Any]:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == after + 1:
+                raise exc
+            return real(*args, **kwargs)
+
+        return fail
+
+    return wrap
+
+
 @pytest.mark.parametrize(
-    ("target", "exc"),
+    ("target", "exc", "grow"),
     [
-        pytest.param("replace", OSError(28, "No space left on device"), id="replace-oserror"),
-        pytest.param("fsync", OSError(5, "Input/output error"), id="fsync-oserror"),
-        pytest.param("replace", KeyboardInterrupt(), id="replace-interrupted"),
+        pytest.param("write", OSError(28, "No space left on device"), True, id="full-disk-grow"),
+        pytest.param("write", OSError(5, "Input/output error"), False, id="write-oserror"),
+        pytest.param("ftruncate", OSError(5, "Input/output error"), False, id="truncate"),
+        pytest.param("fsync", OSError(5, "Input/output error"), False, id="fsync-oserror"),
+        pytest.param("write", KeyboardInterrupt(), False, id="write-interrupted"),
+        pytest.param("write", KeyboardInterrupt(), True, id="grow-interrupted"),
     ],
 )
 def test_a_failed_write_leaves_the_old_file_whole(
-    project: Path, monkeypatch: pytest.MonkeyPatch, target: str, exc: BaseException
+    project: Path, monkeypatch: pytest.MonkeyPatch, target: str, exc: BaseException, grow: bool
 ) -> None:
-    path, source, fixed = _stale_setup(project)
-    original = path.read_bytes()
-    monkeypatch.setattr(os, target, _raise(exc))
+    path, data, fixed = _stale_setup(project)
+    if grow:
+        fixed = data.replace(b"inputs ,expected", b"inputs ,expected=None")
+    inode, listing = path.stat().st_ino, _listing(project)
+    monkeypatch.setattr(os, target, _failing(exc)(getattr(os, target)))
     if isinstance(exc, OSError):
-        problem = fixing.write_fixed(path, source, fixed)
-        assert problem is not None and "not fixed" in problem
+        problem = fixing.write_fixed(path, data, fixed)
+        assert problem == exc.strerror
     else:
         with pytest.raises(type(exc)):
-            fixing.write_fixed(path, source, fixed)
-    assert path.read_bytes() == original
-    assert _temp_files(project) == []
+            fixing.write_fixed(path, data, fixed)
+    assert path.read_bytes() == data
+    assert path.stat().st_ino == inode and _listing(project) == listing
 
 
 def test_cli_reports_a_failed_write(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path, _, _ = _stale_setup(project)
-    original = path.read_bytes()
-    monkeypatch.setattr(os, "replace", _raise(OSError(13, "Permission denied")))
-    result = check("--fix", "--no-cache")  # the cache is written with os.replace too
+    path, data, _ = _stale_setup(project)
+    monkeypatch.setattr(os, "write", _raise(OSError(28, "No space left on device")))
+    result = check("--fix", "--no-cache")
     assert result.exit_code == 1  # the finding is still there
-    assert "not fixed" in result.stderr and "Permission denied" in result.stderr
-    assert path.read_bytes() == original
-    assert _temp_files(project) == []
+    assert "a.py: not fixed: No space left on device" in result.stderr
+    assert path.read_bytes() == data
 
 
 # --------------------------------------------------------------------------------------------

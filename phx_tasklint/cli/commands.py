@@ -83,7 +83,11 @@ def rule_command(code: str) -> None:
     show_default=True,
     help="Output format.",
 )
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply safe fixes in place. With `-`: print the source, fixed, and report on stderr.",
+)
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")

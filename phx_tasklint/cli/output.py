@@ -42,16 +42,33 @@ def write(text: str, *, err: bool = False) -> None:
     stream.flush()
 
 
-def color_wanted(no_color_flag: bool) -> bool:
+def color_wanted(no_color_flag: bool, err: bool = False) -> bool:
+    """Colour for the stream the report goes to (stderr, `err`, when stdout carries a source)."""
     if no_color_flag or os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout is not None and sys.stdout.isatty()
+    stream = sys.stderr if err else sys.stdout
+    return stream is not None and stream.isatty()
+
+
+def write_bytes(data: bytes) -> None:
+    """`data` to stdout as they are: a fixed source keeps its own encoding."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text-only stream (a test harness's): the nearest text there is
+        write(data.decode("utf-8", "replace"))
+        return
+    stream.flush()
+    buffer.write(data)
+    buffer.flush()
 
 
 def emit(outcome: Outcome, display: Display) -> int:
-    """Print a check's outcome (warnings to stderr); return the exit status."""
+    """Print a check's outcome (warnings to stderr); return the exit status. With `--fix` on
+    stdin, stdout carries exactly the source, fixed or not, and the report goes to stderr."""
     fmt, quiet = display.fmt, display.quiet
     if not quiet:
         for message in outcome.messages:
@@ -59,19 +76,23 @@ def emit(outcome: Outcome, display: Display) -> int:
     if display.diff:
         write(outcome.diff)
         return 0 if display.exit_zero or not outcome.diff else 1
-    color = color_wanted(display.no_color) and fmt == "text"
+    if outcome.source is not None:
+        write_bytes(outcome.source)
+    err = outcome.source is not None
+    color = color_wanted(display.no_color, err) and fmt == "text"
     if display.show_statistics and fmt == "text":
         stats = report.statistics(outcome.findings, outcome.skipped)
-        write(stats if not stats or stats.endswith("\n") else stats + "\n")
+        write(stats if not stats or stats.endswith("\n") else stats + "\n", err=err)
     else:
         write(
             report.render(
                 outcome.findings, fmt, color=color, show_fixes=not quiet, show_summary=not quiet
-            )
+            ),
+            err=err,
         )
     if fmt == "text" and not quiet and outcome.findings and outcome.fixed:
-        write(f"Fixed {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''}.\n")
+        write(f"Fixed {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''}.\n", err=err)
     if fmt == "text" and not quiet and not outcome.findings and not display.show_statistics:
         fixed = f" ({outcome.fixed} fixed)" if outcome.fixed else ""
-        write(f"All checks passed!{fixed}\n")
+        write(f"All checks passed!{fixed}\n", err=err)
     return 0 if display.exit_zero or not outcome.findings else 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from phx_tasklint.cli import fixing, pool
+from phx_tasklint.cli import fixing, pool, writeback
 from phx_tasklint.cli.analysis import Analysed, Pending, analyse_share, gc_paused
 from phx_tasklint.cli.cache import Cache, Entry, Stat, code_digest, identity, stat_of
 from phx_tasklint.cli.fixing import CheckedFile
@@ -66,6 +66,8 @@ class Outcome:
     messages: list[str] = field(default_factory=list)
     diff: str = ""
     fixed: int = 0
+    # with `--fix` on stdin: the source to print, fixed or not, in its own bytes
+    source: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -140,23 +142,41 @@ def run(options: Options) -> Outcome:
     planned = plan(options)
     findings, skipped, errors = _lint(planned, options)
     outcome = Outcome(findings, skipped, planned.messages + errors)
-    if not (options.fix or options.diff):
-        return outcome
+    stdin = next((f for f in planned.files if f.path is None), None)
+    if options.fix and not options.diff and stdin is not None:
+        outcome.source = stdin.data or b""  # printed whether or not a fix applies, as by ruff
+    if options.fix or options.diff:
+        _fix(planned, options, outcome)
+    return outcome
+
+
+def _fix(planned: Plan, options: Options, outcome: Outcome) -> None:
+    """Fix, re-lint and fix again until nothing changes; then say what could not be fixed."""
     from phx_tasklint.lint.fixes import fixable
 
+    roots = writeback.checked_roots(options.paths)
+    refused: dict[str, str] = {}
     for _ in range(fixing.PASSES):
         applied = fixing.fix_pass(
-            outcome.findings, planned.files, options.unsafe_fixes, options.diff
+            outcome.findings, planned.files, options.unsafe_fixes, options.diff, roots
         )
         outcome.fixed += applied.fixed
         outcome.diff += applied.diff
-        outcome.messages.extend(applied.messages)
-        if not applied.changed:
+        for path in applied.written:
+            refused.pop(path, None)
+        refused.update(applied.refused)
+        if applied.source is not None:  # stdin's source, fixed in memory and checked again
+            planned.files[:] = [
+                f._replace(data=applied.source) if f.path is None else f for f in planned.files
+            ]
+            outcome.source = applied.source
+        if not applied.written:
             break
         outcome.findings, outcome.skipped, _errors = _lint(planned, options)
         if not any(fixable(f, options.unsafe_fixes) for f in outcome.findings):
             break
-    return outcome
+    outcome.findings, messages = fixing.settle(outcome.findings, refused, options.unsafe_fixes)
+    outcome.messages.extend(messages)
 
 
 def _lint(planned: Plan, options: Options) -> tuple[list[Finding], Counter[str], list[str]]:
