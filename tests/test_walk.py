@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from phx_tasklint.cli.commands import main
 from phx_tasklint.cli.walk import iter_files, parse_gitignore
 from phx_tasklint.project.config import DEFAULT_EXCLUDE, Config
 
@@ -324,3 +326,22 @@ def test_control_characters_in_a_file_name_are_escaped(tree: Path) -> None:
     ]
     assert all(f.path.read_text() == "x = 1\n" for f in result.files)
     assert iter_files(["\x1b[31mred.py"], Config(root=tree)).files[0].display == "\\x1b[31mred.py"
+
+
+# --------------------------------------------------------------------------------------------
+# bracket expressions as git reads them (tests/test_globs.py checks them against git itself)
+
+
+def test_gitignore_brackets_follow_git_and_never_crash(tree: Path) -> None:
+    """`[z-a]` is a reversed range: git matches its first byte, `z`; an unclosed `[` or an
+    unknown class matches nothing. None of them may crash the walk."""
+    make(tree, "z/a.py", "a/a.py", "m.py", "x1.py", "xa.py", "gen[1.py", "k.py")
+    (tree / ".gitignore").write_text("[z-a]\nx[[:digit:]].py\ngen[1.py\n[[:nope:]]*\n")
+    assert found() == ["a/a.py", "gen[1.py", "k.py", "m.py", "xa.py"]
+
+
+def test_gitignore_bracket_in_the_cli_does_not_crash(tree: Path) -> None:
+    make(tree, "a.py")
+    (tree / ".gitignore").write_text("[z-a]\n")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n"), result.output

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from phx_tasklint.lint.kinds import SUFFIXES, SourceKind
 from phx_tasklint.project.config import Config
-from phx_tasklint.project.globs import glob_regex
+from phx_tasklint.project.globs import glob_regex, path_text
 
 FileKind = SourceKind
 
@@ -127,31 +127,50 @@ class GitIgnore:
             prefix = pattern.base.rstrip(os.sep) + os.sep
             if not absolute.startswith(prefix):
                 continue
-            rel = absolute[len(prefix) :].replace(os.sep, "/")
+            rel = path_text(absolute[len(prefix) :].replace(os.sep, "/"))
             if glob_regex(pattern.regex_source).fullmatch(rel):
                 result = not pattern.negate
         return result
 
 
 def parse_gitignore(text: str, base: str) -> list[_Pattern]:
-    """The patterns of one `.gitignore` file: comments, `!` negation, trailing `/` (directories
-    only), leading or inner `/` (anchored to `base`), `*`, `**`, `?`, `[...]`, `\\` escapes."""
+    """The patterns of one `.gitignore` file, read as git reads them: lines end at LF (a CR
+    before it is dropped, a leading BOM too), comments, unescaped trailing spaces dropped, `!`
+    negation, one trailing `/` (directories only), leading or inner `/` (anchored to `base`);
+    the glob itself is `globs`' business."""
     out: list[_Pattern] = []
-    for raw in text.splitlines():
-        line = raw
+    for raw in text.removeprefix("\ufeff").split("\n"):
+        line = raw.removesuffix("\r")
         if not line or line.startswith("#"):
             continue
-        while line.endswith(" ") and not line.endswith("\\ "):
-            line = line[:-1]  # trailing spaces are ignored unless escaped
+        line = _trim_trailing_spaces(line)
         negate = line.startswith("!")
         if negate:
             line = line[1:]
         dir_only = line.endswith("/")
-        line = line.rstrip("/")
+        if dir_only:
+            line = line[:-1]  # one only: `a//` stays `a/`, which matches nothing, as in git
         if not line:
             continue
         out.append(_Pattern(base, line, negate, dir_only))
     return out
+
+
+def _trim_trailing_spaces(line: str) -> str:
+    """`line` without its trailing spaces, unless a backslash escapes the first of them."""
+    if not line.endswith(" "):
+        return line
+    end = 0
+    i = 0
+    while i < len(line):
+        if line[i] == "\\":
+            i += 2  # the escaped character is not a trailing space
+            end = min(i, len(line))
+            continue
+        if line[i] != " ":
+            end = i + 1
+        i += 1
+    return line[:end]
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,7 +330,7 @@ class _Walker:
             if kind is None:
                 continue
             if name in excluded_plain or (
-                excluded_glob is not None and excluded_glob.fullmatch(name)
+                excluded_glob is not None and excluded_glob.fullmatch(path_text(name))
             ):
                 continue
             if excluded_paths and self.config.is_excluded(entry.path):
