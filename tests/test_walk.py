@@ -345,3 +345,46 @@ def test_gitignore_bracket_in_the_cli_does_not_crash(tree: Path) -> None:
     (tree / ".gitignore").write_text("[z-a]\n")
     result = CliRunner().invoke(main, ["check", "--no-cache", "."])
     assert (result.exit_code, result.stdout) == (0, "All checks passed!\n"), result.output
+
+
+# --------------------------------------------------------------------------------------------
+# paths named on the command line: what is read is what is shown
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and devices")
+def test_named_fifo_and_device_are_refused(tree: Path) -> None:
+    """Reading a FIFO blocks, reading /dev/zero never ends: refused unread, as a walk skips
+    them (the CLI exits 2)."""
+    make(tree, "a.py")
+    os.mkfifo(tree / "pipe.py")
+    result = iter_files(["pipe.py", "/dev/zero", "a.py"], Config(root=tree))
+    assert [f.display for f in result.files] == ["a.py"]
+    assert result.refused == [
+        "pipe.py: a FIFO, not a regular file or directory",
+        "/dev/zero: a character device, not a regular file or directory",
+    ]
+
+
+@needs_symlinks
+def test_dotdot_after_a_link_is_resolved_as_the_os_does(tree: Path) -> None:
+    """`pkg/../x.py` with `pkg -> real/sub` opens real/x.py: that is the file shown."""
+    make(tree, "real/sub/", "real/x.py", "x.py")
+    (tree / "real" / "x.py").write_text("real = 1\n")
+    os.symlink(os.path.join("real", "sub"), tree / "pkg")
+    [named] = iter_files([os.path.join("pkg", "..", "x.py")], Config(root=tree)).files
+    assert named.display == os.path.join("real", "x.py")
+    assert named.path.read_text() == "real = 1\n"
+    walked = iter_files([os.path.join("pkg", "..")], Config(root=tree)).files
+    assert [f.display for f in walked] == [os.path.join("real", "x.py")]
+    assert [f.path.read_text() for f in walked] == ["real = 1\n"]
+
+
+@needs_symlinks
+def test_a_link_up_does_not_leave_the_named_directory(tree: Path) -> None:
+    make(tree, "outside.py", "cyc/inside.py")
+    os.symlink("..", tree / "cyc" / "up")
+    os.symlink(os.path.abspath(os.sep), tree / "cyc" / "root")
+    result = iter_files(["cyc"], Config(root=tree))
+    assert [f.display for f in result.files] == [os.path.join("cyc", "inside.py")]
+    loop = "skipped: symbolic link loop (links to a parent directory)"
+    assert result.messages == [f"cyc/root: {loop}", f"cyc/up: {loop}"]

@@ -104,10 +104,10 @@ def _files(options: Options, config: Config) -> tuple[list[CheckedFile], list[st
     if "-" in options.paths:
         raise UsageProblem("`-` (stdin) cannot be combined with other paths")
     walked = iter_files(options.paths, config)
-    if walked.missing:
-        raise UsageProblem(
-            "; ".join(f"{path}: no such file or directory" for path in walked.missing)
-        )
+    problems = [f"{path}: no such file or directory" for path in walked.missing]
+    problems += walked.refused  # a FIFO or a device: reading it blocks or never ends
+    if problems:
+        raise UsageProblem("; ".join(problems))
     return [CheckedFile(f.display, f.raw, f.kind) for f in walked.files], list(walked.messages)
 
 
