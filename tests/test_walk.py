@@ -388,3 +388,11 @@ def test_a_link_up_does_not_leave_the_named_directory(tree: Path) -> None:
     assert [f.display for f in result.files] == [os.path.join("cyc", "inside.py")]
     loop = "skipped: symbolic link loop (links to a parent directory)"
     assert result.messages == [f"cyc/root: {loop}", f"cyc/up: {loop}"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs control characters in file names")
+def test_escaped_displays_map_back_to_the_names(tree: Path) -> None:
+    (tree / "\x1b[31mred.py").write_text("x = 1\n")
+    (tree / "plain.py").write_text("x = 1\n")
+    result = iter_files(["."], Config(root=tree))
+    assert result.names == {"\\x1b[31mred.py": "\x1b[31mred.py"}

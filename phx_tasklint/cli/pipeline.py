@@ -66,6 +66,9 @@ class Outcome:
     messages: list[str] = field(default_factory=list)
     diff: str = ""
     fixed: int = 0
+    # display path -> the path as the operating system has it, where the display is escaped
+    # (`walk.printable`): for the formats that can carry any name
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Plan:
     cache: Cache | None
     files: list[CheckedFile]
     messages: list[str]  # the walk's
+    names: dict[str, str] = field(default_factory=dict)  # the walk's (`Outcome.names`)
 
 
 def configure(options: Options) -> Config:
@@ -93,14 +97,14 @@ def plan(options: Options) -> Plan:
     cache = None
     if options.use_cache and list(options.paths) != ["-"]:
         cache = cache_for(config)
-    files, messages = _files(options, config)
-    return Plan(config, cache, files, messages)
+    files, messages, names = _files(options, config)
+    return Plan(config, cache, files, messages, names)
 
 
-def _files(options: Options, config: Config) -> tuple[list[CheckedFile], list[str]]:
+def _files(options: Options, config: Config) -> tuple[list[CheckedFile], list[str], dict[str, str]]:
     if list(options.paths) == ["-"]:
         data = sys.stdin.buffer.read()
-        return [CheckedFile(options.stdin_filename or "-", None, "python", data)], []
+        return [CheckedFile(options.stdin_filename or "-", None, "python", data)], [], {}
     if "-" in options.paths:
         raise UsageProblem("`-` (stdin) cannot be combined with other paths")
     walked = iter_files(options.paths, config)
@@ -108,7 +112,8 @@ def _files(options: Options, config: Config) -> tuple[list[CheckedFile], list[st
     problems += walked.refused  # a FIFO or a device: reading it blocks or never ends
     if problems:
         raise UsageProblem("; ".join(problems))
-    return [CheckedFile(f.display, f.raw, f.kind) for f in walked.files], list(walked.messages)
+    files = [CheckedFile(f.display, f.raw, f.kind) for f in walked.files]
+    return files, list(walked.messages), walked.names
 
 
 def cache_for(config: Config) -> Cache:
@@ -139,7 +144,7 @@ def run(options: Options) -> Outcome:
     """Check the files of `options`; with `fix` or `diff`, fix them too."""
     planned = plan(options)
     findings, skipped, errors = _lint(planned, options)
-    outcome = Outcome(findings, skipped, planned.messages + errors)
+    outcome = Outcome(findings, skipped, planned.messages + errors, names=planned.names)
     if not (options.fix or options.diff):
         return outcome
     from phx_tasklint.lint.fixes import fixable

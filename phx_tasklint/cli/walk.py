@@ -98,6 +98,9 @@ class WalkResult(NamedTuple):
     missing: list[str]
     # arguments that are neither a regular file nor a directory, `path: what it is`; exit 2
     refused: list[str]
+    # the display path of each file whose display is escaped (see `printable`) -> its path as
+    # the operating system has it, for the formats that can carry any name (json, sarif)
+    names: dict[str, str]
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,6 +247,7 @@ class _Walker:
         self.messages: list[str] = []
         self.missing: list[str] = []
         self.refused: list[str] = []
+        self.names: dict[str, str] = {}
         self.seen_files: set[_Key] = set()
         self.seen_dirs: set[_Key] = set()
 
@@ -258,7 +262,14 @@ class _Walker:
         return os.path.normpath(path)
 
     def display(self, path: str) -> str:
-        return printable(self.shown(path))
+        return self.printable(self.shown(path))
+
+    def printable(self, shown: str) -> str:
+        """`printable(shown)`, remembering the name behind an escaped display (`names`)."""
+        display = printable(shown)
+        if display != shown:
+            self.names[display] = shown
+        return display
 
     def message(self, path: str, text: str) -> None:
         self.messages.append(f"{self.display(path)}: {text}")
@@ -407,7 +418,7 @@ class _Walker:
             files.append(
                 SourceFile(
                     entry.path,
-                    shown if shown.isascii() and shown.isprintable() else printable(shown),
+                    shown if shown.isascii() and shown.isprintable() else self.printable(shown),
                     kind,
                     False,
                 )
@@ -472,4 +483,4 @@ def iter_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> WalkR
     walker = _Walker(config)
     for arg in paths:
         walker.argument(os.fspath(arg))
-    return WalkResult(walker.files, walker.messages, walker.missing, walker.refused)
+    return WalkResult(walker.files, walker.messages, walker.missing, walker.refused, walker.names)
