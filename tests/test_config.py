@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from phx_tasklint.cli.commands import main
 from phx_tasklint.core import spec
 from phx_tasklint.project.config import (
     ALL,
@@ -184,6 +187,90 @@ def test_invalid_settings_name_the_key_and_file(
     assert key in message
     assert fragment in message
     assert info.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "message"),
+    [
+        pytest.param(
+            'extend-exclude = ["[z-a]"]',
+            "extend-exclude",
+            "extend-exclude: glob '[z-a]': reversed range 'z-a' (git matches 'z' only; "
+            "write 'a-z')",
+            id="reversed-range",
+        ),
+        pytest.param(
+            "per-file-ignores = { 'src/[z-a].py' = ['PHX1'] }",
+            "per-file-ignores",
+            "per-file-ignores: glob 'src/[z-a].py': reversed range 'z-a' (git matches 'z' "
+            "only; write 'a-z')",
+            id="pfi-reversed-range",
+        ),
+        pytest.param(
+            'exclude = ["gen[[:digits:]]"]',
+            "exclude",
+            "exclude: glob 'gen[[:digits:]]': unknown character class '[:digits:]' (known: "
+            "alnum, alpha, blank, cntrl, digit, graph, lower, print, punct, space, upper, "
+            "xdigit)",
+            id="unknown-class",
+        ),
+        pytest.param(
+            'extend-exclude = ["gen[1"]',
+            "extend-exclude",
+            "extend-exclude: glob 'gen[1': the '[' at offset 3 is never closed (write '\\[' "
+            "for a literal '[')",
+            id="unclosed-bracket",
+        ),
+        pytest.param(
+            "extend-exclude = ['gen\\']",
+            "extend-exclude",
+            "extend-exclude: glob 'gen\\\\': a lone '\\' at the end (write '\\\\' for a backslash)",
+            id="trailing-backslash",
+        ),
+    ],
+)
+def test_globs_git_matches_nothing_with_are_errors(
+    in_tmp: Path, section: str, key: str, message: str
+) -> None:
+    """A glob git matches nothing with, or a reversed range, is refused, never a crash."""
+    with pytest.raises(ConfigError) as info:
+        config_of(in_tmp, section + "\n")
+    assert str(info.value) == f"pyproject.toml: [tool.phx-tasklint] {message}"
+    assert info.value.key == key
+
+
+@pytest.mark.parametrize(
+    "section", ['extend-exclude = ["[z-a]"]', "per-file-ignores = { '[z-a].py' = ['PHX1'] }"]
+)
+def test_a_reversed_range_in_the_config_exits_2(in_tmp: Path, section: str) -> None:
+    write(in_tmp, "[tool.phx-tasklint]\n" + section + "\n")
+    (in_tmp / "a.py").write_text("x = 1\n")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert result.exit_code == 2, result.output
+    assert "reversed range 'z-a'" in result.stderr
+    assert result.stderr.startswith("phx-tasklint: error: pyproject.toml: [tool.phx-tasklint] ")
+
+
+@pytest.mark.parametrize(
+    "glob", ["gen[[:digit:]]", "x[]a]", "x[!a-]", "[[:]]", "a\\[b", "[a-a]", "**/x/**"]
+)
+def test_globs_git_reads_are_accepted(in_tmp: Path, glob: str) -> None:
+    config = config_of(in_tmp, f"extend-exclude = [{json.dumps(glob)}]\n")
+    assert config.extend_exclude == (glob,)
+
+
+def test_config_globs_match_as_git_does(tmp_path: Path) -> None:
+    config = Config(
+        exclude=("gen[[:digit:]]", "x[]a]"),
+        per_file_ignores=(("src/caf[!a][!a].py", frozenset({ALL})),),
+        root=tmp_path,
+    )
+    assert config.is_excluded(tmp_path / "gen7")
+    assert not config.is_excluded(tmp_path / "genx")
+    assert config.is_excluded(tmp_path / "x]")
+    # bytes, as git has them: `[!a]` is one byte of a two-byte UTF-8 character
+    assert not config.enabled("PHX002", tmp_path / "src" / "caf\u00e9.py")
+    assert config.enabled("PHX002", tmp_path / "src" / "cafe.py")
 
 
 def test_unknown_key_exact_message(in_tmp: Path) -> None:

@@ -74,10 +74,17 @@ def messages(result: Result) -> list[str]:
     return [line.removeprefix(WARNING) for line in lines]
 
 
-def cli(cwd: Path, *args: str | bytes, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
-    """A real process: stdout is a pipe, names are bytes, a hang is a failure."""
+def cli(
+    cwd: Path, *args: str | bytes, timeout: float = 60, memory: int | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """A real process: stdout is a pipe, names are bytes, a hang is a failure; `memory` caps
+    its address space (a run reading /dev/zero fails instead of taking the machine's)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     code = "from phx_tasklint.cli.commands import main; main()"
+    if memory is not None:
+        code = (
+            f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory})); {code}"
+        )
     command: list[str | bytes] = [sys.executable, "-c", code, "check", *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=timeout)
 
@@ -140,10 +147,26 @@ def test_fifo_and_socket_in_a_walked_directory_do_not_block(project: Path) -> No
 
 
 @posix_only
-def test_character_device_named_on_the_command_line_is_read() -> None:
-    """Named paths are read whatever they are (`<(cmd)` is a pipe); /dev/null is empty."""
-    result = cli(Path.cwd(), "--no-cache", os.devnull)
-    assert result.returncode == 0 and result.stderr == b""
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("pipe.py", "a FIFO"),
+        ("/dev/zero", "a character device"),
+        (os.devnull, "a character device"),
+    ],
+)
+def test_fifo_or_device_named_on_the_command_line_is_refused(
+    project: Path, name: str, what: str
+) -> None:
+    """Reading a FIFO nobody writes to blocks, reading /dev/zero never ends: a named path gets
+    what a walked one gets, unread, and the run exits 2 (`-` reads stdin)."""
+    os.mkfifo(project / "pipe.py")
+    result = cli(project, "--no-cache", name, "good.py", timeout=60, memory=1 << 30)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.decode() == (
+        f"phx-tasklint: error: {name}: {what}, not a regular file or directory\n"
+    )
 
 
 # --------------------------------------------------------------------------------------------

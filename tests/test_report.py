@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from phx_tasklint import __version__
+from phx_tasklint.cli.commands import main
 from phx_tasklint.cli.report import (
     FIELDS,
     escape_data,
@@ -156,6 +162,48 @@ def test_json_empty() -> None:
     assert json.loads(render([], "json")) == []
 
 
+# A name with a terminal escape, one with a byte that is not UTF-8 (kept by Python as a lone
+# surrogate), and one with a right-to-left override: the walk shows each escaped, `names` maps
+# the display back to the name.
+ODD_NAMES = {
+    "\\x1b[31mred.py": "\x1b[31mred.py",
+    "caf\\xe9.py": "caf\udce9.py",
+    "evil\\u202etxt.py": "evil\u202etxt.py",
+}
+
+
+def odd_findings() -> list[Finding]:
+    return [
+        Finding(loc(shown, 1, 1), diag("PHX001", "no parameters", "task")) for shown in ODD_NAMES
+    ]
+
+
+def test_json_names_the_file_exactly() -> None:
+    """`path` is the name itself when it is text (JSON escapes what is not printable); a name
+    with a byte that is not UTF-8 keeps a readable `path` and gives the bytes in `path_bytes`."""
+    output = render(odd_findings(), "json", names=ODD_NAMES)
+    assert all(c.isprintable() or c == "\n" for c in output)  # escaped, never raw
+    data = json.loads(output)
+    paths = {f["path"]: f.get("path_bytes") for f in data}
+    assert paths == {
+        "\x1b[31mred.py": None,
+        "caf\\xe9.py": "caf%E9.py",
+        "evil\u202etxt.py": None,
+    }
+    [latin] = [f for f in data if "path_bytes" in f]
+    assert list(latin)[:3] == ["path", "path_bytes", "line"]
+    assert urllib.parse.unquote_to_bytes(latin["path_bytes"]) == b"caf\xe9.py"
+
+
+def test_sarif_uri_percent_encodes_the_bytes_of_the_name() -> None:
+    data = json.loads(render(odd_findings(), "sarif", names=ODD_NAMES))
+    uris = sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in data["runs"][0]["results"]
+    )
+    assert uris == ["%1B%5B31mred.py", "caf%E9.py", "evil%E2%80%AEtxt.py"]
+
+
 # --------------------------------------------------------------------------------------------
 # sarif
 
@@ -289,3 +337,52 @@ def test_statistics_empty() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         render(FINDINGS, "xml")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# odd file names, end to end: a reader of the output can open the file
+
+TASK = """\
+from phoenix.client.experiments import run_experiment
+
+
+def task(input, question):
+    return question
+
+
+run_experiment(dataset=None, task=task)
+"""
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="needs byte file names")
+def test_json_and_sarif_name_files_a_reader_can_open(project: Path) -> None:
+    names = [b"\x1b[31mred.py", b"caf\xe9.py", b"tab\there.py", b"plain.py"]
+    for name in names:
+        with open(os.path.join(os.fsencode(project), name), "wb") as handle:
+            handle.write(TASK.encode() + b"# " + name.hex().encode() + b"\n")
+
+    def opened(name: bytes) -> bytes:
+        with open(name, "rb") as handle:
+            return handle.read()
+
+    def check(fmt: str) -> Any:
+        result = CliRunner().invoke(main, ["check", "--no-cache", "--format", fmt, "."])
+        assert result.exit_code == 1, result.output
+        return json.loads(result.stdout)
+
+    by_json = [
+        urllib.parse.unquote_to_bytes(f["path_bytes"])
+        if "path_bytes" in f
+        else os.fsencode(f["path"])
+        for f in check("json")
+    ]
+    sarif_results = check("sarif")["runs"][0]["results"]
+    by_sarif = [
+        urllib.parse.unquote_to_bytes(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        )
+        for r in sarif_results
+    ]
+    for found in (by_json, by_sarif):
+        assert sorted(found) == sorted(names)
+        assert all(opened(name).endswith(name.hex().encode() + b"\n") for name in found)

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from phx_tasklint.cli.commands import main
 from phx_tasklint.cli.walk import iter_files, parse_gitignore
 from phx_tasklint.project.config import DEFAULT_EXCLUDE, Config
 
@@ -324,3 +326,73 @@ def test_control_characters_in_a_file_name_are_escaped(tree: Path) -> None:
     ]
     assert all(f.path.read_text() == "x = 1\n" for f in result.files)
     assert iter_files(["\x1b[31mred.py"], Config(root=tree)).files[0].display == "\\x1b[31mred.py"
+
+
+# --------------------------------------------------------------------------------------------
+# bracket expressions as git reads them (tests/test_globs.py checks them against git itself)
+
+
+def test_gitignore_brackets_follow_git_and_never_crash(tree: Path) -> None:
+    """`[z-a]` is a reversed range: git matches its first byte, `z`; an unclosed `[` or an
+    unknown class matches nothing. None of them may crash the walk."""
+    make(tree, "z/a.py", "a/a.py", "m.py", "x1.py", "xa.py", "gen[1.py", "k.py")
+    (tree / ".gitignore").write_text("[z-a]\nx[[:digit:]].py\ngen[1.py\n[[:nope:]]*\n")
+    assert found() == ["a/a.py", "gen[1.py", "k.py", "m.py", "xa.py"]
+
+
+def test_gitignore_bracket_in_the_cli_does_not_crash(tree: Path) -> None:
+    make(tree, "a.py")
+    (tree / ".gitignore").write_text("[z-a]\n")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n"), result.output
+
+
+# --------------------------------------------------------------------------------------------
+# paths named on the command line: what is read is what is shown
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and devices")
+def test_named_fifo_and_device_are_refused(tree: Path) -> None:
+    """Reading a FIFO blocks, reading /dev/zero never ends: refused unread, as a walk skips
+    them (the CLI exits 2)."""
+    make(tree, "a.py")
+    os.mkfifo(tree / "pipe.py")
+    result = iter_files(["pipe.py", "/dev/zero", "a.py"], Config(root=tree))
+    assert [f.display for f in result.files] == ["a.py"]
+    assert result.refused == [
+        "pipe.py: a FIFO, not a regular file or directory",
+        "/dev/zero: a character device, not a regular file or directory",
+    ]
+
+
+@needs_symlinks
+def test_dotdot_after_a_link_is_resolved_as_the_os_does(tree: Path) -> None:
+    """`pkg/../x.py` with `pkg -> real/sub` opens real/x.py: that is the file shown."""
+    make(tree, "real/sub/", "real/x.py", "x.py")
+    (tree / "real" / "x.py").write_text("real = 1\n")
+    os.symlink(os.path.join("real", "sub"), tree / "pkg")
+    [named] = iter_files([os.path.join("pkg", "..", "x.py")], Config(root=tree)).files
+    assert named.display == os.path.join("real", "x.py")
+    assert named.path.read_text() == "real = 1\n"
+    walked = iter_files([os.path.join("pkg", "..")], Config(root=tree)).files
+    assert [f.display for f in walked] == [os.path.join("real", "x.py")]
+    assert [f.path.read_text() for f in walked] == ["real = 1\n"]
+
+
+@needs_symlinks
+def test_a_link_up_does_not_leave_the_named_directory(tree: Path) -> None:
+    make(tree, "outside.py", "cyc/inside.py")
+    os.symlink("..", tree / "cyc" / "up")
+    os.symlink(os.path.abspath(os.sep), tree / "cyc" / "root")
+    result = iter_files(["cyc"], Config(root=tree))
+    assert [f.display for f in result.files] == [os.path.join("cyc", "inside.py")]
+    loop = "skipped: symbolic link loop (links to a parent directory)"
+    assert result.messages == [f"cyc/root: {loop}", f"cyc/up: {loop}"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs control characters in file names")
+def test_escaped_displays_map_back_to_the_names(tree: Path) -> None:
+    (tree / "\x1b[31mred.py").write_text("x = 1\n")
+    (tree / "plain.py").write_text("x = 1\n")
+    result = iter_files(["."], Config(root=tree))
+    assert result.names == {"\\x1b[31mred.py": "\x1b[31mred.py"}

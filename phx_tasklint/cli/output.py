@@ -86,7 +86,12 @@ def emit(outcome: Outcome, display: Display) -> int:
     else:
         write(
             report.render(
-                outcome.findings, fmt, color=color, show_fixes=not quiet, show_summary=not quiet
+                outcome.findings,
+                fmt,
+                color=color,
+                show_fixes=not quiet,
+                show_summary=not quiet,
+                names=outcome.names,
             ),
             err=err,
         )

@@ -68,6 +68,9 @@ class Outcome:
     fixed: int = 0
     # with `--fix` on stdin: the source to print, fixed or not, in its own bytes
     source: bytes | None = None
+    # display path -> the path as the operating system has it, where the display is escaped
+    # (`walk.printable`): for the formats that can carry any name
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Plan:
     cache: Cache | None
     files: list[CheckedFile]
     messages: list[str]  # the walk's
+    names: dict[str, str] = field(default_factory=dict)  # the walk's (`Outcome.names`)
 
 
 def configure(options: Options) -> Config:
@@ -95,22 +99,23 @@ def plan(options: Options) -> Plan:
     cache = None
     if options.use_cache and list(options.paths) != ["-"]:
         cache = cache_for(config)
-    files, messages = _files(options, config)
-    return Plan(config, cache, files, messages)
+    files, messages, names = _files(options, config)
+    return Plan(config, cache, files, messages, names)
 
 
-def _files(options: Options, config: Config) -> tuple[list[CheckedFile], list[str]]:
+def _files(options: Options, config: Config) -> tuple[list[CheckedFile], list[str], dict[str, str]]:
     if list(options.paths) == ["-"]:
         data = sys.stdin.buffer.read()
-        return [CheckedFile(options.stdin_filename or "-", None, "python", data)], []
+        return [CheckedFile(options.stdin_filename or "-", None, "python", data)], [], {}
     if "-" in options.paths:
         raise UsageProblem("`-` (stdin) cannot be combined with other paths")
     walked = iter_files(options.paths, config)
-    if walked.missing:
-        raise UsageProblem(
-            "; ".join(f"{path}: no such file or directory" for path in walked.missing)
-        )
-    return [CheckedFile(f.display, f.raw, f.kind) for f in walked.files], list(walked.messages)
+    problems = [f"{path}: no such file or directory" for path in walked.missing]
+    problems += walked.refused  # a FIFO or a device: reading it blocks or never ends
+    if problems:
+        raise UsageProblem("; ".join(problems))
+    files = [CheckedFile(f.display, f.raw, f.kind) for f in walked.files]
+    return files, list(walked.messages), walked.names
 
 
 def cache_for(config: Config) -> Cache:
@@ -141,7 +146,7 @@ def run(options: Options) -> Outcome:
     """Check the files of `options`; with `fix` or `diff`, fix them too."""
     planned = plan(options)
     findings, skipped, errors = _lint(planned, options)
-    outcome = Outcome(findings, skipped, planned.messages + errors)
+    outcome = Outcome(findings, skipped, planned.messages + errors, names=planned.names)
     stdin = next((f for f in planned.files if f.path is None), None)
     if options.fix and not options.diff and stdin is not None:
         outcome.source = stdin.data or b""  # printed whether or not a fix applies, as by ruff

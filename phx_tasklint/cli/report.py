@@ -9,17 +9,27 @@ nbformat order, markdown cells counted).
   fix is followed by an indented `help:` line naming the fix and its safety. Then one summary
   line, `Found 2 errors and 1 warning (1 fixable with `--fix`).`; no findings render as the
   empty string (the CLI decides what to say then).
-* json: one array of objects (`FIELDS`, plus `cell` for notebook findings).
-* sarif: SARIF 2.1.0, one run, every rule of the rule table in `tool.driver.rules`.
+* json: one array of objects (`FIELDS`, plus `cell` for notebook findings). `path` is the
+  file's name exactly whenever it is text, control characters included (as JSON escapes); a
+  name with bytes that are not (not UTF-8) shows them as `\\xNN` there and is given exactly
+  in `path_bytes`, percent-encoded.
+* sarif: SARIF 2.1.0, one run, every rule of the rule table in `tool.driver.rules`; an
+  artifact's `uri` percent-encodes the bytes of the file's name (RFC 3986).
+* json and sarif escape every character that is not printable (`\\u202e`, say), so that the
+  output is safe to show and still names the file.
 * github: one workflow command per finding (`::error file=...::message`); a notebook finding
   carries no line (the cell's line is not a line of the .ipynb file) and names cell, line and
   column at the start of the message.
+
+The text and github formats show the paths the walk made printable (`walk.printable`); `names`
+maps such a display path back to the file's name, for json and sarif.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -74,14 +84,16 @@ def render(
     color: bool = False,
     show_fixes: bool = True,
     show_summary: bool = True,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole output for `findings` in `fmt`, ending with a newline (text: "" when empty)."""
+    """The whole output for `findings` in `fmt`, ending with a newline (text: "" when empty).
+    `names`: display path -> the file's name, where the display is escaped."""
     if fmt == "text":
         return _text(findings, color=color, show_fixes=show_fixes, show_summary=show_summary)
     if fmt == "json":
-        return json.dumps(to_json(findings), indent=2, ensure_ascii=False) + "\n"
+        return json_text(to_json(findings, names)) + "\n"
     if fmt == "sarif":
-        return json.dumps(to_sarif(findings), indent=2, ensure_ascii=False) + "\n"
+        return json_text(to_sarif(findings, names)) + "\n"
     if fmt == "github":
         return "".join(github_line(f) + "\n" for f in _sorted(findings))
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -148,6 +160,44 @@ def _text(
 # --------------------------------------------------------------------------------------------
 # json
 
+# What json.dumps leaves unescaped and may not be printable: anything outside printable ASCII
+# (it escapes C0 controls itself).
+_MAYBE_UNPRINTABLE = re.compile(r"[^\x20-\x7e\n]")
+
+
+def json_text(data: object) -> str:
+    """`data` as indented JSON, non-ASCII text kept readable and every character that is not
+    printable (DEL, C1 controls, bidirectional overrides, line separators) escaped: a name
+    holding them names the file exactly and cannot reorder or hide what a terminal shows."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _MAYBE_UNPRINTABLE.sub(_escape_unprintable, text)
+
+
+def _escape_unprintable(match: re.Match[str]) -> str:
+    char = match.group()
+    if char.isprintable():
+        return char
+    return json.dumps(char, ensure_ascii=True)[1:-1]  # `\uXXXX`; a surrogate pair above the BMP
+
+
+def _name(path: str, names: Mapping[str, str] | None) -> str:
+    """The file's name behind the display path `path`."""
+    return names.get(path, path) if names else path
+
+
+def _is_text(name: str) -> bool:
+    """Whether `name` holds no undecodable byte (a lone surrogate, as Python keeps one)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _percent_encoded(path: str, safe: str) -> str:
+    """RFC 3986 percent-encoding of the bytes of `path` as the file system has them."""
+    return urllib.parse.quote(os.fsencode(path), safe=safe)
+
 
 def fix_json(fix: Fix | None) -> dict[str, object] | None:
     if fix is None:
@@ -162,10 +212,14 @@ def fix_json(fix: Fix | None) -> dict[str, object] | None:
     }
 
 
-def finding_json(finding: Finding) -> dict[str, object]:
+def finding_json(finding: Finding, names: Mapping[str, str] | None = None) -> dict[str, object]:
     loc, d = finding.location, finding.diagnostic
-    out: dict[str, object] = {
-        "path": loc.path,
+    name = _name(loc.path, names)
+    text = _is_text(name)
+    out: dict[str, object] = {"path": name if text else loc.path}
+    if not text:
+        out["path_bytes"] = _percent_encoded(name, safe="/")
+    out |= {
         "line": loc.line,
         "column": loc.column,
         "end_line": loc.end_line,
@@ -183,8 +237,10 @@ def finding_json(finding: Finding) -> dict[str, object]:
     return out
 
 
-def to_json(findings: Sequence[Finding]) -> list[dict[str, object]]:
-    return [finding_json(f) for f in _sorted(findings)]
+def to_json(
+    findings: Sequence[Finding], names: Mapping[str, str] | None = None
+) -> list[dict[str, object]]:
+    return [finding_json(f, names) for f in _sorted(findings)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,20 +271,22 @@ def sarif_rule(rule: spec.Rule) -> dict[str, object]:
 
 
 def artifact_uri(path: str) -> str:
-    """A SARIF artifact URI: relative paths as forward-slash URI references, absolute ones as
-    `file://` URIs."""
+    """A SARIF artifact URI for the file named `path` (its name, not an escaped display):
+    relative paths as forward-slash URI references, absolute ones as `file://` URIs, the bytes
+    of the name percent-encoded."""
     posix = path.replace(os.sep, "/") if os.sep != "/" else path
     if os.path.isabs(path):
         if not posix.startswith("/"):
             posix = "/" + posix  # a Windows drive path
-        return "file://" + urllib.parse.quote(posix, safe="/:")
-    return urllib.parse.quote(posix, safe="/")
+        return "file://" + _percent_encoded(posix, safe="/:")
+    return _percent_encoded(posix, safe="/")
 
 
-def sarif_result(finding: Finding) -> dict[str, object]:
+def sarif_result(finding: Finding, names: Mapping[str, str] | None = None) -> dict[str, object]:
     loc, d = finding.location, finding.diagnostic
-    artifact: dict[str, object] = {"uri": artifact_uri(loc.path)}
-    if not os.path.isabs(loc.path):
+    name = _name(loc.path, names)
+    artifact: dict[str, object] = {"uri": artifact_uri(name)}
+    if not os.path.isabs(name):
         artifact["uriBaseId"] = "%SRCROOT%"
     result: dict[str, object] = {
         "ruleId": d.code,
@@ -266,7 +324,9 @@ def sarif_result(finding: Finding) -> dict[str, object]:
 _RULE_INDEX = {rule.code: index for index, rule in enumerate(spec.RULES)}
 
 
-def to_sarif(findings: Sequence[Finding]) -> dict[str, object]:
+def to_sarif(
+    findings: Sequence[Finding], names: Mapping[str, str] | None = None
+) -> dict[str, object]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -282,7 +342,7 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, object]:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "results": [sarif_result(f) for f in _sorted(findings)],
+                "results": [sarif_result(f, names) for f in _sorted(findings)],
             }
         ],
     }

@@ -10,16 +10,21 @@
   directories and the ones above a named directory up to the repository root (the directory
   with `.git`; without one, the config root). `.git/info/exclude` and the global excludes file
   are not read.
-* Symbolic links are followed. A link to a directory being walked (a loop), a broken link and an
-  unreadable directory each give a one-line message and are skipped. A file reached twice (named
-  twice, or through a link) is checked once.
+* Symbolic links are followed. A link to a directory being walked or to one above it (a loop,
+  and a way out of the paths named), a broken link and an unreadable directory each give a
+  one-line message and are skipped. A file reached twice (named twice, or through a link) is
+  checked once.
+* `..` in a named path is resolved as the operating system resolves it, after the link before
+  it (`pkg/../x.py` with `pkg` a link is `x.py` beside the link's target), so a finding names
+  the file that was read.
 * A walk keeps regular files only: a FIFO (reading it would block), socket or device with a
-  source suffix gives a one-line message. A path named on the command line is read whatever it
-  is (`<(cmd)` is a pipe).
+  source suffix gives a one-line message. Such a file named on the command line is refused
+  (`refused`: the CLI exits 2); `-` reads stdin.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import operator
 import os
@@ -31,7 +36,7 @@ from typing import NamedTuple
 
 from phx_tasklint.lint.kinds import SUFFIXES, SourceKind
 from phx_tasklint.project.config import Config
-from phx_tasklint.project.globs import glob_regex
+from phx_tasklint.project.globs import glob_regex, path_text
 
 FileKind = SourceKind
 
@@ -91,6 +96,11 @@ class WalkResult(NamedTuple):
     messages: list[str]
     # arguments that do not exist (or cannot be followed), as given; the CLI exits 2
     missing: list[str]
+    # arguments that are neither a regular file nor a directory, `path: what it is`; exit 2
+    refused: list[str]
+    # the display path of each file whose display is escaped (see `printable`) -> its path as
+    # the operating system has it, for the formats that can carry any name (json, sarif)
+    names: dict[str, str]
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,31 +137,50 @@ class GitIgnore:
             prefix = pattern.base.rstrip(os.sep) + os.sep
             if not absolute.startswith(prefix):
                 continue
-            rel = absolute[len(prefix) :].replace(os.sep, "/")
+            rel = path_text(absolute[len(prefix) :].replace(os.sep, "/"))
             if glob_regex(pattern.regex_source).fullmatch(rel):
                 result = not pattern.negate
         return result
 
 
 def parse_gitignore(text: str, base: str) -> list[_Pattern]:
-    """The patterns of one `.gitignore` file: comments, `!` negation, trailing `/` (directories
-    only), leading or inner `/` (anchored to `base`), `*`, `**`, `?`, `[...]`, `\\` escapes."""
+    """The patterns of one `.gitignore` file, read as git reads them: lines end at LF (a CR
+    before it is dropped, a leading BOM too), comments, unescaped trailing spaces dropped, `!`
+    negation, one trailing `/` (directories only), leading or inner `/` (anchored to `base`);
+    the glob itself is `globs`' business."""
     out: list[_Pattern] = []
-    for raw in text.splitlines():
-        line = raw
+    for raw in text.removeprefix("\ufeff").split("\n"):
+        line = raw.removesuffix("\r")
         if not line or line.startswith("#"):
             continue
-        while line.endswith(" ") and not line.endswith("\\ "):
-            line = line[:-1]  # trailing spaces are ignored unless escaped
+        line = _trim_trailing_spaces(line)
         negate = line.startswith("!")
         if negate:
             line = line[1:]
         dir_only = line.endswith("/")
-        line = line.rstrip("/")
+        if dir_only:
+            line = line[:-1]  # one only: `a//` stays `a/`, which matches nothing, as in git
         if not line:
             continue
         out.append(_Pattern(base, line, negate, dir_only))
     return out
+
+
+def _trim_trailing_spaces(line: str) -> str:
+    """`line` without its trailing spaces, unless a backslash escapes the first of them."""
+    if not line.endswith(" "):
+        return line
+    end = 0
+    i = 0
+    while i < len(line):
+        if line[i] == "\\":
+            i += 2  # the escaped character is not a trailing space
+            end = min(i, len(line))
+            continue
+        if line[i] != " ":
+            end = i + 1
+        i += 1
+    return line[:end]
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,6 +196,44 @@ def _identity(path: str, st: os.stat_result) -> _Key:
     return os.path.normcase(os.path.abspath(path))  # file systems without inode numbers
 
 
+def physical(path: str) -> str:
+    """`path` made absolute with each `..` resolved as the operating system resolves it: after
+    the link before it, not by dropping the name before it as `os.path.normpath` does. Links
+    after the last `..` are kept, so a path shows the name it was reached by."""
+    parts = path.replace(os.altsep, os.sep).split(os.sep) if os.altsep else path.split(os.sep)
+    if os.pardir not in parts:
+        return os.path.abspath(path)
+    last = len(parts) - 1 - parts[::-1].index(os.pardir)
+    head = os.sep.join(parts[: last + 1]) or os.sep
+    return os.path.abspath(os.path.join(os.path.realpath(head), *parts[last + 1 :]))
+
+
+def _ancestry(directory: str) -> tuple[_Key, ...]:
+    """The identities of `directory` and of every directory above it, physically: a link to
+    one of them leads back into the walk (a loop) or out of the paths named."""
+    keys: list[_Key] = []
+    current = os.path.realpath(directory)
+    while True:
+        with contextlib.suppress(OSError):  # an unreadable parent cannot be linked back to
+            keys.append(_identity(current, os.stat(current)))
+        parent = os.path.dirname(current)
+        if parent == current:
+            return tuple(keys)
+        current = parent
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _what(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
 def _under(absolute: str, directory: str) -> bool:
     directory = directory.rstrip(os.sep)
     return absolute == directory or absolute.startswith(directory + os.sep)
@@ -179,18 +246,30 @@ class _Walker:
         self.files: list[SourceFile] = []
         self.messages: list[str] = []
         self.missing: list[str] = []
+        self.refused: list[str] = []
+        self.names: dict[str, str] = {}
         self.seen_files: set[_Key] = set()
         self.seen_dirs: set[_Key] = set()
 
     def shown(self, path: str) -> str:
-        """How to show `path`, not yet made printable: relative to the cwd when under it."""
-        absolute = os.path.abspath(path)
+        """How to show `path`, not yet made printable: relative to the cwd when under it, else
+        as given (absolute when a `..` in it crosses a link)."""
+        absolute = physical(path)
         if _under(absolute, self.cwd):
             return os.path.relpath(absolute, self.cwd)
+        if absolute != os.path.abspath(path):
+            return absolute
         return os.path.normpath(path)
 
     def display(self, path: str) -> str:
-        return printable(self.shown(path))
+        return self.printable(self.shown(path))
+
+    def printable(self, shown: str) -> str:
+        """`printable(shown)`, remembering the name behind an escaped display (`names`)."""
+        display = printable(shown)
+        if display != shown:
+            self.names[display] = shown
+        return display
 
     def message(self, path: str, text: str) -> None:
         self.messages.append(f"{self.display(path)}: {text}")
@@ -213,18 +292,25 @@ class _Walker:
         except OSError:  # a broken link or a link loop named on the command line
             self.missing.append(printable(arg))
             return
-        if not stat.S_ISDIR(st.st_mode):
+        if stat.S_ISREG(st.st_mode):
             self.add_file(arg, st, explicit=True)
+            return
+        if not stat.S_ISDIR(st.st_mode):
+            # reading a FIFO nobody writes to blocks, reading /dev/zero never ends
+            self.refused.append(
+                f"{printable(arg)}: {_what(st.st_mode)}, not a regular file or directory"
+            )
             return
         key = _identity(arg, st)
         if key in self.seen_dirs:
             return
         self.seen_dirs.add(key)
-        self.walk(arg, self.ancestor_ignores(arg), (key,), st.st_dev)
+        absolute = physical(arg)
+        self.walk(arg, self.ancestor_ignores(absolute), _ancestry(arg), st.st_dev, absolute)
 
-    def ancestor_ignores(self, directory: str) -> GitIgnore:
-        """The `.gitignore` files above `directory`, from the repository root down."""
-        absolute = os.path.abspath(directory)
+    def ancestor_ignores(self, absolute: str) -> GitIgnore:
+        """The `.gitignore` files above the directory `absolute`, from the repository root
+        down."""
         top = None
         current = absolute
         while True:
@@ -280,7 +366,7 @@ class _Walker:
             self.message(directory, f"cannot read directory: {exc.strerror or exc}")
             return
         if absolute_dir is None:
-            absolute_dir = os.path.abspath(directory)
+            absolute_dir = physical(directory)
         if shown_dir is None:
             shown_dir = self.shown(directory)
         if ".gitignore" in [entry.name for entry in entries]:
@@ -311,10 +397,10 @@ class _Walker:
             if kind is None:
                 continue
             if name in excluded_plain or (
-                excluded_glob is not None and excluded_glob.fullmatch(name)
+                excluded_glob is not None and excluded_glob.fullmatch(path_text(name))
             ):
                 continue
-            if excluded_paths and self.config.is_excluded(entry.path):
+            if excluded_paths and self.config.is_excluded(os.path.join(absolute_dir, name)):
                 continue
             if ignores.patterns and ignores.ignored(os.path.join(absolute_dir, name), False):
                 continue
@@ -332,7 +418,7 @@ class _Walker:
             files.append(
                 SourceFile(
                     entry.path,
-                    shown if shown.isascii() and shown.isprintable() else printable(shown),
+                    shown if shown.isascii() and shown.isprintable() else self.printable(shown),
                     kind,
                     False,
                 )
@@ -356,9 +442,9 @@ class _Walker:
         except OSError as exc:
             error = exc
         is_dir = st is not None and stat.S_ISDIR(st.st_mode)
-        if self.config.is_excluded(path):
-            return
         absolute = os.path.join(absolute_dir, entry.name)
+        if self.config.is_excluded(absolute):
+            return
         if ignores.ignored(absolute, is_dir):
             return
         if st is None:
@@ -372,6 +458,7 @@ class _Walker:
         if is_dir:
             key = _identity(path, st)
             if key in ancestors:
+                # a parent of this directory, or of the path named: a loop, or a way out
                 self.message(path, "skipped: symbolic link loop (links to a parent directory)")
                 return
             if key in self.seen_dirs:
@@ -396,4 +483,4 @@ def iter_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> WalkR
     walker = _Walker(config)
     for arg in paths:
         walker.argument(os.fspath(arg))
-    return WalkResult(walker.files, walker.messages, walker.missing)
+    return WalkResult(walker.files, walker.messages, walker.missing, walker.refused, walker.names)

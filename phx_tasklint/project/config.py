@@ -7,10 +7,13 @@ tie. Command-line flags are a later source: `--select` starts over from its own 
 file's `select`, `extend-select` and `ignore` are dropped), while `--ignore` / `--extend-select`
 alone adjust the file's result. `per-file-ignores` always apply on top.
 
-Globs (`exclude`, `extend-exclude`, `per-file-ignores` keys) use gitignore syntax: `*` and `?`
-never cross `/`, `**` does, `[...]` is a character class. A glob without a `/` matches a file or
-directory name at any depth; one with a `/` is relative to the directory of the pyproject.toml
-(`root`). A glob that matches a directory covers everything inside it.
+Globs (`exclude`, `extend-exclude`, `per-file-ignores` keys) use gitignore syntax, matched as
+git matches it (`globs`): `*` and `?` never cross `/`, `**` does, `[...]` is a bracket
+expression. A glob without a `/` matches a file or directory name at any depth; one with a `/`
+is relative to the directory of the pyproject.toml (`root`). A glob that matches a directory
+covers everything inside it. A glob git would match nothing with (an unclosed `[`, an unknown
+`[:class:]`, a trailing `\\`), or with a reversed range (`[z-a]`), is a ConfigError: in a
+`.gitignore` git says nothing, but a configured glob that quietly matches nothing is a mistake.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from phx_tasklint.project.globs import (
     clean_glob,
     glob_matches,
     glob_matches_exactly,
+    glob_problem,
     glob_regex,
+    path_text,
 )
 
 SECTION = "phx-tasklint"
@@ -277,7 +282,7 @@ class Config:
         if not name or name in (".", ".."):
             name = os.path.basename(os.path.abspath(text))
         plain, names, paths = self.exclusions
-        if name in plain or (names is not None and names.fullmatch(name)):
+        if name in plain or (names is not None and names.fullmatch(path_text(name))):
             return True
         return any(glob_matches_exactly(clean, path, self.root) for clean in paths)
 
@@ -357,11 +362,18 @@ def _parse_profile(value: object, key: str, source: Path | None) -> str:
     return value
 
 
+def _check_glob(glob: str, key: str, source: Path | None) -> None:
+    if not glob.strip():
+        raise ConfigError(f"{key}: empty glob", source=source, key=key)
+    problem = glob_problem(clean_glob(glob))
+    if problem is not None:
+        raise ConfigError(f"{key}: glob {glob!r}: {problem}", source=source, key=key)
+
+
 def _parse_globs(values: object, key: str, source: Path | None) -> tuple[str, ...]:
     globs = _string_list(values, key, source)
     for glob in globs:
-        if not glob.strip():
-            raise ConfigError(f"{key}: empty glob", source=source, key=key)
+        _check_glob(glob, key, source)
     return tuple(globs)
 
 
@@ -388,8 +400,7 @@ def _parse_per_file_ignores(
         )
     out: list[tuple[str, frozenset[str]]] = []
     for glob, codes in value.items():
-        if not glob.strip():
-            raise ConfigError(f"{key}: empty glob", source=source, key=key)
+        _check_glob(glob, key, source)
         out.append((glob, parse_codes(codes, key, source=source, label=f"{key} {glob!r}")))
     return tuple(out)
 
