@@ -29,7 +29,6 @@ import ast
 import difflib
 import gc
 import keyword
-import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,7 +56,6 @@ Scopes = Mapping[cst.CSTNode, Scope | None]
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 # Renames last, so a default or removal found by a parameter's old name still finds it.
 _ORDER = {"add-default": 0, "remove": 1, "rename": 2}
-_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ class _Piece:
 def _cut(text: str, param_lines: Iterable[int]) -> tuple[list[_Piece], str] | None:
     """A piece per statement holding a fixed parameter's definition, and the file's
     `__future__` imports; None when the whole module must go to libcst."""
-    if _LONE_CR.search(text):
+    if text.count("\r") != text.count("\r\n"):  # a lone "\r" (counting beats a regex scan)
         return None
     lines = fixspans.Lines(text)
     found = _spans(text, lines, param_lines)  # the module's tree is gone before libcst starts
