@@ -104,7 +104,9 @@ def _fixed_text(
     from phx_tasklint.lint import sources
     from phx_tasklint.lint.fixes import apply_fixes
 
-    source = sources.from_bytes(data, file.display, kinds.kind_of(file.display) or "python")
+    # no syntax check: the file was just linted, and what is written is parsed (`writeback`)
+    kind = kinds.kind_of(file.display) or "python"
+    source = sources.from_bytes(data, file.display, kind, check_syntax=False)
     result = apply_fixes(source, findings, unsafe)
     if not result.applied:
         raise NotFixed(_why_refused(source, findings))

@@ -162,9 +162,10 @@ def _fix(planned: Plan, options: Options, outcome: Outcome) -> None:
     roots = writeback.checked_roots(options.paths)
     refused: dict[str, str] = {}
     for _ in range(fixing.PASSES):
-        applied = fixing.fix_pass(
-            outcome.findings, planned.files, options.unsafe_fixes, options.diff, roots
-        )
+        with gc_paused():  # a big file's trees, parsed to fix it and to check the result
+            applied = fixing.fix_pass(
+                outcome.findings, planned.files, options.unsafe_fixes, options.diff, roots
+            )
         outcome.fixed += applied.fixed
         outcome.diff += applied.diff
         for path in applied.written:
