@@ -189,6 +189,19 @@ def clean_command(config_path: Path | None) -> None:
     click.echo(f"Removed {root / cache.DIRECTORY}" if removed else "No cache to remove")
 
 
+def _profile(phoenix_version: str | None) -> str:
+    """The Phoenix version given, else the configuration's; a bad configuration exits 2."""
+    if phoenix_version is not None:
+        return phoenix_version
+    from phx_tasklint.project.config import ConfigError, load_config
+
+    try:
+        return load_config(None, Path.cwd()).phoenix_version
+    except ConfigError as exc:
+        click.echo(f"phx-tasklint: error: {exc}", err=True)
+        sys.exit(2)
+
+
 @main.command("explain")
 @click.argument("target", metavar="MODULE:CALLABLE")
 @click.option(
@@ -221,16 +234,9 @@ def explain_command(
     Exit status: 0 no error-level finding, 1 an error-level finding, 2 the module or callable
     cannot be imported.
     """
-    from phx_tasklint.project.config import ConfigError, load_config
     from phx_tasklint.runtime import explain
 
-    profile = phoenix_version
-    if profile is None:
-        try:
-            profile = load_config(None, Path.cwd()).phoenix_version
-        except ConfigError as exc:
-            click.echo(f"phx-tasklint: error: {exc}", err=True)
-            sys.exit(2)
+    profile = _profile(phoenix_version)
     sys.exit(explain.command(target, role, profile, client))  # type: ignore[arg-type]
 
 
@@ -298,16 +304,9 @@ def run_command(
     Exit status: 0 every example passed, 1 a task or evaluator failed (or a signature error),
     2 a module or the dataset cannot be loaded.
     """
-    from phx_tasklint.project.config import ConfigError, load_config
     from phx_tasklint.runtime import localrun
 
-    profile = phoenix_version
-    if profile is None:
-        try:
-            profile = load_config(None, Path.cwd()).phoenix_version
-        except ConfigError as exc:
-            click.echo(f"phx-tasklint: error: {exc}", err=True)
-            sys.exit(2)
+    profile = _profile(phoenix_version)
     sys.exit(
         localrun.command(
             target,
