@@ -101,7 +101,7 @@ def _tree(root: Path) -> None:
     (root / "shared.py").write_text(_SHARED)
     for n in range(30):
         (root / f"user_{n:02}.py").write_text(_USER.format(n=n))
-    cells = [
+    cells: list[dict[str, object]] = [
         {"cell_type": "code", "metadata": {}, "outputs": [], "source": s, "execution_count": None}
         for s in _NOTEBOOK_CELLS
     ]
