@@ -16,6 +16,7 @@ unresolved, never guessed (`--statistics` lists the same reasons). The time is a
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -36,12 +37,49 @@ def tree_of(argument: str, scratch: Path) -> tuple[str, Path]:
         name = path.parent.name.replace("+", "/") if path.name == "repo" else path.name
         target = scratch / name.replace("/", "+")
         target.mkdir(parents=True)
-        archive = subprocess.run(
-            ["git", f"--git-dir={path}", "archive", "HEAD"], capture_output=True, check=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        extract(path, target)
         return name, target
     return path.name, path
+
+
+def extract(git_dir: Path, target: Path) -> None:
+    """HEAD's files into `target`. A `fetch` mirror may lack its largest blobs, which makes
+    `git archive` fail: those files are left out (they are data, not code)."""
+    archive = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "archive", "HEAD"], capture_output=True
+    )
+    if archive.returncode == 0:
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        return
+    listing = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", "HEAD"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    entries = []  # (object id, path) of the regular files
+    for record in filter(None, listing.split(b"\0")):
+        meta, _, name = record.partition(b"\t")
+        mode, kind, oid = meta.split()
+        if kind == b"blob" and mode in (b"100644", b"100755"):
+            entries.append((oid, name))
+    batch = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+        input=b"".join(oid + b"\n" for oid, _ in entries),
+        capture_output=True,
+        check=True,
+    ).stdout
+    at = 0
+    for _oid, name in entries:
+        end = batch.index(b"\n", at)
+        header = batch[at:end].split()
+        at = end + 1
+        if header[-1] == b"missing":
+            continue
+        size = int(header[2])
+        destination = target / os.fsdecode(name)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(batch[at : at + size])
+        at += size + 1
 
 
 def survey(tree: Path) -> tuple[int, int, Counter[str], Counter[str], float]:
