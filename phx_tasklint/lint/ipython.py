@@ -13,7 +13,9 @@ _STRING_END = {
     quote: re.compile(r"\\(?:.|$)|" + re.escape(quote)) for quote in ("'", '"', "'''", '"""')
 }
 _HELP = re.compile(r"(?:\?{1,2}.*|%{0,2}[\w*]+(?:\.[\w*]+)*\?{1,2})")
-_ASSIGN_MAGIC = re.compile(r"([^=]*[^=!<>:+\-*/%&|^@~ \t])[ \t]*=[ \t]*[!%]")
+# `x = %magic` / `x = !cmd`: IPython finds that `=` among the line's tokens at bracket depth 0,
+# so the left side holds no string, comment or call (`print('m = %d' % m)` is plain Python).
+_ASSIGN_MAGIC = re.compile(r"([^=()'\"#]*[^=()'\"#!<>:+\-*/%&|^@~ \t])[ \t]*=[ \t]*[!%]")
 _ESCAPES = ("%", "!", "/", ",", ";")  # magics, shell, and the autocall escapes
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 
