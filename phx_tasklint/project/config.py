@@ -14,6 +14,10 @@ is relative to the directory of the pyproject.toml (`root`). A glob that matches
 covers everything inside it. A glob git would match nothing with (an unclosed `[`, an unknown
 `[:class:]`, a trailing `\\`), or with a reversed range (`[z-a]`), is a ConfigError: in a
 `.gitignore` git says nothing, but a configured glob that quietly matches nothing is a mistake.
+
+`module-roots` lists directories modules are imported from besides the default roots (see
+`lint.modindex`), relative to the directory of the pyproject.toml, like mypy's `mypy_path`. For
+the same reason as a glob, one that is no directory is a ConfigError.
 """
 
 from __future__ import annotations
