@@ -259,12 +259,26 @@ def test_roots_are_named_directories_the_config_directory_its_src_and_the_settin
     project: Path,
 ) -> None:
     write(project, {"src/x.py": "", "lib/y.py": "", "tools/run.py": ""})
-    got = project_roots(["tools", "tools/run.py", ".", "-"], project, [str(project / "lib")])
+    got = project_roots(["tools", "tools/run.py", "."], project, [str(project / "lib")])
     assert got == tuple(str(project / p) for p in ("tools", ".", "src", "lib"))
     # a file named on the command line is no root, and src/ only when it is a directory
     (project / "src/x.py").unlink()
     (project / "src").rmdir()
     assert project_roots(["tools/run.py"], project) == (str(project),)
+
+
+def test_a_named_package_stands_for_the_directory_above_its_packages(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check app/pkg/sub`, or `check .` inside a package, means modules named `pkg.sub...`."""
+    write(project, {"app/pkg/__init__.py": "", "app/pkg/sub/__init__.py": "", "app/x.py": ""})
+    assert project_roots(["app/pkg/sub"], project) == (str(project / "app"), str(project))
+    write(
+        project,
+        {"app/pkg/tasks.py": BAD_TASK, "app/pkg/run.py": USES_TASKS.format(module="pkg.tasks")},
+    )
+    monkeypatch.chdir(project / "app/pkg")
+    assert both(".") == both("run.py", "..") == [("tasks.py", "1", "PHX002")]
 
 
 def test_a_file_is_named_from_the_nearest_root_above_its_packages(project: Path) -> None:

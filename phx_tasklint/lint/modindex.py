@@ -56,18 +56,32 @@ AMBIGUOUS_MARK = "*"
 def project_roots(
     named: Iterable[str], config_root: str | os.PathLike[str], extra: Iterable[str] = ()
 ) -> tuple[str, ...]:
-    """The module roots, in order: the directories among `named` (the command line's paths; a
-    file contributes nothing, as its directory says nothing of how the file is imported), the
+    """The module roots, in order: the directories among `named` (the command line's paths), the
     configuration's directory, its `src/` when that is a directory, then `extra` (the
-    `module-roots` setting, already made absolute). Absolute, normalised, each once."""
+    `module-roots` setting, already made absolute). Absolute, normalised, each once.
+
+    A file named contributes nothing: its directory says nothing of how it is imported. A
+    directory named that is a regular package contributes the directory above its packages, as
+    mypy takes it: its modules are imported by their package's name (`check pkg` means
+    `pkg.tasks`, not a top-level `tasks`)."""
+    candidates = [_package_base(os.path.abspath(p)) for p in named if os.path.isdir(p)]
     base = os.path.abspath(config_root)
-    candidates = [p for p in named if p != "-" and os.path.isdir(p)]
     candidates.append(base)
     src = os.path.join(base, "src")
     if os.path.isdir(src):
         candidates.append(src)
     candidates.extend(extra)
-    return tuple(dict.fromkeys(os.path.abspath(p) for p in candidates))
+    return tuple(dict.fromkeys(os.path.normpath(os.path.abspath(p)) for p in candidates))
+
+
+def _package_base(directory: str) -> str:
+    """The directory above the regular packages `directory` is in (itself when it is none)."""
+    while any(os.path.isfile(os.path.join(directory, init)) for init in _INITS):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
 
 
 @lru_cache(maxsize=16384)
