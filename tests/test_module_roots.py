@@ -489,3 +489,35 @@ def test_a_namespace_portion_that_gains_the_module_rechecks(project: Path) -> No
     assert both("ns/run.py") == []
     (project / "ns/__init__.py").unlink()
     assert both("ns/run.py") == [("lib/ns/tasks.py", "1", "PHX002")]
+
+
+def test_only_the_files_a_hand_off_resolves_into_are_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other modules under the roots are never opened: a file is read when a name resolves to
+    it, once however many names do."""
+    from phx_tasklint.lint import sources
+
+    write(project, {f"lib/other{n}.py": BAD_TASK for n in range(20)})
+    write(
+        project,
+        {
+            "lib/__init__.py": "",
+            "lib/tasks.py": BAD_TASK + "g = f\n",
+            "run.py": USES_TASKS.format(module="lib.tasks")
+            + "from lib import tasks\n\n"
+            + "Client().experiments.run_experiment(dataset=None, task=tasks.g)\n",
+        },
+    )
+    loaded: list[str] = []
+    load = sources.load
+
+    def counting(path: Path, *args: object, **kwargs: object) -> sources.Source:
+        loaded.append(str(path))
+        return load(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sources, "load", counting)
+    # once for each hand-off: the messages name the two calls
+    assert found(check("--no-cache", "run.py")) == [("lib/tasks.py", "1", "PHX002")] * 2
+    # `lib` itself is looked in too (`tasks.g` could be a class `tasks` of `lib`)
+    assert sorted(loaded) == [str(project / "lib" / n) for n in ("__init__.py", "tasks.py")]

@@ -135,6 +135,7 @@ class ModuleIndex:
         self._resolved: dict[str, Resolved] = {}
         self._outcomes_of: dict[str, frozenset[_Outcome]] = {}
         self._names: dict[str, str] = {}
+        self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its package's parts
         self._displays: dict[str, str] | None = None  # absolute path -> display
         self._paths: dict[str, str] = {}  # display -> absolute path
 
@@ -234,24 +235,33 @@ class ModuleIndex:
     def _module_name(self, absolute: str) -> str:
         directory, filename = os.path.split(absolute)
         stem = _stem(filename)
-        parts = [] if stem == "__init__" else [stem]
-        while self._init_of(directory) is not None:
+        package = self._package_name(directory)
+        return ".".join(package if stem == "__init__" else (*package, stem)) or stem
+
+    def _package_name(self, directory: str) -> tuple[str, ...]:
+        """The dotted name of the modules in `directory` (its package's parts), worked out
+        once a directory: a tree keeps many files in few directories."""
+        found = self._packages.get(directory)
+        if found is not None:
+            return found
+        if self._init_of(directory) is not None:
             parent = os.path.dirname(directory)
-            parts.insert(0, os.path.basename(directory))
-            if parent == directory:
-                break
-            directory = parent
-        best: list[str] | None = None
-        for root in self.roots:
-            if directory == root:
-                above: list[str] = []
-            elif directory.startswith(root.rstrip(os.sep) + os.sep):
-                above = directory[len(root.rstrip(os.sep)) + 1 :].split(os.sep)
-            else:
-                continue
-            if all(p.isidentifier() for p in above) and (best is None or len(above) < len(best)):
-                best = above
-        return ".".join([*(best or ()), *parts]) or stem
+            above = self._package_name(parent) if parent != directory else ()
+            found = (*above, os.path.basename(directory))
+        else:  # above the packages: the path from the nearest root that can import it
+            found = ()
+            best = -1
+            for root in self.roots:
+                if directory == root:
+                    parts: list[str] = []
+                elif directory.startswith(root.rstrip(os.sep) + os.sep):
+                    parts = directory[len(root.rstrip(os.sep)) + 1 :].split(os.sep)
+                else:
+                    continue
+                if all(p.isidentifier() for p in parts) and (best < 0 or len(parts) < best):
+                    found, best = tuple(parts), len(parts)
+        self._packages[directory] = found
+        return found
 
     # ------------------------------------------------------------------ paths
 
