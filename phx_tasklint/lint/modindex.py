@@ -289,11 +289,3 @@ class ModuleIndex:
         self._display_map()
         found = self._paths.get(display)
         return found if found is not None else _absolute(display, self.cwd)
-
-    def get(self, name: str) -> tuple[str, str] | None:
-        """(display, absolute path) of the one file `name` resolves to, if any."""
-        path = self.resolve(name).path
-        return (self.display(path), path) if path is not None else None
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.resolve(name).path is not None

@@ -402,9 +402,7 @@ def _parse_names(values: object, key: str, source: Path | None) -> tuple[str, ..
     return tuple(dict.fromkeys(names))
 
 
-def _parse_roots(
-    values: object, key: str, root: Path, source: Path | None
-) -> tuple[str, ...]:
+def _parse_roots(values: object, key: str, root: Path, source: Path | None) -> tuple[str, ...]:
     """Directories relative to the configuration's directory (or absolute); each must be one:
     a root that names nothing would quietly resolve nothing."""
     roots = _string_list(values, key, source)
