@@ -163,18 +163,18 @@ def test_editing_an_imported_file_rechecks_the_file_that_imports_it(cross: Path)
 
 
 def test_a_package_above_a_dependency_that_appears_rechecks(cross: Path) -> None:
-    """Module names come from the `__init__.py` files above a file: when `app/__init__.py`
-    appears, `pkg.tasks` is `app.pkg.tasks`, and run.py's import no longer finds it. Nothing
-    that run.py's entry depends on changed but that name."""
-    app = cross / "app"
-    app.mkdir()
-    (cross / "pkg").rename(app / "pkg")
-    os.chdir(app / "pkg")
+    """With no `pkg/__init__.py` anywhere, `pkg` is a namespace package whose portions are
+    `pkg/` and `lib/pkg/` (`lib` is a module root): `pkg.tasks` is found in the first. When
+    `lib/pkg/__init__.py` appears, `pkg` is that regular package, and run.py's import no longer
+    finds tasks.py. Nothing that run.py's entry depends on changed but what that name means."""
+    (cross / "pkg/__init__.py").unlink()
+    _files(cross, {"pyproject.toml": '[tool.phx-tasklint]\nmodule-roots = ["lib"]\n'})
+    _files(cross, {"lib/pkg/other.py": ""})
     assert [k[4] for k in lint()] == ["PHX002"]
-    (app / "__init__.py").write_text("")
+    (cross / "lib/pkg/__init__.py").write_text("")
     assert lint(use_cache=False) == []
     assert lint() == []
-    (app / "__init__.py").unlink()
+    (cross / "lib/pkg/__init__.py").unlink()
     assert lint() == lint(use_cache=False) != []
 
 
@@ -194,29 +194,36 @@ TASK = "def f(input, style):\n    return style\n"
 def test_a_package_that_gives_a_relative_import_its_meaning_rechecks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """run.py's own module name says what `..tasks` is: `a/b/__init__.py` appearing gives it
-    one, its going takes it away; neither run.py nor tasks.py changes."""
+    """run.py's own module name says what `..tasks` is, and the roots of a run say what that
+    name is: from the project's root `a/b/run.py` is `a.b.run` (`..tasks` is `a/tasks.py`);
+    with `a/b` named on the command line it is `run` (`..tasks` is nothing). Neither run.py
+    nor tasks.py changes between the runs."""
     _files(tmp_path, {"a/__init__.py": "", "a/tasks.py": TASK})
     _files(tmp_path, {"a/b/run.py": USES.format("from ..tasks import f")})
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
-    assert lint() == []
-    (tmp_path / "a/b/__init__.py").write_text("")
-    assert lint() == lint(use_cache=False) != []
-    (tmp_path / "a/b/__init__.py").unlink()
-    assert lint() == lint(use_cache=False) == []
+    for _ in range(2):
+        assert lint(paths=["a/b"]) == lint(use_cache=False, paths=["a/b"]) == []
+        assert lint() == lint(use_cache=False) != []
 
 
 def test_a_new_file_that_takes_a_modules_name_rechecks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two checked files named `tasks`: the last one walked is the one an import finds."""
-    _files(tmp_path, {"a/tasks.py": TASK, "run.py": USES.format("from tasks import f")})
+    """Two module roots: `tasks` is `a/tasks.py` until `b/tasks.py` appears; then which one
+    runs depends on the order of sys.path, and nothing is guessed. When `a/tasks.py` goes, it
+    is `b/tasks.py`."""
+    _files(tmp_path, {"pyproject.toml": '[tool.phx-tasklint]\nmodule-roots = ["a", "b"]\n'})
+    _files(
+        tmp_path, {"a/tasks.py": TASK, "b/x.py": "", "run.py": USES.format("from tasks import f")}
+    )
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     assert [k[0] for k in lint()] == ["a/tasks.py"]
-    _files(tmp_path, {"b/tasks.py": "def f(input):\n    return input\n"})
+    _files(tmp_path, {"b/tasks.py": TASK})
     assert lint() == lint(use_cache=False) == []
+    (tmp_path / "a/tasks.py").unlink()
+    assert [k[0] for k in lint()] == [k[0] for k in lint(use_cache=False)] == ["b/tasks.py"]
 
 
 def test_a_file_that_could_not_be_read_is_read_again(
@@ -674,51 +681,6 @@ def test_console_script_forks_workers_and_gives_the_serial_result(tree: Path) ->
     assert found == serial
 
 
-@pytest.mark.parametrize("form", ["absolute", "relative", "dotted", "parent"])
-def test_module_index_answers_like_a_map_of_every_module(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
-) -> None:
-    """The index works names out only for files that can match; it must answer exactly as a
-    dict of every file's module name would (the last file wins, as before), whatever form the
-    paths have: the walk gives `./pkg/__init__.py`, `__init__.py` or (`check ..`)
-    `../__init__.py`, whose package is named after a directory the path does not spell."""
-    from phx_tasklint.lint.modindex import ModuleIndex, module_name
-
-    spell = {
-        "absolute": lambda rel: str(tmp_path / rel),
-        "relative": lambda rel: rel,
-        "dotted": lambda rel: f".{os.sep}{rel}",
-        "parent": lambda rel: f"..{os.sep}{rel}",
-    }[form]
-
-    layout = [
-        "pkg/__init__.py",
-        "pkg/mod.py",
-        "pkg/mod.pyi",
-        "pkg/sub/__init__.py",
-        "pkg/sub/mod.py",
-        "pkg/sub/tasks.py",
-        "nopkg/mod.py",
-        "nopkg/tasks.py",
-        "dotted.name.py",
-        "a.b/__init__.py",
-        "a.b/c.py",
-        "tasks.py",
-        "__init__.py",
-    ]
-    for rel in layout:
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text("")
-    monkeypatch.chdir(tmp_path / "nopkg" if form == "parent" else tmp_path)
-    files = [(rel, spell(rel).replace("/", os.sep)) for rel in layout]
-    expected = {module_name(path): (display, path) for display, path in files}
-    index = ModuleIndex(files)
-    for name in [*expected, "pkg.nothing", "missing", "sub.mod", "mod", "b", "c"]:
-        assert index.get(name) == expected.get(name), name
-        assert (name in index) == (name in expected), name
-    assert len(expected) >= 9
-
-
 def test_remembered_verdicts_are_the_judges() -> None:
     """The engine remembers the judge's verdict per signature, except where equal-looking
     signatures differ (`Literal[1] == Literal[True]` in Python)."""
@@ -803,11 +765,13 @@ def test_a_save_carries_unchanged_rows_and_stays_compact(
     assert len({json.dumps(d) for d in stored["diagnostics"]}) == len(stored["diagnostics"])
 
 
-def test_a_dependency_no_longer_checked_invalidates_the_entry(cross: Path) -> None:
-    """pre-commit passes only the staged files: a module checked in the last run and not in
-    this one is not followed now, so a result that followed it is stale."""
+def test_a_dependency_not_among_the_checked_files_is_followed(cross: Path) -> None:
+    """pre-commit passes only the staged files: a module the roots find is followed whether it
+    is checked or not, so the result is the same, from the cache or not."""
     both = ["pkg/run.py", "pkg/tasks.py"]
     alone = lint(use_cache=False, paths=["pkg/run.py"])
-    assert lint(paths=both) == lint(use_cache=False, paths=both) != alone
+    assert alone == lint(use_cache=False, paths=both) != []
+    assert lint(paths=both) == alone
     assert lint(paths=["pkg/run.py"]) == alone
-    assert lint(paths=both) == lint(use_cache=False, paths=both)
+    _write(cross / "pkg/tasks.py", "def summarize(input, style=None):\n    return style\n")
+    assert lint(paths=["pkg/run.py"]) == lint(use_cache=False, paths=["pkg/run.py"]) == []

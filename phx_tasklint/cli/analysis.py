@@ -17,6 +17,7 @@ from phx_tasklint.project.config import Config
 # The readers, the prefilter and the engine are imported where a file is read: a run answered
 # from the cache reads none.
 if TYPE_CHECKING:
+    from phx_tasklint.lint.definitions import Unresolved
     from phx_tasklint.lint.engine import Result
     from phx_tasklint.lint.sources import Source
 
@@ -46,26 +47,43 @@ _NO_DEPS: dict[str, Stat | None] = {}
 
 
 class ModuleFinder:
-    """Loads other checked Python modules by dotted name, for cross-file hand-offs."""
+    """Loads the project's modules by dotted name, for hand-offs that cross files: any file the
+    roots resolve a name to, checked or not (a pre-commit hook passes only the changed files),
+    read when a name first resolves into it."""
 
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
-        self.loaded: dict[str, Source | None] = {}
+        self.loaded: dict[str, Source | Unresolved | None] = {}  # by module name
+        self.sources: dict[str, Source] = {}  # by display path: two names, one file, one read
         # each loaded file's stat, taken before it was read: a result is stored with the stats
         # of what it was worked out from (a file saved during the run then reads as changed)
         self.stats: dict[str, Stat | None] = {}
 
-    def __call__(self, name: str) -> Source | None:
-        from phx_tasklint.lint import sources
-
+    def __call__(self, name: str) -> Source | Unresolved | None:
         if name not in self.loaded:
-            hit = self.index.get(name)
-            if hit is not None:
-                self.stats.setdefault(hit[0], stat_of(hit[1]))
-            self.loaded[name] = (
-                sources.load(Path(hit[1]), hit[0], check_syntax=False) if hit else None
-            )
+            self.loaded[name] = self._load(name)
         return self.loaded[name]
+
+    def _load(self, name: str) -> Source | Unresolved | None:
+        from phx_tasklint.lint import sources
+        from phx_tasklint.lint.definitions import AMBIGUOUS_REASON, Unresolved
+
+        resolved = self.index.resolve(name)
+        if resolved.ambiguous:
+            return Unresolved(AMBIGUOUS_REASON)
+        if resolved.path is None:
+            return None
+        display = self.index.display(resolved.path)
+        source = self.sources.get(display)
+        if source is None:
+            self.stats.setdefault(display, stat_of(resolved.path))
+            source = sources.load(Path(resolved.path), display, check_syntax=False)
+            self.sources[display] = source
+        return source
+
+    def module_name(self, path: str) -> str:
+        """A file's dotted name (`Definitions` names the modules it parses with it)."""
+        return self.index.module_name(path)
 
 
 @contextlib.contextmanager

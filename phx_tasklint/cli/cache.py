@@ -1,14 +1,16 @@
 """Results cache under `.phx-tasklint-cache/`, in the style of ruff's.
 
 An entry is valid while its file and every file it imported callables from keep their size,
-modification and change times (those of a dependency as they were before it was read), the
-module names it found those files under still find them, and (when its relative imports depend
-on it) its own module name is the same. The cache file's name and settings hold what every
-entry depends on: the tool's own code (`code_digest`, so an edited rule is never answered from
-an old result), the effective configuration, the working directory and who runs (see
-`pipeline.cache_for`). A corrupt or foreign file is ignored and rewritten. It is read only from
-a regular file of this user's, and written only into a real directory, never through a link
-(`files`).
+modification and change times (those of a dependency as they were before it was read), and
+every module name its analysis looked up still resolves as it did from this run's roots: to the
+same file (each named as it was), to none, or to more than one (`modindex`); and (when its
+relative imports depend on it) its own module name is the same. A dependency need not be
+among the checked files: it is followed wherever the roots find it. The cache file's name and
+settings hold what every entry depends on: the tool's own code (`code_digest`, so an edited rule
+is never answered from an old result), the effective configuration, the working directory and
+who runs (see `pipeline.cache_for`). A corrupt or foreign file is ignored and rewritten. It is
+read only from a regular file of this user's, and written only into a real directory, never
+through a link (`files`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import json
 import os
 import zlib
 from collections import Counter
-from collections.abc import Container
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -27,10 +28,10 @@ from phx_tasklint import __version__
 from phx_tasklint.cli.files import create_new, prune, read_own, real_directory, write_atomically
 from phx_tasklint.core.diagnostics import Diagnostic, Edit, Fix
 from phx_tasklint.lint.findings import Finding, Location
-from phx_tasklint.lint.modindex import ModuleIndex, module_name
+from phx_tasklint.lint.modindex import AMBIGUOUS_MARK, MISSING, ModuleIndex
 
 DIRECTORY = ".phx-tasklint-cache"
-_SCHEMA = 8
+_SCHEMA = 9
 # cache files kept in the directory (`files.prune`): one per version, configuration, working
 # directory, installation and user
 _KEEP = 16
@@ -56,11 +57,15 @@ class Entry(NamedTuple):  # a tuple: a warm run of a big tree builds one per fil
     stat: Stat
     findings: tuple[Finding, ...]
     skipped: dict[str, int]
-    # the files this one's result depends on, each with the module name it was found under:
-    # stale when the file changes or the name comes to mean another file or none (an
-    # `__init__.py` above it appears or goes, another checked file takes the name)
-    deps: tuple[tuple[str, Stat, str], ...]
-    misses: tuple[str, ...] = ()  # modules it looked for among the checked files, in vain
+    # the files this one's result depends on (absolute paths), each with the module name it
+    # was found under and its own module name (its relative imports mean what that says):
+    # stale when the file changes, the name comes to mean another file, none or two (an
+    # `__init__.py` appears or goes, a root gains a file of that name), or the file's own name
+    # changes
+    deps: tuple[tuple[str, Stat, str, str], ...]
+    # modules it looked for and found no file for, and (spelled `AMBIGUOUS_MARK` + name) the
+    # ones it found in more than one root
+    misses: tuple[str, ...] = ()
     # its own module name, when its relative imports depend on it ("" otherwise)
     name: str = ""
 
@@ -243,6 +248,8 @@ class Cache:
         self.tables = _Tables()
         self.dirty = False
         self.stored: set[str] = set()  # paths given a new entry by this run
+        self._stats: dict[str, Stat | None] = {}  # dependencies' stats, taken by this pass
+        self._pass: ModuleIndex | None = None
         if enabled:
             self._load()
 
@@ -285,7 +292,9 @@ class Cache:
                 (int(mtime), int(ctime), int(size)),
                 self.tables.decode_all(findings) if findings else (),
                 {str(k): int(v) for k, v in skipped.items()} if skipped else {},
-                tuple((str(p), (int(m), int(c), int(s)), str(n)) for p, m, c, s, n in deps)
+                tuple(
+                    (str(p), (int(m), int(c), int(s)), str(n), str(o)) for p, m, c, s, n, o in deps
+                )
                 if deps
                 else (),
                 tuple(map(str, misses)),
@@ -297,17 +306,10 @@ class Cache:
         self.entries[path] = entry
         return entry
 
-    def lookup(
-        self,
-        path: str,
-        stat: Stat | None,
-        modules: ModuleIndex,
-        checked: Container[str] | None = None,
-    ) -> Entry | None:
-        """A valid entry: same stat, its dependencies unchanged and (given `checked`, the paths
-        checked now) still checked, and no module it missed now checked. A dependency that is
-        no longer checked is no longer followed (pre-commit passes only the staged files), so
-        the result it gave is stale."""
+    def lookup(self, path: str, stat: Stat | None, modules: ModuleIndex) -> Entry | None:
+        """A valid entry: same stat, every module name it looked up resolving as it did, its
+        dependencies unchanged. Resolution and stats are answered once per name and per file
+        in a run, however many entries ask (`modules` remembers the names, `stats` the files)."""
         if not self.enabled or stat is None:
             return None
         if path not in self.entries:
@@ -317,17 +319,30 @@ class Cache:
         entry = self._entry(path)
         if entry is None or entry.stat != stat:
             return None
-        if entry.misses and any(m in modules for m in entry.misses):
-            return None
-        if entry.name and module_name(path) != entry.name:
-            return None
-        for dep, dep_stat, dep_name in entry.deps:
-            if (checked is not None and dep not in checked) or stat_of(dep) != dep_stat:
+        for miss in entry.misses:
+            if miss.startswith(AMBIGUOUS_MARK):
+                if not modules.resolve(miss[len(AMBIGUOUS_MARK) :]).ambiguous:
+                    return None
+            elif modules.resolve(miss) != MISSING:
                 return None
-            found = modules.get(dep_name)
-            if found is None or found[1] != dep:
+        if entry.name and modules.module_name(path) != entry.name:
+            return None
+        for dep, dep_stat, dep_name, own_name in entry.deps:
+            if self._stat(dep, modules) != dep_stat or modules.resolve(dep_name).path != dep:
+                return None
+            if modules.module_name(dep) != own_name:
                 return None
         return entry
+
+    def _stat(self, path: str, modules: ModuleIndex) -> Stat | None:
+        """A dependency's stat, taken once a pass: many entries share a few dependencies. Each
+        pass has an index of its own (`--fix` checks again after writing files), and stats
+        taken before it are forgotten."""
+        if modules is not self._pass:
+            self._pass, self._stats = modules, {}
+        if path not in self._stats:
+            self._stats[path] = stat_of(path)
+        return self._stats[path]
 
     def store(
         self,
@@ -335,18 +350,18 @@ class Cache:
         stat: Stat | None,
         findings: tuple[Finding, ...] = (),
         skipped: Counter[str] | None = None,
-        # (path, the module name it was found under, its stat before it was read)
-        deps: tuple[tuple[str, str, Stat | None], ...] = (),
+        # (path, the module name it was found under, its stat before it was read, its own name)
+        deps: tuple[tuple[str, str, Stat | None, str], ...] = (),
         misses: tuple[str, ...] = (),
         name: str = "",
     ) -> None:
         if not self.enabled or stat is None:
             return
         dep_stats = []
-        for dep, dep_name, dep_stat in deps:
+        for dep, dep_name, dep_stat, own_name in deps:
             if dep_stat is None:
                 return  # depends on something unreadable: do not cache
-            dep_stats.append((dep, dep_stat, dep_name))
+            dep_stats.append((dep, dep_stat, dep_name, own_name))
         self.entries[path] = Entry(
             stat, findings, dict(skipped or {}), tuple(dep_stats), misses, name
         )
@@ -409,7 +424,7 @@ def _row(e: Entry, tables: _Tables) -> list[Any]:
             *e.stat,
             [tables.encode(f) for f in e.findings],
             e.skipped,
-            [[p, *s, n] for p, s, n in e.deps],
+            [[p, *s, n, o] for p, s, n, o in e.deps],
             list(e.misses),
         ]
         return [*row, e.name] if e.name else row

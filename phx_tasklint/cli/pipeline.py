@@ -24,7 +24,7 @@ from phx_tasklint.cli.fixing import CheckedFile
 from phx_tasklint.cli.walk import iter_files
 from phx_tasklint.lint import kinds, merge
 from phx_tasklint.lint.findings import Finding
-from phx_tasklint.lint.modindex import ModuleIndex, forget_packages
+from phx_tasklint.lint.modindex import ModuleIndex, forget_packages, project_roots
 from phx_tasklint.project.config import Config, load_config
 
 if TYPE_CHECKING:
@@ -191,12 +191,11 @@ def _lint(planned: Plan, options: Options) -> tuple[list[Finding], Counter[str],
         return _lint_paused(planned, options)
 
 
-def _lint_paused(
-    planned: Plan, options: Options
-) -> tuple[list[Finding], Counter[str], list[str]]:
+def _lint_paused(planned: Plan, options: Options) -> tuple[list[Finding], Counter[str], list[str]]:
     forget_packages()  # which directories are packages is looked at afresh by each pass
     index = ModuleIndex(
-        [(f.display, f.path) for f in planned.files if f.kind == "python" and f.path is not None]
+        roots(options, planned.config),
+        [(f.display, f.path) for f in planned.files if f.kind == "python" and f.path is not None],
     )
     cache = planned.cache
     cached, pending = _lookup(planned.files, cache, index)
@@ -232,18 +231,24 @@ def _lint_paused(
     return kept, report.skipped, report.errors
 
 
+def roots(options: Options, config: Config) -> tuple[str, ...]:
+    """The module roots of a run (`modindex.project_roots`): the directories named on the
+    command line, the configuration's directory, its `src/`, the `module-roots` setting."""
+    named = [str(p) for p in options.paths if p != "-"]
+    return project_roots(named, config.root, config.module_root_dirs())
+
+
 def _lookup(
     files: list[CheckedFile], cache: Cache | None, index: ModuleIndex
 ) -> tuple[list[Entry], list[Pending]]:
     """The cache's valid entries, and the files to analyse (with their stats, to store)."""
     cached: list[Entry] = []
     pending: list[Pending] = []
-    checked = index.paths()
     for file in files:
         stat = None
         if file.path is not None and cache is not None:
             stat = stat_of(file.path)
-            entry = cache.lookup(file.display, stat, index, checked)
+            entry = cache.lookup(file.display, stat, index)
             if entry is not None:
                 cached.append(entry)
                 continue
@@ -267,8 +272,11 @@ def _analyse(
 
 def _dep_modules(
     result: Result, index: ModuleIndex, stats: dict[str, Stat | None]
-) -> tuple[tuple[str, str, Stat | None], ...]:
-    """(real path, module name, stat before it was read) of the files a result depends on:
-    display paths mapped to real paths through the module index."""
-    real = index.real_paths()
-    return tuple((real.get(d, d), name, stats.get(d)) for name, d in result.found)
+) -> tuple[tuple[str, str, Stat | None, str], ...]:
+    """(absolute path, module name, stat before it was read, its own module name) of the files
+    a result depends on: display paths mapped back to the files through the module index."""
+    out = []
+    for name, display in result.found:
+        path = index.path_of(display)
+        out.append((path, name, stats.get(display), index.module_name(path)))
+    return tuple(out)

@@ -1,16 +1,18 @@
-"""Definitions in the checked modules, found by qualified name, and the files looked in for them.
+"""Definitions in the project's modules, found by qualified name, and the files looked in for them.
 
-A file's result depends on every checked module its analysis looked in: if one of them changes,
-or a name that found no checked file comes to mean one, the result is stale. So each lookup
-records the files it found (`deps`, `found`) and the module names it did not (`misses`).
+A file's result depends on every module its analysis looked in: if one of them changes, or a
+name that found no file (or more than one) comes to mean another, the result is stale. So each
+lookup records the files it found (`deps`, `found`) and the module names it did not (`misses`;
+a name found in more than one root is spelled with `AMBIGUOUS_MARK` in front).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from phx_tasklint.lint.modindex import module_name
+from phx_tasklint.lint.modindex import AMBIGUOUS_MARK, module_name
 from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.sources import Source
 
@@ -19,16 +21,37 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # How many steps a chain (assignments, decorators, calls, clients) is followed before giving up.
 MAX_DEPTH = 12
 
-ModuleFinder = Callable[[str], "Source | None"]
+# Why a hand-off whose name no module defines is skipped (`--statistics` prints it).
+OUTSIDE_REASON = "defined outside the project's modules"
+AMBIGUOUS_REASON = "module found in more than one root"
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A module name that may stand for more than one file: the reason nothing is guessed."""
+
+    reason: str
+
+
+# Finds a module by dotted name: its source, None when no file under the roots is it (a
+# third-party or missing module), or `Unresolved`. A finder may also name files, with a
+# `module_name(path) -> str` method (the roots say what a file is called); else the packages
+# above a file name it (`modindex.module_name`).
+ModuleFinder = Callable[[str], "Source | Unresolved | None"]
 Lookup = Callable[[str], "tuple[Module, ast.AST] | None"]
 
 
 class Definitions:
-    """The checked modules parsed so far (kept for the whole run), and what the analysis of the
+    """The modules parsed so far (kept for the whole run), and what the analysis of the
     current file looked up (started afresh for each file by `start`)."""
 
     def __init__(self, find_module: ModuleFinder) -> None:
         self.find_module = find_module
+        namer = getattr(find_module, "module_name", None)
+        self.name_of: Callable[[str], str] = namer if callable(namer) else module_name
+        # qualified name -> why its module is not known (for the run: what a name resolves to
+        # does not change within one)
+        self.unresolved: dict[str, str] = {}
         self.parsed: dict[str, Module | None] = {}
         self.deps: set[str] = set()
         self.found: set[tuple[str, str]] = set()
@@ -41,21 +64,27 @@ class Definitions:
 
     def module(self, source: Source) -> Module | None:
         if source.path not in self.parsed:
-            name = module_name(source.path) if source.kind == "python" else "__main__"
+            name = self.name_of(source.path) if source.kind == "python" else "__main__"
             self.parsed[source.path] = Module.parse(source, name)
         return self.parsed[source.path]
 
     def lookup(self, qualified: str) -> tuple[Module, ast.AST] | None:
-        """A qualified name defined at the top level of a checked module (or a member of a class
-        defined there)."""
+        """A qualified name defined at the top level of a module of the project (or a member of
+        a class defined there). A module that may be either of two files ends the search: it
+        is a module, and which one is not known (`why_not` says so)."""
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
-            source = self.find_module(".".join(parts[:cut]))
+            name = ".".join(parts[:cut])
+            source = self.find_module(name)
+            if isinstance(source, Unresolved):
+                self.misses.add(AMBIGUOUS_MARK + name)
+                self.unresolved[qualified] = source.reason
+                return None
             if source is None:
-                self.misses.add(".".join(parts[:cut]))
+                self.misses.add(name)
                 continue
             self.deps.add(source.path)
-            self.found.add((".".join(parts[:cut]), source.path))
+            self.found.add((name, source.path))
             module = self.module(source)
             if module is None:
                 return None
@@ -69,6 +98,12 @@ class Definitions:
                 return (module, member) if member is not None else None
             return None
         return None
+
+    def why_not(self, qualified: Iterable[str]) -> str:
+        """The reason to skip a hand-off none of whose `qualified` names `lookup` found (the
+        first in sorted order that has one, for the same answer in any run)."""
+        reasons = [self.unresolved[q] for q in sorted(qualified) if q in self.unresolved]
+        return reasons[0] if reasons else OUTSIDE_REASON
 
 
 def class_member(cls: ast.ClassDef, name: str) -> ast.AST | None:

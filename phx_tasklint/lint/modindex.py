@@ -1,10 +1,87 @@
-"""Dotted module names of the checked files, so the linter can follow imports between them."""
+"""Modules by dotted name, found the way the import system finds them from the project's roots,
+and the dotted name of a file under them.
+
+The roots stand in for `sys.path`: the directories named on the command line, the directory of
+the configuration file, its `src/` when there is one, and the configured `module-roots`
+(`project_roots`). Which order they have on `sys.path` when the code runs is not known, so a
+name is resolved the way every order would resolve it (PEP 420):
+
+* a regular package (`a/__init__.py`) or a module (`a.py`) in any root is `a`: the import
+  system stops at the first one it meets. A package wins over a module in the same directory,
+  as there; a `.py` wins over a `.pyi` beside it (the `.py` is what runs), and a `.pyi` alone
+  (`a.pyi`, `a/__init__.pyi`) is read, since it states the signature of what runs there (a
+  compiled module), though the import system itself never reads one;
+* only where no root has one do the directories named `a` form a namespace package, whose
+  portions are searched for the next part in the same way. A regular package's submodules are
+  searched in its own directory only; a module has none;
+* where the orders disagree, two different files could be the module (`a.py` in one root and
+  `a/__init__.py` in another, or a submodule that one order finds and another does not): the
+  name is *ambiguous*, and nothing is guessed.
+
+What a name resolves to is remembered for one run (`ModuleIndex` is built afresh by each pass),
+never across runs: a file or an `__init__.py` may appear or go between two runs of one process.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
+
+_SUFFIXES = (".py", ".pyi")  # what the import system runs, and the stub beside it
+_INITS = tuple(f"__init__{suffix}" for suffix in _SUFFIXES)
+
+
+class Resolved(NamedTuple):
+    """What a dotted name resolves to: the one file it is in every order of the roots, or
+    none in any (no such module, or a namespace package), or `ambiguous`."""
+
+    path: str | None  # absolute and normalised
+    ambiguous: bool = False  # the orders of the roots disagree
+
+
+MISSING = Resolved(None)
+AMBIGUOUS = Resolved(None, True)
+
+# (the file, or None; where its submodules are looked for, empty when it is no package)
+_Outcome = tuple[str | None, tuple[str, ...]]
+
+# How a cached result spells a name it found in more than one root among the names it found no
+# module for (`Definitions.lookup` writes it, `cache` reads it): no module name holds a `*`.
+AMBIGUOUS_MARK = "*"
+
+
+def project_roots(
+    named: Iterable[str], config_root: str | os.PathLike[str], extra: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The module roots, in order: the directories among `named` (the command line's paths), the
+    configuration's directory, its `src/` when that is a directory, then `extra` (the
+    `module-roots` setting, already made absolute). Absolute, normalised, each once.
+
+    A file named contributes nothing: its directory says nothing of how it is imported. A
+    directory named that is a regular package contributes the directory above its packages, as
+    mypy takes it: its modules are imported by their package's name (`check pkg` means
+    `pkg.tasks`, not a top-level `tasks`)."""
+    candidates = [_package_base(os.path.abspath(p)) for p in named if os.path.isdir(p)]
+    base = os.path.abspath(config_root)
+    candidates.append(base)
+    src = os.path.join(base, "src")
+    if os.path.isdir(src):
+        candidates.append(src)
+    candidates.extend(extra)
+    return tuple(dict.fromkeys(os.path.normpath(os.path.abspath(p)) for p in candidates))
+
+
+def _package_base(directory: str) -> str:
+    """The directory above the regular packages `directory` is in (itself when it is none)."""
+    while any(os.path.isfile(os.path.join(directory, init)) for init in _INITS):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
 
 
 @lru_cache(maxsize=16384)
@@ -29,18 +106,9 @@ def forget_packages() -> None:
     _package_of.cache_clear()
 
 
-def _split(path: str) -> tuple[str, str]:
-    """`os.path.split(path)`, the directory keeping its trailing separator: a single `rfind`
-    on a system with one path separator (`os.path.split` costs several calls a path, and a
-    tree has tens of thousands of paths)."""
-    if os.altsep:
-        return os.path.split(path)
-    cut = path.rfind(os.sep) + 1
-    return path[:cut], path[cut:]
-
-
 def module_name(path: str | Path) -> str:
-    """`pkg/sub/mod.py` -> `pkg.sub.mod` while the directories are packages (have __init__.py)."""
+    """`pkg/sub/mod.py` -> `pkg.sub.mod` while the directories are packages (have __init__.py):
+    the name without roots, for sources linted in memory (`lint.lint`)."""
     directory, name = os.path.split(os.fspath(path))
     stem = name.rsplit(".", 1)[0] if "." in name else name
     package = _package_of(_absolute(directory, os.getcwd()))
@@ -48,56 +116,176 @@ def module_name(path: str | Path) -> str:
     return ".".join(parts) or stem
 
 
-def _keys(path: str) -> tuple[str, ...]:
-    """Names the last part of `module_name(path)` can have, worked out from the path alone."""
-    directory, name = _split(path)
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    if stem != "__init__":
-        return (stem.rpartition(".")[2],)
-    # the package directory's own name, from the path where it is written there (an abspath
-    # per `__init__.py` is a system call per package of a large tree)
-    package = _split(directory.rstrip(os.sep))[1] if directory and not os.altsep else ""
-    if package in ("", ".", ".."):
-        package = os.path.basename(os.path.abspath(directory))
-    return (package.rpartition(".")[2], stem)
+def _stem(filename: str) -> str:
+    return filename.rsplit(".", 1)[0] if "." in filename else filename
 
 
 class ModuleIndex:
-    """Dotted module name -> (display path, path) of the checked Python files. Names are worked
-    out only for files whose name fits the module asked for: a run whose files are all cached
-    asks for few or none, and a big tree has tens of thousands of files."""
+    """Resolves dotted names from the roots (see the module's docstring), names files, and
+    shows a file found there as the walk shows it: its display path when it is one of the
+    checked files (`files`, (display, path) pairs), else relative to the working directory when
+    under it. Everything is worked out on demand and once: a run answered from the cache asks
+    for few names, and a big tree has tens of thousands of files."""
 
-    def __init__(self, files: list[tuple[str, str]]) -> None:
+    def __init__(self, roots: Sequence[str] = (), files: Sequence[tuple[str, str]] = ()) -> None:
+        self.cwd = os.getcwd()
+        self.roots = tuple(dict.fromkeys(_absolute(r, self.cwd) for r in roots))
         self._files = files
-        self._by_key: dict[str, list[tuple[str, str]]] | None = None
-        self._names: dict[str, tuple[str, str] | None] = {}
-        self._real: dict[str, str] | None = None
-        self._paths: frozenset[str] | None = None
+        self._listings: dict[str, dict[str, bool]] = {}  # directory -> {entry: is a directory}
+        self._resolved: dict[str, Resolved] = {}
+        self._outcomes_of: dict[str, frozenset[_Outcome]] = {}
+        self._names: dict[str, str] = {}
+        self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its package's parts
+        self._displays: dict[str, str] | None = None  # absolute path -> display
+        self._paths: dict[str, str] = {}  # display -> absolute path
 
-    def get(self, name: str) -> tuple[str, str] | None:
-        if name not in self._names:
-            if self._by_key is None:
-                self._by_key = {}
-                for display, path in self._files:
-                    for key in _keys(path):
-                        self._by_key.setdefault(key, []).append((display, path))
-            found = None
-            for display, path in self._by_key.get(name.rpartition(".")[2], ()):
-                if module_name(path) == name:
-                    found = (display, path)  # the last one wins, as in a dict of all names
-            self._names[name] = found
-        return self._names[name]
+    # ------------------------------------------------------------------ resolution
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
+    def resolve(self, name: str) -> Resolved:
+        found = self._resolved.get(name)
+        if found is None:
+            files = {file for file, _path in self._outcomes(name)}
+            paths = {file for file in files if file is not None}
+            if len(files) == len(paths) > 1 and len(set(map(os.path.realpath, paths))) == 1:
+                files = {min(paths)}  # one file, reached through two roots (a link)
+            if len(files) > 1:
+                found = AMBIGUOUS
+            else:
+                (file,) = files
+                found = Resolved(file) if file is not None else MISSING
+            self._resolved[name] = found
+        return found
 
-    def paths(self) -> frozenset[str]:
-        """The paths of the checked Python files."""
-        if self._paths is None:
-            self._paths = frozenset(path for _display, path in self._files)
-        return self._paths
+    def _outcomes(self, name: str) -> frozenset[_Outcome]:
+        """What importing `name` may give, one outcome per order of the roots that tells
+        apart: the file (None: no module, or a namespace package) and where its submodules
+        are looked for (its `__path__`: empty when it is no package). Remembered for the run:
+        siblings share their package's."""
+        found = self._outcomes_of.get(name)
+        if found is None:
+            head, _, last = name.rpartition(".")
+            heads = self._outcomes(head) if head else frozenset({(None, self.roots)})
+            out: set[_Outcome] = set()
+            for _file, path in heads:
+                if path and last.isidentifier():
+                    out.update(self._find(last, path))
+                else:  # a module has no submodules, nor has a name that is not imported
+                    out.add((None, ()))
+            found = self._outcomes_of[name] = frozenset(out)
+        return found
 
-    def real_paths(self) -> dict[str, str]:
-        if self._real is None:
-            self._real = {display: path for display, path in self._files}
-        return self._real
+    def _find(self, part: str, directories: Sequence[str]) -> set[_Outcome]:
+        """`part` in `directories` (roots, or a package's `__path__`): each file that is it
+        when its directory comes first, or, when none is, the namespace package that the
+        directories named `part` form."""
+        found: set[_Outcome] = set()
+        portions: list[str] = []
+        for directory in directories:
+            listing = self._listing(directory)
+            if listing.get(part):  # a directory: a regular package, or a namespace portion
+                sub = os.path.join(directory, part)
+                init = self._init_of(sub)
+                if init is not None:
+                    found.add((init, (sub,)))
+                    continue
+            module = next((part + s for s in _SUFFIXES if listing.get(part + s) is False), None)
+            if module is not None:
+                found.add((os.path.join(directory, module), ()))
+            elif listing.get(part):
+                portions.append(os.path.join(directory, part))
+        return found or {(None, tuple(portions))}
+
+    def _listing(self, directory: str) -> dict[str, bool]:
+        """A directory's entries, read once a run: one system call answers every name asked
+        of it (a warm run asks each root for every name its cached results missed)."""
+        found = self._listings.get(directory)
+        if found is None:
+            found = {}
+            try:
+                with os.scandir(directory) as entries:
+                    for entry in entries:
+                        try:
+                            found[entry.name] = entry.is_dir()
+                        except OSError:
+                            continue
+            except OSError:
+                pass
+            self._listings[directory] = found
+        return found
+
+    def _init_of(self, directory: str) -> str | None:
+        """The `__init__` file that makes `directory` a regular package, if any."""
+        listing = self._listing(directory)
+        init = next((i for i in _INITS if listing.get(i) is False), None)
+        return os.path.join(directory, init) if init else None
+
+    # ------------------------------------------------------------------ names of files
+
+    def module_name(self, path: str) -> str:
+        """The dotted name of a Python file (a display path or a real one): its regular
+        packages, as the `__init__` files above it say, and above the top one the path from
+        the nearest root that holds it (the deepest; a root it cannot be imported from, a
+        directory name that is no identifier on the way, does not count). Under no root, the
+        packages alone."""
+        found = self._names.get(path)
+        if found is None:
+            found = self._names[path] = self._module_name(self.path_of(path))
+        return found
+
+    def _module_name(self, absolute: str) -> str:
+        directory, filename = os.path.split(absolute)
+        stem = _stem(filename)
+        package = self._package_name(directory)
+        return ".".join(package if stem == "__init__" else (*package, stem)) or stem
+
+    def _package_name(self, directory: str) -> tuple[str, ...]:
+        """The dotted name of the modules in `directory` (its package's parts), worked out
+        once a directory: a tree keeps many files in few directories."""
+        found = self._packages.get(directory)
+        if found is not None:
+            return found
+        if self._init_of(directory) is not None:
+            parent = os.path.dirname(directory)
+            above = self._package_name(parent) if parent != directory else ()
+            found = (*above, os.path.basename(directory))
+        else:  # above the packages: the path from the nearest root that can import it
+            found = ()
+            best = -1
+            for root in self.roots:
+                if directory == root:
+                    parts: list[str] = []
+                elif directory.startswith(root.rstrip(os.sep) + os.sep):
+                    parts = directory[len(root.rstrip(os.sep)) + 1 :].split(os.sep)
+                else:
+                    continue
+                if all(p.isidentifier() for p in parts) and (best < 0 or len(parts) < best):
+                    found, best = tuple(parts), len(parts)
+        self._packages[directory] = found
+        return found
+
+    # ------------------------------------------------------------------ paths
+
+    def _display_map(self) -> dict[str, str]:
+        if self._displays is None:
+            self._displays = {}
+            for display, path in self._files:
+                absolute = _absolute(path, self.cwd)
+                self._displays.setdefault(absolute, display)
+                self._paths.setdefault(display, absolute)
+        return self._displays
+
+    def display(self, path: str) -> str:
+        """How a file found by resolution (an absolute path) is shown: as the walk shows it."""
+        displays = self._display_map()
+        shown = displays.get(path)
+        if shown is None:
+            under = path.startswith(self.cwd.rstrip(os.sep) + os.sep)
+            shown = displays[path] = os.path.relpath(path, self.cwd) if under else path
+            self._paths.setdefault(shown, path)
+        return shown
+
+    def path_of(self, display: str) -> str:
+        """The absolute path behind a display path (or a path as given)."""
+        self._display_map()
+        found = self._paths.get(display)
+        return found if found is not None else _absolute(display, self.cwd)

@@ -126,13 +126,14 @@ class Resolver:
     def _qualified_target(
         self, module: Module, expr: ast.Name | ast.Attribute, depth: int
     ) -> Target | Skip:
-        for q in sorted(module.qualified(expr)):
+        names = sorted(module.qualified(expr))
+        for q in names:
             if q.startswith("builtins."):
                 return Skip("builtin callable")
             found_node = self.definitions.lookup(q)
             if found_node is not None:
                 return self._node_target(found_node[0], found_node[1], depth + 1)
-        return Skip("defined outside the checked files")
+        return Skip(self.definitions.why_not(names))
 
     def _binding_target(self, module: Module, binding: Binding, depth: int) -> Target | Skip | None:
         if binding.kind == "def":

@@ -14,6 +14,10 @@ is relative to the directory of the pyproject.toml (`root`). A glob that matches
 covers everything inside it. A glob git would match nothing with (an unclosed `[`, an unknown
 `[:class:]`, a trailing `\\`), or with a reversed range (`[z-a]`), is a ConfigError: in a
 `.gitignore` git says nothing, but a configured glob that quietly matches nothing is a mistake.
+
+`module-roots` lists directories modules are imported from besides the default roots (see
+`lint.modindex`), relative to the directory of the pyproject.toml, like mypy's `mypy_path`. For
+the same reason as a glob, one that is no directory is a ConfigError.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ KEYS: tuple[str, ...] = (
     "phoenix-version",
     "task-runners",
     "evaluator-runners",
+    "module-roots",
 )
 
 
@@ -240,6 +245,9 @@ class Config:
     phoenix_version: str = spec.DEFAULT_PROFILE
     task_runners: tuple[str, ...] = ()
     evaluator_runners: tuple[str, ...] = ()
+    # extra directories modules are imported from, as written (relative to `root`), like
+    # mypy's `mypy_path`: `module_root_dirs` makes them absolute
+    module_roots: tuple[str, ...] = ()
     # the directory relative globs are resolved against (where the pyproject.toml is)
     root: Path = field(default_factory=lambda: Path(os.getcwd()))
     source: Path | None = None  # the pyproject.toml read, or None for the defaults
@@ -286,6 +294,10 @@ class Config:
             return True
         return any(glob_matches_exactly(clean, path, self.root) for clean in paths)
 
+    def module_root_dirs(self) -> tuple[str, ...]:
+        """`module-roots` as absolute directories."""
+        return tuple(os.path.normpath(os.path.join(self.root, r)) for r in self.module_roots)
+
     def with_overrides(
         self,
         *,
@@ -321,6 +333,7 @@ class Config:
             "phoenix-version": self.phoenix_version,
             "task-runners": sorted(self.task_runners),
             "evaluator-runners": sorted(self.evaluator_runners),
+            "module-roots": list(self.module_roots),
         }
 
     def fingerprint(self) -> str:
@@ -389,6 +402,22 @@ def _parse_names(values: object, key: str, source: Path | None) -> tuple[str, ..
     return tuple(dict.fromkeys(names))
 
 
+def _parse_roots(values: object, key: str, root: Path, source: Path | None) -> tuple[str, ...]:
+    """Directories relative to the configuration's directory (or absolute); each must be one:
+    a root that names nothing would quietly resolve nothing."""
+    roots = _string_list(values, key, source)
+    for value in roots:
+        if not value.strip():
+            raise ConfigError(f"{key}: empty path", source=source, key=key)
+        if not os.path.isdir(os.path.join(root, value)):
+            raise ConfigError(
+                f"{key}: {value!r} is not a directory (relative to {display_path(root)})",
+                source=source,
+                key=key,
+            )
+    return tuple(dict.fromkeys(roots))
+
+
 def _parse_per_file_ignores(
     value: object, key: str, source: Path | None
 ) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -422,6 +451,8 @@ def config_from_table(table: Mapping[str, object], *, root: Path, source: Path |
             kwargs[attr] = _parse_globs(value, key, source)
         elif key == "phoenix-version":
             kwargs[attr] = _parse_profile(value, key, source)
+        elif key == "module-roots":
+            kwargs[attr] = _parse_roots(value, key, root, source)
         else:  # task-runners, evaluator-runners
             kwargs[attr] = _parse_names(value, key, source)
     return Config(**kwargs)
