@@ -56,7 +56,7 @@ import phx_tasklint
 from mypy_plugin import handoffs
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import Context as JudgeContext
-from phx_tasklint.core.model import Role, Signature
+from phx_tasklint.core.model import Role
 from phx_tasklint.project import config
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ class PhxTaskLintPlugin(Plugin):
         )
         if runner.takes_task:
             for expr, t in _actuals(ctx, "task", runner.task_position):
-                self._report(api, handoffs.callable_signature(api, expr, t), "task", judged, expr)
+                self._report(api, handoffs.handed(api, expr, t), "task", judged, expr)
         if runner.takes_evaluators:
             index: handoffs.ModuleIndex | None = None
             for expr, t in _actuals(ctx, "evaluators", runner.evaluators_position):
@@ -348,21 +348,25 @@ class PhxTaskLintPlugin(Plugin):
         outer = index.applied.get(id(call))
         if outer is not None and len(outer.args) == 1 and outer.arg_kinds[0] == ARG_POS:
             expr = outer.args[0]
-            sig = handoffs.callable_signature(api, expr, handoffs.expression_type(api, expr))
-            self._report(api, sig, "evaluator", judged, expr)
+            given = handoffs.handed(api, expr, handoffs.expression_type(api, expr))
+            self._report(api, given, "evaluator", judged, expr)
 
     def _report(
         self,
         api: TypeChecker,
-        sig: Signature | None,
+        given: handoffs.Handed,
         role: Role,
         judged: JudgeContext,
         where: Context,
     ) -> None:
-        if sig is None:
+        if given is None:
             return
+        if isinstance(given, handoffs.NotCallable):
+            found = judge.check_not_callable(given.value, role, judged)
+        else:
+            found = judge.check(given, role, judged)
         path = api.path
-        for d in judge.check(sig, role, judged):
+        for d in found:
             if self.settings.enabled(d.code, path):
                 api.fail(d.message, where, code=ERROR_CODES[d.code])
 
