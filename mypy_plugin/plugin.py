@@ -10,13 +10,19 @@ The hooks only check: they return mypy's type unchanged. Signature hooks relax t
 `evaluators` parameter types of the runners, and the parameter of the decorator that
 `create_evaluator(...)` returns (callables may take and return anything), so that Phoenix's own
 `Callable[..., JSONSerializable]` unions neither reject a TypedDict-returning task nor report a
-mistake a second time in a 400-character `[arg-type]` message.
+mistake a second time in a 400-character `[arg-type]` message. The containers' items must be
+relaxed to `Any` (a union of callables in a list display collapses to `function`), which also
+hides mypy's own error on `evaluators=[1, None]`: the plugin reports each value that surely
+cannot be called as PHX007 instead (`task=None` keeps mypy's `arg-type` error beside it, as in
+plain mypy, since the relaxed `task` type still rejects what is not callable).
 
 Decisions: an overloaded callable is judged by its implementation (what `inspect.signature`
 sees) when the source has one, else only if every overload agrees on the parameters; a union of
 callables, `Any`, `Callable[..., X]`, a protocol, a type variable and a partial of a partial are
 skipped (not seen as Phoenix will see them); annotations are judged as written, never inferred
-types (a lambda's or an unannotated def's). Hooks never raise: an unexpected shape is skipped.
+types (a lambda's or an unannotated def's); functools' cache wrappers and classes whose
+`__init__` calls `functools.update_wrapper` are judged by the function they wrap, as
+`inspect.signature` follows `__wrapped__`. Hooks never raise: an unexpected shape is skipped.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ class Resolver:
         if isinstance(expr, (ast.Constant, ast.JoinedStr)):
             return _literal_target(module, expr)
         if isinstance(expr, (ast.Name, ast.Attribute)):
-            made = _evals_name(module.qualified(expr))
+            made = _evals_name(module, module.qualified(expr))
             if made is not None:
                 return _opaque_target(module, expr, EvalsEvaluator(made))
         if isinstance(expr, ast.Lambda):
@@ -230,12 +230,12 @@ class Resolver:
             applied = module.qualified(call.func.func)
             if is_create_evaluator(module, call.func.func):
                 return Skip("create_evaluator object (checked where it is created)")
-            made = _evals_name(applied)
+            made = _evals_name(module, applied)
             if made is not None:
                 return _opaque_target(module, call, EvalsEvaluator(made))
             if _LRU_CACHE in applied:
                 return self._cached_target(module, call, depth)
-        made = _evals_name(names)
+        made = _evals_name(module, names)
         if made is not None:
             return _opaque_target(module, call, EvalsEvaluator(made))
         if names & _CACHES:
@@ -371,7 +371,7 @@ class Resolver:
         for expr in reversed(node.decorator_list):
             call_func = expr.func if isinstance(expr, ast.Call) else expr
             names = module.qualified(call_func)
-            made = _evals_name(names)
+            made = _evals_name(module, names)
             if made is not None:
                 return Target(Signature(()), anchor, opaque=EvalsEvaluator(made))
             if is_create_evaluator(module, call_func):
@@ -536,10 +536,15 @@ def _literal_target(module: Module, expr: ast.Constant | ast.JoinedStr) -> Targe
     return _opaque_target(module, expr, NotCallable(TypeExpr.named(kind)))
 
 
-def _evals_name(names: set[str]) -> str | None:
-    """The first of `names` under phoenix.evals, if any."""
+def _evals_name(module: Module, names: set[str]) -> str | None:
+    """The first of `names` under phoenix.evals, if any (not one `module` defines itself, as
+    phoenix.evals's own modules do)."""
     prefix = spec.EVALS_MODULE + "."
-    return next((q for q in sorted(names) if q == spec.EVALS_MODULE or q.startswith(prefix)), None)
+    own = module.name + "."
+    for q in sorted(names):
+        if (q == spec.EVALS_MODULE or q.startswith(prefix)) and not q.startswith(own):
+            return q
+    return None
 
 
 def _evaluator_name(decorator: ast.Call, default: str) -> str | None:
