@@ -343,10 +343,7 @@ def callable_signature(
     if isinstance(p, Overloaded):
         return _overloaded(api, expr, p)
     if isinstance(p, Instance):
-        follows = _follows_wrapped(p.type)
-        if follows is None:
-            return None
-        if follows:
+        if _follows_wrapped(api, p.type):
             return _wrapped_signature(api, expr)
         return _instance(api, p)
     if isinstance(p, TypeType):
@@ -387,10 +384,10 @@ def not_callable(t: Type | None) -> TypeExpr | None:
     return TypeExpr.named(info.fullname.split("@")[0])
 
 
-def _follows_wrapped(info: TypeInfo) -> bool | None:
+def _follows_wrapped(api: TypeChecker, info: TypeInfo) -> bool:
     """Whether inspect.signature sees through an instance of `info` to the function it wraps:
     functools' cache wrappers, and a class whose `__init__` calls functools.update_wrapper or
-    wraps, or sets `__wrapped__`. None: cannot tell (a body mypy loaded from its cache)."""
+    wraps, or sets `__wrapped__`."""
     if info.fullname in _CACHE_WRAPPERS:
         return True
     init = info.get_method("__init__")
@@ -398,8 +395,8 @@ def _follows_wrapped(info: TypeInfo) -> bool | None:
         init = init.func
     if not isinstance(init, FuncDef) or init.info.module_name in _OPAQUE_MODULES:
         return False
-    if not init.body.body:
-        return None
+    if not init.body.body:  # loaded from mypy's cache without its body: read the source
+        return _source_copies_wrapped(api, init.info)
     for expr in get_subexpressions(init):
         callee = expr.callee if isinstance(expr, CallExpr) else None
         if isinstance(callee, RefExpr) and callee.fullname == _UPDATE_WRAPPER:
@@ -407,13 +404,43 @@ def _follows_wrapped(info: TypeInfo) -> bool | None:
         inner = callee.callee if isinstance(callee, CallExpr) else None
         if isinstance(inner, RefExpr) and inner.fullname == _WRAPS:
             return True
-    for stmt in _statements(init.body.body):
-        if isinstance(stmt, AssignmentStmt) and any(
-            isinstance(lvalue, MemberExpr) and lvalue.name == "__wrapped__"
-            for lvalue in stmt.lvalues
-        ):
+    return any(
+        isinstance(stmt, AssignmentStmt)
+        and any(isinstance(v, MemberExpr) and v.name == "__wrapped__" for v in stmt.lvalues)
+        for stmt in _statements(init.body.body)
+    )
+
+
+def _source_copies_wrapped(api: TypeChecker, info: TypeInfo) -> bool:
+    """The same question asked of the class's source, by the names the functions go by there
+    (the module's imports are not at hand)."""
+    cls = class_source(api, info)
+    init = _find_def(cls.body, "__init__") if cls is not None else None
+    if not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    for node in ast.walk(init):
+        if isinstance(node, ast.Call):
+            if _spelled(node.func) == _UPDATE_WRAPPER.rsplit(".", 1)[1]:
+                return True
+            if isinstance(node.func, ast.Call) and _spelled(node.func.func) == "wraps":
+                return True
+        if _stores_wrapped(node):
             return True
     return False
+
+
+def _stores_wrapped(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Store)
+        and node.attr == "__wrapped__"
+    )
+
+
+def _spelled(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
 
 
 def _wrapped_signature(api: TypeChecker, expr: Expression | None) -> Signature | None:

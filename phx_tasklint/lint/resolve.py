@@ -203,11 +203,13 @@ class Resolver:
         """The `__init__` inspect.signature reads for a class: its own, else the one it
         inherits along visible bases, else `object`'s, which takes nothing."""
         for _ in range(MAX_DEPTH):
+            # inspect prefers a class's own __new__ to its __init__; what __new__ returns is
+            # anyone's guess
+            if class_member(node, "__new__") is not None or node.keywords:
+                return Skip("class with __new__ or a metaclass")
             init = class_member(node, "__init__")
             if isinstance(init, FUNCTIONS):
                 return self.def_target(module, init, bound=True, depth=depth)
-            if class_member(node, "__new__") is not None or node.keywords:
-                return Skip("class with __new__ or a metaclass")
             if node.decorator_list:  # a dataclass, say: its __init__ is made, not written
                 return Skip("decorated class without __init__")
             bases = [b for b in node.bases if "builtins.object" not in module.qualified(b)]
@@ -560,13 +562,14 @@ def _evaluator_name(decorator: ast.Call, default: str) -> str | None:
 
 def _copies_wrapped(module: Module, init: FunctionNode) -> ast.expr | None:
     """What `__init__` hands functools.update_wrapper / wraps as the wrapped function (or
-    assigns to `self.__wrapped__`): inspect.signature then follows it."""
+    assigns to `self.__wrapped__`): inspect.signature then follows it. The call itself when
+    the argument is not written out (`update_wrapper(self, *args)`)."""
     for node in _own_nodes(init):
         if isinstance(node, ast.Call):
             if "functools.update_wrapper" in module.qualified(node.func):
-                return argument(node, "wrapped", 1)
+                return argument(node, "wrapped", 1) or node
             if isinstance(node.func, ast.Call) and module.qualified(node.func.func) & _WRAPS:
-                return argument(node.func, "wrapped", 0)
+                return argument(node.func, "wrapped", 0) or node
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and target.attr == "__wrapped__":
