@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
+    ARG_POS,
+    FUNC_NO_INFO,
     AssignmentStmt,
     Block,
     CallExpr,
@@ -51,17 +53,20 @@ from mypy.typeops import bind_self, function_type, type_object_type
 from mypy.types import (
     CallableType,
     Instance,
+    LiteralType,
+    NoneType,
     Overloaded,
     ProperType,
     TupleType,
     Type,
+    TypedDictType,
     TypeType,
     get_proper_type,
 )
 
 from mypy_plugin.translate import Origin, def_arguments, is_coroutine_type, signature
 from phx_tasklint.core import spec
-from phx_tasklint.core.model import Signature
+from phx_tasklint.core.model import Signature, TypeExpr
 
 _PARTIAL = "functools.partial"
 _PARTIAL_ATTR = "__mypy_partial"  # where mypy's functools plugin keeps the partial's signature
@@ -70,6 +75,30 @@ _PARTIAL_CALL = "functools.partial.__call__"
 _OPAQUE_MODULES = frozenset({"builtins", "typing", "typing_extensions", "collections.abc", "abc"})
 _MAPPINGS = ("typing.Mapping",)
 _SEQUENCES = ("typing.Sequence",)
+# Instances inspect.signature sees through, to the function they wrap (`__wrapped__`).
+_CACHE_WRAPPERS = frozenset({"functools._lru_cache_wrapper"})
+_UPDATE_WRAPPER = "functools.update_wrapper"
+_WRAPS = "functools.wraps"
+# Types whose values may well be callable, or are documentation's `...`.
+_MAYBE_CALLABLE = frozenset(
+    {
+        "builtins.object",
+        "builtins.function",
+        "builtins.type",
+        "builtins.ellipsis",
+        "types.EllipsisType",
+    }
+)
+
+
+@dataclass(frozen=True)
+class NotCallable:
+    """A value handed over that cannot be called at all; `value` is its type."""
+
+    value: TypeExpr
+
+
+Handed = Signature | NotCallable | None
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,8 +300,24 @@ def source_args(api: TypeChecker, func: FuncItem | None) -> tuple[tuple[str, boo
 # Callables -> signatures
 
 
+def class_source(api: TypeChecker, info: TypeInfo) -> ast.ClassDef | None:
+    """A class's definition in its module's source (None for a class local to a function)."""
+    module = api.modules.get(info.module_name)
+    if module is None or not module.path or "@" in info.fullname:
+        return None
+    node: ast.AST | None = _parsed(module.path)
+    for name in info.fullname[len(info.module_name) + 1 :].split("."):
+        body = getattr(node, "body", None)
+        node = _find_def(body, name) if isinstance(body, list) else None
+    return node if isinstance(node, ast.ClassDef) else None
+
+
 def _origin(api: TypeChecker, func: FuncItem | None, **kw: bool) -> Origin:
-    return Origin(func=func, source_args=source_args(api, func), **kw)
+    return Origin(func=func, source_args=source_args(api, func), classes=_classes(api), **kw)
+
+
+def _classes(api: TypeChecker) -> Callable[[TypeInfo], ast.ClassDef | None]:
+    return lambda info: class_source(api, info)
 
 
 def callable_signature(
@@ -298,6 +343,8 @@ def callable_signature(
     if isinstance(p, Overloaded):
         return _overloaded(api, expr, p)
     if isinstance(p, Instance):
+        if _follows_wrapped(api, p.type):
+            return _wrapped_signature(api, expr)
         return _instance(api, p)
     if isinstance(p, TypeType):
         item = get_proper_type(p.item)
@@ -306,6 +353,108 @@ def callable_signature(
             if isinstance(ctor, CallableType):
                 return _type_object(api, ctor)
     return None  # Any, None, a union of callables, a type variable, Never, ...
+
+
+def handed(api: TypeChecker, expr: Expression | None, t: Type | None) -> Handed:
+    """What handing `expr` (of type `t`) over hands Phoenix: a callable's signature, a value
+    that cannot be called, or None when not visible."""
+    value = not_callable(t)
+    return NotCallable(value) if value is not None else callable_signature(api, expr, t)
+
+
+def not_callable(t: Type | None) -> TypeExpr | None:
+    """The type of a value that surely cannot be called and is no Evaluator object Phoenix
+    uses as it is (None when it may be callable or is not known)."""
+    p = get_proper_type(t) if t is not None else None
+    if isinstance(p, NoneType):
+        return TypeExpr.named("builtins.None")
+    if isinstance(p, TypedDictType):
+        return TypeExpr.named("builtins.dict")
+    if isinstance(p, LiteralType):
+        p = p.fallback
+    elif isinstance(p, TupleType):
+        p = p.partial_fallback
+    if not isinstance(p, Instance):
+        return None
+    info = p.type
+    if info.fullname in _MAYBE_CALLABLE or info.is_protocol or info.fallback_to_any:
+        return None
+    if any(info.get(name) is not None for name in ("__call__", *spec.EVALUATOR_METHODS)):
+        return None
+    return TypeExpr.named(info.fullname.split("@")[0])
+
+
+def _follows_wrapped(api: TypeChecker, info: TypeInfo) -> bool:
+    """Whether inspect.signature sees through an instance of `info` to the function it wraps:
+    functools' cache wrappers, and a class whose `__init__` calls functools.update_wrapper or
+    wraps, or sets `__wrapped__`."""
+    if info.fullname in _CACHE_WRAPPERS:
+        return True
+    init = info.get_method("__init__")
+    if isinstance(init, Decorator):
+        init = init.func
+    if not isinstance(init, FuncDef) or init.info.module_name in _OPAQUE_MODULES:
+        return False
+    if not init.body.body:  # loaded from mypy's cache without its body: read the source
+        return _source_copies_wrapped(api, init.info)
+    for expr in get_subexpressions(init):
+        callee = expr.callee if isinstance(expr, CallExpr) else None
+        if isinstance(callee, RefExpr) and callee.fullname == _UPDATE_WRAPPER:
+            return True
+        inner = callee.callee if isinstance(callee, CallExpr) else None
+        if isinstance(inner, RefExpr) and inner.fullname == _WRAPS:
+            return True
+    return any(
+        isinstance(stmt, AssignmentStmt)
+        and any(isinstance(v, MemberExpr) and v.name == "__wrapped__" for v in stmt.lvalues)
+        for stmt in _statements(init.body.body)
+    )
+
+
+def _source_copies_wrapped(api: TypeChecker, info: TypeInfo) -> bool:
+    """The same question asked of the class's source, by the names the functions go by there
+    (the module's imports are not at hand)."""
+    cls = class_source(api, info)
+    init = _find_def(cls.body, "__init__") if cls is not None else None
+    if not isinstance(init, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    for node in ast.walk(init):
+        if isinstance(node, ast.Call):
+            if _spelled(node.func) == _UPDATE_WRAPPER.rsplit(".", 1)[1]:
+                return True
+            if isinstance(node.func, ast.Call) and _spelled(node.func.func) == "wraps":
+                return True
+        if _stores_wrapped(node):
+            return True
+    return False
+
+
+def _stores_wrapped(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Store)
+        and node.attr == "__wrapped__"
+    )
+
+
+def _spelled(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _wrapped_signature(api: TypeChecker, expr: Expression | None) -> Signature | None:
+    """The signature inspect.signature finds behind a wrapper: the def a lone wrapping
+    decorator decorates, or what `Wrapper(fn)` is given first."""
+    node = expr.node if isinstance(expr, RefExpr) else None
+    if isinstance(node, Decorator):
+        if len(node.decorators) == 1 and node.func.info is FUNC_NO_INFO:
+            return def_signature(api, node.func)
+        return None  # other decorators between, or a method: not followed
+    if isinstance(expr, CallExpr) and expr.args and expr.arg_kinds[0] == ARG_POS:
+        first = expr.args[0]
+        return callable_signature(api, first, expression_type(api, first))
+    return None
 
 
 def def_signature(api: TypeChecker, func: FuncDef) -> Signature | None:
@@ -326,7 +475,7 @@ def _decorated(api: TypeChecker, callee: CallableType, func: FuncItem) -> Signat
     # A typed decorator that keeps the parameters keeps their names; its result is a coroutine
     # function only if the def was one and the decorated type still returns a coroutine.
     if list(callee.arg_kinds) != list(func.arg_kinds):
-        return signature(callee, Origin())
+        return signature(callee, Origin(classes=_classes(api)))
     if func.is_coroutine and not is_coroutine_type(callee.ret_type):
         return None
     return signature(callee, _origin(api, func))
@@ -395,7 +544,7 @@ def _partial(api: TypeChecker, p: Instance) -> Signature | None:
     if getattr(definition, "fullname", None) == _PARTIAL_CALL:
         return None  # a partial of a partial: mypy saw only `partial.__call__(*args, **kwargs)`
     if stored.is_type_obj():
-        return signature(stored, Origin(type_object=True, partial=True))
+        return signature(stored, Origin(type_object=True, partial=True, classes=_classes(api)))
     func = definition if isinstance(definition, FuncItem) else None
     # `partial(obj)` of a callable object: inspect.iscoroutinefunction says no, as for `obj`.
     call_method = func is not None and func.name == "__call__" and func.info is not None
@@ -408,9 +557,10 @@ def _partial(api: TypeChecker, p: Instance) -> Signature | None:
 
 def evaluator_items(
     api: TypeChecker, expr: Expression, t: Type | None, index: ModuleIndex | None, depth: int = 0
-) -> Iterator[tuple[Expression, Signature | None]]:
+) -> Iterator[tuple[Expression, Handed]]:
     """Each evaluator in `evaluators=...` with where to report it, as Phoenix unpacks it:
-    a mapping's values, a sequence's items, else the object itself."""
+    a mapping's values, a sequence's items, else the object itself (`None` there means no
+    evaluators; among them it is a value Phoenix cannot call)."""
     literal = _literal(api, expr, index, depth)
     if literal is not None:
         # items of a literal written here are reported where they are; those of a variable's
@@ -419,19 +569,21 @@ def evaluator_items(
         for item in literal:
             if isinstance(item, StarExpr):
                 continue
-            yield item if here else expr, callable_signature(api, item, expression_type(api, item))
+            yield item if here else expr, handed(api, item, expression_type(api, item))
         return
     p = get_proper_type(t) if t is not None else None
+    if isinstance(p, NoneType):
+        return
     if isinstance(p, TupleType):
         for item_type in p.items:
-            yield expr, callable_signature(api, None, item_type)
+            yield expr, handed(api, None, item_type)
         return
     if isinstance(p, Instance):
         element = _element_type(p)
         if element is not None:
-            yield expr, callable_signature(api, None, element)
+            yield expr, handed(api, None, element)
             return
-    yield expr, callable_signature(api, expr, t)
+    yield expr, handed(api, expr, t)
 
 
 def _literal(

@@ -10,13 +10,19 @@ The hooks only check: they return mypy's type unchanged. Signature hooks relax t
 `evaluators` parameter types of the runners, and the parameter of the decorator that
 `create_evaluator(...)` returns (callables may take and return anything), so that Phoenix's own
 `Callable[..., JSONSerializable]` unions neither reject a TypedDict-returning task nor report a
-mistake a second time in a 400-character `[arg-type]` message.
+mistake a second time in a 400-character `[arg-type]` message. The containers' items must be
+relaxed to `Any` (a union of callables in a list display collapses to `function`), which also
+hides mypy's own error on `evaluators=[1, None]`: the plugin reports each value that surely
+cannot be called as PHX007 instead (`task=None` keeps mypy's `arg-type` error beside it, as in
+plain mypy, since the relaxed `task` type still rejects what is not callable).
 
 Decisions: an overloaded callable is judged by its implementation (what `inspect.signature`
 sees) when the source has one, else only if every overload agrees on the parameters; a union of
 callables, `Any`, `Callable[..., X]`, a protocol, a type variable and a partial of a partial are
 skipped (not seen as Phoenix will see them); annotations are judged as written, never inferred
-types (a lambda's or an unannotated def's). Hooks never raise: an unexpected shape is skipped.
+types (a lambda's or an unannotated def's); functools' cache wrappers and classes whose
+`__init__` calls `functools.update_wrapper` are judged by the function they wrap, as
+`inspect.signature` follows `__wrapped__`. Hooks never raise: an unexpected shape is skipped.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ import phx_tasklint
 from mypy_plugin import handoffs
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import Context as JudgeContext
-from phx_tasklint.core.model import Role, Signature
+from phx_tasklint.core.model import Role
 from phx_tasklint.project import config
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +323,7 @@ class PhxTaskLintPlugin(Plugin):
         )
         if runner.takes_task:
             for expr, t in _actuals(ctx, "task", runner.task_position):
-                self._report(api, handoffs.callable_signature(api, expr, t), "task", judged, expr)
+                self._report(api, handoffs.handed(api, expr, t), "task", judged, expr)
         if runner.takes_evaluators:
             index: handoffs.ModuleIndex | None = None
             for expr, t in _actuals(ctx, "evaluators", runner.evaluators_position):
@@ -348,21 +354,25 @@ class PhxTaskLintPlugin(Plugin):
         outer = index.applied.get(id(call))
         if outer is not None and len(outer.args) == 1 and outer.arg_kinds[0] == ARG_POS:
             expr = outer.args[0]
-            sig = handoffs.callable_signature(api, expr, handoffs.expression_type(api, expr))
-            self._report(api, sig, "evaluator", judged, expr)
+            given = handoffs.handed(api, expr, handoffs.expression_type(api, expr))
+            self._report(api, given, "evaluator", judged, expr)
 
     def _report(
         self,
         api: TypeChecker,
-        sig: Signature | None,
+        given: handoffs.Handed,
         role: Role,
         judged: JudgeContext,
         where: Context,
     ) -> None:
-        if sig is None:
+        if given is None:
             return
+        if isinstance(given, handoffs.NotCallable):
+            found = judge.check_not_callable(given.value, role, judged)
+        else:
+            found = judge.check(given, role, judged)
         path = api.path
-        for d in judge.check(sig, role, judged):
+        for d in found:
             if self.settings.enabled(d.code, path):
                 api.fail(d.message, where, code=ERROR_CODES[d.code])
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mypy.nodes import (
@@ -45,7 +45,11 @@ from mypy.types import (
     get_proper_type,
 )
 
+from phx_tasklint.core.attributes import instance_attributes
 from phx_tasklint.core.model import UNKNOWN, Kind, Param, Signature, TypeExpr, TypeKind
+
+# A class's definition as written in its module's source, when it can be found there.
+ClassSource = Callable[[TypeInfo], "ast.ClassDef | None"]
 
 # A recursive alias is cut off here (the runtime adapter stops at the same depth), and a type
 # that expands to more nodes than this is not worth judging.
@@ -88,17 +92,21 @@ _KINDS: dict[ArgKind, Kind] = {
 
 
 class _Walk:
-    """One translation: the alias path (to cut recursion) and a node budget."""
+    """One translation: the alias path (to cut recursion), a node budget, and where the source
+    of a class can be read."""
 
-    def __init__(self) -> None:
+    def __init__(self, classes: ClassSource | None = None) -> None:
         self.aliases: list[object] = []
         self.nodes = 0
+        self.classes = classes
 
 
-def type_expr(t: Type) -> TypeExpr:
-    """Translate an annotation's mypy type; anything unexpected is UNKNOWN, never an error."""
+def type_expr(t: Type, classes: ClassSource | None = None) -> TypeExpr:
+    """Translate an annotation's mypy type; anything unexpected is UNKNOWN, never an error.
+    `classes` finds the source of a plain class, whose attributes decide whether an instance
+    can be an evaluation score."""
     try:
-        return _type(t, _Walk(), 0)
+        return _type(t, _Walk(classes), 0)
     except Exception:
         return UNKNOWN
 
@@ -203,11 +211,24 @@ def _instance(p: Instance, walk: _Walk, depth: int) -> TypeExpr:
     for base in _BUILTIN_BASES:
         if info.has_base(base):
             return TypeExpr.named(base)
-    return TypeExpr.cls(fullname, class_fields(info))
+    return TypeExpr.cls(fullname, class_fields(info, walk.classes))
 
 
-def class_fields(info: TypeInfo) -> tuple[str, ...] | None:
-    """A dataclass's or pydantic model's field names (what the runtime adapter reads)."""
+def class_fields(info: TypeInfo, classes: ClassSource | None = None) -> tuple[str, ...] | None:
+    """A dataclass's or pydantic model's field names (what the runtime adapter reads), or the
+    attributes a plain class's instances can have, read from its source as the other front
+    ends read it."""
+    fields = _declared_fields(info)
+    if fields is not None or classes is None:
+        return fields
+    plain = [base.fullname for base in info.mro[1:]] == ["builtins.object"]
+    if not plain or info.declared_metaclass is not None or info.is_protocol:
+        return None
+    node = classes(info)
+    return instance_attributes(node) if node is not None else None
+
+
+def _declared_fields(info: TypeInfo) -> tuple[str, ...] | None:
     dataclass_meta = info.metadata.get("dataclass")
     if isinstance(dataclass_meta, dict):
         attributes = dataclass_meta.get("attributes")
@@ -254,6 +275,8 @@ class Origin:
     # (name, positional-only) of every parameter of the def, read from its source when mypy
     # loaded the def from its cache, which keeps no names of positional-only parameters
     source_args: tuple[tuple[str, bool], ...] | None = None
+    # where the source of a plain class named in an annotation can be read
+    classes: ClassSource | None = None
 
 
 def def_arguments(func: FuncItem) -> list[Argument]:
@@ -299,7 +322,7 @@ def _signature(callee: CallableType, origin: Origin) -> Signature | None:
     ):
         annotation = None
         if written and not _unannotated(arg_type):
-            annotation = type_expr(arg_type)
+            annotation = type_expr(arg_type, origin.classes)
         params.append(
             Param(
                 name,
@@ -312,7 +335,7 @@ def _signature(callee: CallableType, origin: Origin) -> Signature | None:
         params = _partial_order(params)
     ret = callee.ret_type
     if origin.type_object:
-        return Signature(tuple(params), type_expr(ret), False)
+        return Signature(tuple(params), type_expr(ret, origin.classes), False)
     if func is not None:
         is_async = func.is_coroutine and not func.is_async_generator
     else:  # no def to ask (a cached or declared type): an awaitable result means `async def`
@@ -323,7 +346,7 @@ def _signature(callee: CallableType, origin: Origin) -> Signature | None:
         if isinstance(p, Instance) and p.type.fullname == _COROUTINE and len(p.args) == 3:
             ret = p.args[2]
     if written and not _unannotated(ret):
-        returns = type_expr(ret)
+        returns = type_expr(ret, origin.classes)
     if origin.call_method and is_async:
         # `async def __call__`: the instance is not a coroutine function, its result is awaitable
         return Signature(tuple(params), TypeExpr.named(_COROUTINE, returns or UNKNOWN), False)

@@ -109,7 +109,7 @@ evaluator-runners = ["myproj.experiments.score", "myproj.x.y"]
     assert config.task_runners == ("myproj.experiments.run",)
     assert config.evaluator_runners == ("myproj.experiments.score", "myproj.x.y")
     assert config.codes == (
-        {"PHX000", "PHX001", "PHX003", "PHX004", "PHX005", "PHX006", "PHX101"}
+        {"PHX000", "PHX001", "PHX003", "PHX004", "PHX005", "PHX006", "PHX007", "PHX101"}
         | {"PHX201", "PHX202", "PHX203"}
     )
 
@@ -307,7 +307,7 @@ def test_section_must_be_a_table(in_tmp: Path) -> None:
             ["PHX0"],
             ["PHX002"],
             [],
-            {"PHX000", "PHX001", "PHX003", "PHX004", "PHX005", "PHX006"},
+            {"PHX000", "PHX001", "PHX003", "PHX004", "PHX005", "PHX006", "PHX007"},
             id="prefix-minus-code",
         ),
         pytest.param(["PHX002"], ["PHX0"], [], {"PHX002"}, id="code-beats-prefix-ignore"),

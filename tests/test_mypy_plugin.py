@@ -485,10 +485,11 @@ def test_snippet(
     if verdict == "good":
         assert not [e for e in errors if e.code.startswith("PHX")], errors
     if snippet.scope == "signature":
-        # and the runtime adapter says exactly the same about the same code
+        # and the runtime adapter says exactly the same about the same code (mypy's own errors
+        # aside: `task=None` is an `arg-type` error too, as in plain mypy)
         assert handoff is not None and snippet.role is not None
         runtime = check_callable(load(snippet), snippet.role, sync_client=handoff.sync_client)
-        assert sorted((e.code, e.message) for e in errors) == sorted(
+        assert sorted((e.code, e.message) for e in errors if e.code.startswith("PHX")) == sorted(
             (d.code, d.message) for d in runtime
         )
 

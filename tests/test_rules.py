@@ -44,6 +44,7 @@ KNOWN_FIELDS = {
     "evaluator",
     "unit",
     "error",
+    "when",
 }
 DESIGN_CODES = [
     "PHX000",
@@ -53,6 +54,7 @@ DESIGN_CODES = [
     "PHX004",
     "PHX005",
     "PHX006",
+    "PHX007",
     "PHX101",
     "PHX102",
     "PHX201",

@@ -30,7 +30,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, NewType, TypedDict
 
 import pytest
-from oracle import phoenix_evaluator_verdict, phoenix_task_verdict
+from oracle import (
+    EXAMPLE,
+    phoenix_evaluator_verdict,
+    phoenix_runner_error,
+    phoenix_task_verdict,
+)
 from phoenix.client.resources.experiments import _bind_task_signature
 from phoenix.client.resources.experiments.evaluators import (
     _bind_evaluator_signature,
@@ -1143,11 +1148,53 @@ NOT_CALLABLE: dict[str, object] = {
 
 
 @pytest.mark.parametrize("obj", list(NOT_CALLABLE.values()), ids=list(NOT_CALLABLE))
-@pytest.mark.parametrize("entry", ["check_callable", "bind_task", "bind_evaluator", "run_task"])
-def test_non_callable_raises_type_error(obj: object, entry: str) -> None:
-    with pytest.raises(TypeError, match="not callable") as info:
+@pytest.mark.parametrize("role", ["task", "evaluator"])
+def test_non_callable_is_reported_as_phx007(
+    obj: object, role: Literal["task", "evaluator"]
+) -> None:
+    """Phoenix's inspect.signature raises TypeError on it: the same finding the linter gives."""
+    found = check_callable(obj, role)
+    assert [d.code for d in found] == ["PHX007"]
+    assert f"{role.capitalize()} is " in found[0].message
+    assert "not callable: Phoenix raises TypeError" in found[0].message
+
+
+@pytest.mark.parametrize("obj", list(NOT_CALLABLE.values()), ids=list(NOT_CALLABLE))
+@pytest.mark.parametrize("entry", ["bind_task", "bind_evaluator", "run_task"])
+def test_binding_a_non_callable_raises_a_type_error_with_the_finding(
+    obj: object, entry: str
+) -> None:
+    with pytest.raises(TypeError, match="PHX007") as info:
         _call_entry(entry, obj)
-    assert type(info.value) is TypeError
+    assert isinstance(info.value, BindingError)
+    assert [d.code for d in info.value.diagnostics] == ["PHX007"]
+
+
+def test_a_none_names_none_and_a_string_its_function() -> None:
+    assert "`None`" in check_callable(None, "evaluator")[0].message
+    assert "not skipped" in check_callable(None, "evaluator")[0].message
+    assert "not its name" in check_callable("task", "task")[0].message
+    assert "an `int`" in check_callable(1, "task")[0].message
+
+
+class _EvaluatorObject:
+    """Duck-typed like the client's Evaluator protocol: Phoenix uses it as it is."""
+
+    name = "judge"
+    kind = "CODE"
+
+    def evaluate(self, **kwargs: Any) -> float:
+        return 1.0
+
+    async def async_evaluate(self, **kwargs: Any) -> float:
+        return 1.0
+
+
+def test_an_evaluator_object_is_no_finding_as_an_evaluator_but_is_as_a_task() -> None:
+    assert check_callable(_EvaluatorObject(), "evaluator") == []
+    assert [d.code for d in check_callable(_EvaluatorObject(), "task")] == ["PHX007"]
+    with pytest.raises(TypeError, match="Evaluator object"):
+        bind_evaluator(_EvaluatorObject(), output=1, example=make_example())  # type: ignore[arg-type]
 
 
 def _call_entry(entry: str, obj: Any) -> object:
@@ -1736,3 +1783,75 @@ def test_changed_callable_is_bound_as_phoenix_binds_it_now(
     task = make()
     _phoenix_agrees(task)
     _phoenix_agrees(task)  # and again, from whatever the first call cached
+
+
+# --------------------------------------------------------------------------------------------
+# Classes handed over as evaluators: Phoenix calls the class and scores the instance
+
+
+class _Grader:  # `evaluators=[_Grader]` where `_Grader()` was meant
+    def __init__(self, threshold: float = 0.5) -> None:
+        self.threshold = threshold
+
+    def __call__(self, output: Any) -> bool:
+        return True
+
+
+class _NoInit:
+    def __call__(self, output: Any) -> bool:
+        return True
+
+
+class _ScoreLike:  # every attribute of the client's EvaluationScore protocol
+    def __init__(self, output: Any) -> None:
+        self.name = "score-like"
+        self.score = 1.0
+        self.label = "ok"
+        self.explanation = None
+        self.metadata: dict[str, Any] = {}
+        self.source = "code"
+        self.direction = "maximize"
+
+
+class _Helped:  # hands itself to a helper, which may set anything
+    def __init__(self, output: Any) -> None:
+        _fill(self)
+
+
+def _fill(obj: Any) -> None:
+    for name in ("name", "score", "label", "explanation", "metadata", "source", "direction"):
+        setattr(obj, name, None)
+
+
+class _DictResult(dict):  # type: ignore[type-arg]
+    def __init__(self, output: Any) -> None:
+        super().__init__(score=1.0)
+
+
+class _TupleResult(tuple):  # type: ignore[type-arg]
+    def __new__(cls, output: Any) -> "_TupleResult":
+        return super().__new__(cls, (1.0, "ok"))
+
+
+CLASSES: dict[str, tuple[type, set[str]]] = {
+    "plain": (_Grader, {"PHX202"}),
+    "no-init": (_NoInit, {"PHX001", "PHX202"}),
+    "score-like": (_ScoreLike, set()),
+    "hands-itself-on": (_Helped, set()),
+    "dict-subclass": (_DictResult, set()),
+    "tuple-subclass": (_TupleResult, set()),
+}
+
+
+@pytest.mark.parametrize(("cls", "codes"), list(CLASSES.values()), ids=list(CLASSES))
+def test_a_class_handed_as_an_evaluator_is_judged_by_its_instances(
+    cls: type, codes: set[str]
+) -> None:
+    found = {d.code for d in check_callable(cls, "evaluator")}
+    assert found == codes
+    phoenix = phoenix_runner_error(
+        cls, "evaluator", example=EXAMPLE, output={"a": 1}, sync_client=True
+    )
+    assert (phoenix is not None) == bool(codes), phoenix
+    if codes == {"PHX202"}:
+        assert phoenix is not None and "Unsupported evaluation result type" in phoenix

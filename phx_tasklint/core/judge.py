@@ -673,6 +673,33 @@ def _check_annotations(
     return out
 
 
+def check_not_callable(
+    value: TypeExpr, role: Role, context: Context | None = None
+) -> list[Diagnostic]:
+    """A value handed over that cannot be called at all (`value` is its type): Phoenix's
+    `inspect.signature` raises TypeError, for a task before the first example, for evaluators
+    where the runner sets them up."""
+    ctx = context or Context()
+    shown = value.display()
+    if shown == "None":
+        described = "`None`"
+    else:
+        article = "an" if shown[:1].lower() in "aeiou" else "a"
+        described = f"{article} `{shown}`"
+    if role == "task" or ctx.profile == "legacy":
+        when = "before the first example"
+    else:
+        when = "when it sets up the evaluators (`run_experiment` does so after every task has run)"
+    if shown == "None" and role == "evaluator":
+        advice = "only `evaluators=None` means no evaluation, a `None` in the evaluators is not "
+        advice += "skipped: remove it"
+    elif shown == "str":
+        advice = f"pass the {role} function itself, not its name"
+    else:
+        advice = f"pass a function or a callable object as the {role}"
+    return [_diag("PHX007", role, value=described, when=when, advice=advice)]
+
+
 # --------------------------------------------------------------------------------------------
 # Call-site judges: facts a front end saw where Phoenix's API is called
 

@@ -179,8 +179,24 @@ CREATE_EVALUATOR = (
     "phoenix.experiments.evaluators.create_evaluator",
     "phoenix.experiments.evaluators.utils.create_evaluator",
 )
+# create_evaluator(kind, name, scorer): where the name Phoenix records comes from.
+CREATE_EVALUATOR_NAME = ("name", 1)  # keyword, position
 # A different decorator with its own binder: never judged by experiment rules.
 EVALS_CREATE_EVALUATOR = "phoenix.evals.create_evaluator"
+# Everything phoenix.evals makes (evaluator classes, bind_evaluator, prebuilt metrics) is an
+# object the client hands every value by keyword: no signature to judge at the hand-off.
+EVALS_MODULE = "phoenix.evals"
+# Attributes of the client's runtime-checkable protocols: an object with all of them is used as
+# it is (`Evaluator`), or wrapped and handed every value (`EvalsEvaluator`), never inspected.
+EVALUATOR_PROTOCOL = ("name", "kind", "evaluate", "async_evaluate")
+EVALS_EVALUATOR_PROTOCOL = (
+    "name",
+    "evaluate",
+    "async_evaluate",
+    "input_schema",
+    "direction",
+    "source",
+)
 BASE_EVALUATOR_CLASSES = (
     "phoenix.client.resources.experiments.types.BaseEvaluator",
     "phoenix.experiments.evaluators.base.Evaluator",
@@ -430,6 +446,36 @@ RULES: tuple[Rule, ...] = (
         good=(
             _sig("async def f(input):\n    return input", sync_runner=False),
             _sig("def f(input):\n    return input", sync_runner=True),
+        ),
+    ),
+    Rule(
+        code="PHX007",
+        name="not-callable",
+        severity="error",
+        summary="the task or an evaluator is not callable (None, a number, a string)",
+        message="{role_title} is {value}, which is not callable: Phoenix raises TypeError {when}; "
+        "{advice}",
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Finds values that cannot be called handed over as the task or as an evaluator: "
+            "`None`, numbers, strings."
+        ),
+        why_is_this_bad=(
+            "Phoenix reads the signature of whatever it is given, and `inspect.signature` raises "
+            "`TypeError: ... is not a callable object`. A task fails before the first example; "
+            "`run_experiment` sets up its evaluators only after every task has run, so the "
+            "tasks' time and cost are spent first. Only `evaluators=None` means no evaluation: "
+            "a `None` inside a list of evaluators is not skipped. A string is a name, not the "
+            "function it names."
+        ),
+        bad=(
+            _sig("f = None", "evaluator"),
+            _sig("f = 'task'"),
+        ),
+        good=(
+            _sig("def f(output):\n    return 1.0", "evaluator"),
+            _sig("def f(input):\n    return input"),
         ),
     ),
     Rule(
@@ -772,7 +818,7 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 # Rules whose error means Phoenix cannot bind or call the callable at all (the binder raises).
-BINDING_RULES = frozenset({"PHX001", "PHX002", "PHX003", "PHX004", "PHX005"})
+BINDING_RULES = frozenset({"PHX001", "PHX002", "PHX003", "PHX004", "PHX005", "PHX007"})
 
 
 def rule(code_or_name: str) -> Rule:

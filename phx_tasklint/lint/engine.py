@@ -25,7 +25,7 @@ from phx_tasklint.lint.definitions import (
 from phx_tasklint.lint.findings import Finding, Location
 from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.noqa import suppresses
-from phx_tasklint.lint.resolve import Anchor, Resolver, Skip, Target, is_method
+from phx_tasklint.lint.resolve import Anchor, NotCallable, Resolver, Skip, Target, is_method
 from phx_tasklint.lint.runners import (
     argument,
     evaluator_items,
@@ -171,6 +171,9 @@ class Engine:
         site: Site | None,
         expr: ast.expr | None = None,
     ) -> None:
+        if target.opaque is not None:
+            self.check_opaque(target, role, context, site, expr)
+            return
         if target.evaluator_method:
             context = replace(context, evaluator_method=True)
         diagnostics = self.verdict(target.signature, role, context)
@@ -181,6 +184,14 @@ class Engine:
             node = anchor.params.get(diagnostic.param or "", anchor.node)
             if diagnostic.fix is not None and not _writable(diagnostic.fix, anchor):
                 diagnostic = replace(diagnostic, fix=None)
+            if (
+                target.at_hand_off
+                and expr is not None
+                and site is not None
+                and not (diagnostic.param or diagnostic.params)
+            ):
+                self.emit(site[0], expr, diagnostic, anchor.function)
+                continue
             if site is not None and site[0].source.path != anchor.module.source.path:
                 where = self.location(site[0], site[1])
                 diagnostic = replace(
@@ -189,6 +200,27 @@ class Engine:
                     f"{where.path}:{where.line})",
                 )
             self.emit(anchor.module, node, diagnostic, anchor.function)
+
+    def check_opaque(
+        self,
+        target: Target,
+        role: Role,
+        context: Context,
+        site: Site | None,
+        expr: ast.expr | None,
+    ) -> None:
+        """A hand-off with no signature: a value that is not callable (reported where it is
+        handed over), or a phoenix.evals object (resolved, with nothing to judge here yet)."""
+        diagnostics: list[Diagnostic] = []
+        if isinstance(target.opaque, NotCallable):
+            diagnostics = judge.check_not_callable(target.opaque.type, role, context)
+        if site is not None and self.record_handoffs:
+            self._record_handoff(target, role, context, site, expr, diagnostics)
+        module, node = target.anchor.module, target.anchor.node
+        if target.at_hand_off and site is not None and expr is not None:
+            module, node = site[0], expr
+        for diagnostic in diagnostics:
+            self.emit(module, node, diagnostic)
 
     def _record_handoff(
         self,
@@ -263,11 +295,22 @@ class Engine:
             self.emit(module, node, d)
 
     def hand_off(
-        self, module: Module, expr: ast.expr, role: Role, context: Context, site: Site
+        self,
+        module: Module,
+        expr: ast.expr,
+        role: Role,
+        context: Context,
+        site: Site,
+        *,
+        none_is_absent: bool = False,
     ) -> Target | None:
+        """Judge what `expr` hands over; with `none_is_absent`, a None there (`evaluators=None`)
+        hands over nothing."""
         found = self.resolver.target(module, expr, 0)
         if isinstance(found, Skip):
             self.skip(found.reason)
+            return None
+        if none_is_absent and _is_none(found):
             return None
         self.check_target(found, role, context, site, expr)
         return found
@@ -279,10 +322,13 @@ class Engine:
         nodes: list[ast.AST] = []
         items = evaluator_items(module, expr, self.skip, sequence_only=sequence_only)
         for key, item in items:
-            if isinstance(item, ast.Constant) and item.value is None:
-                continue
-            target = self.hand_off(module, item, "evaluator", context, site)
-            names.append(key or (target.phoenix_name if target is not None else None))
+            # Phoenix skips `evaluators=None`, not a None among the evaluators
+            whole = item is expr
+            target = self.hand_off(module, item, "evaluator", context, site, none_is_absent=whole)
+            if target is not None and target.own_name:
+                names.append(target.phoenix_name)  # a dict key does not rename an Evaluator
+            else:
+                names.append(key or (target.phoenix_name if target is not None else None))
             nodes.append(item)
         for d in judge.check_call(CallSite(callee=site[2], evaluator_names=tuple(names))):
             index = d.item if d.item is not None else 0
@@ -357,6 +403,11 @@ class Engine:
                     None,
                 )
                 return
+
+
+def _is_none(target: Target) -> bool:
+    opaque = target.opaque
+    return isinstance(opaque, NotCallable) and opaque.type.display() == "None"
 
 
 def _has_literal(signature: Signature) -> bool:

@@ -22,7 +22,7 @@ from phx_tasklint.lint.definitions import (
     class_member,
 )
 from phx_tasklint.lint.modules import Binding, Module
-from phx_tasklint.lint.runners import is_create_evaluator
+from phx_tasklint.lint.runners import argument, is_create_evaluator
 from phx_tasklint.lint.typeexpr import annotation, class_type
 
 _PARTIAL = frozenset({"functools.partial"})
@@ -44,6 +44,9 @@ _PRESERVING = frozenset(
     }
 )
 _WRAPS = frozenset({"functools.wraps", "functools.update_wrapper"})
+# Called on a function, these return a wrapper that inspect.signature sees through.
+_CACHES = frozenset({"functools.cache", "functools.lru_cache"})
+_LRU_CACHE = "functools.lru_cache"
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,38 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class NotCallable:
+    """A value that cannot be called at all (`None`, a number, a string): Phoenix's
+    `inspect.signature` raises TypeError on it."""
+
+    type: TypeExpr  # the value's type, as the judge names it
+
+
+@dataclass(frozen=True)
+class EvalsEvaluator:
+    """An object phoenix.evals made (an evaluator class's instance, `bind_evaluator(...)`, a
+    prebuilt metric, a function its `create_evaluator` decorated): the client hands it every
+    value by keyword, so there is no signature to judge where it is handed over. Its template
+    and input mapping are still to be judged here."""
+
+    qualified: str  # what made it, or the name it was imported as
+
+
+@dataclass(frozen=True)
 class Target:
     signature: Signature
     anchor: Anchor
     evaluator_method: bool = False
     phoenix_name: str | None = None  # the name Phoenix records an evaluator under
+    # Phoenix takes the name from the object itself, whatever dict key it is given under
+    # (a `create_evaluator` object)
+    own_name: bool = False
+    # what is handed over when it is no callable whose signature Phoenix reads; then
+    # `signature` is empty and the judge is asked about this instead
+    opaque: NotCallable | EvalsEvaluator | None = None
+    # findings about no single parameter belong where it is handed over, not to a definition
+    # (a class handed over whose instances Phoenix cannot score: `Grader()` was meant there)
+    at_hand_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,12 @@ class Resolver:
         """What handing over `expr`, written in `module`, hands over."""
         if depth > MAX_DEPTH:
             return Skip("resolution too deep")
+        if isinstance(expr, (ast.Constant, ast.JoinedStr)):
+            return _literal_target(module, expr)
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            made = _evals_name(module, module.qualified(expr))
+            if made is not None:
+                return _opaque_target(module, expr, EvalsEvaluator(made))
         if isinstance(expr, ast.Lambda):
             return self._lambda_target(module, expr)
         if isinstance(expr, ast.Call):
@@ -154,30 +190,72 @@ class Resolver:
         return Skip("unsupported definition")
 
     def _class_target(self, module: Module, node: ast.ClassDef, depth: int) -> Target | Skip:
-        """A class handed over: calling it runs `__init__` and returns an instance."""
-        init = class_member(node, "__init__")
-        if isinstance(init, FUNCTIONS):
-            found = self.def_target(module, init, bound=True, depth=depth)
-            if isinstance(found, Target):
-                returns = class_type(module, node, self.definitions.lookup, depth)
-                found = replace(
-                    found, signature=replace(found.signature, returns=returns, is_async=False)
-                )
-            return found
-        return Skip("class without __init__")
+        """A class handed over: calling it runs `__init__` and returns an instance (which, as
+        an evaluator's result, the scorer must accept: `evaluators=[Grader]` for `Grader()`)."""
+        found = self._constructor(module, node, depth)
+        if isinstance(found, Target):
+            returns = class_type(module, node, self.definitions.lookup, depth)
+            signature = replace(found.signature, returns=returns, is_async=False)
+            # Phoenix names it by the class's __qualname__, not by `__init__`
+            found = replace(found, signature=signature, phoenix_name=node.name, at_hand_off=True)
+        return found
+
+    def _constructor(self, module: Module, node: ast.ClassDef, depth: int) -> Target | Skip:
+        """The `__init__` inspect.signature reads for a class: its own, else the one it
+        inherits along visible bases, else `object`'s, which takes nothing."""
+        for _ in range(MAX_DEPTH):
+            # inspect prefers a class's own __new__ to its __init__; what __new__ returns is
+            # anyone's guess
+            if class_member(node, "__new__") is not None or node.keywords:
+                return Skip("class with __new__ or a metaclass")
+            init = class_member(node, "__init__")
+            if isinstance(init, FUNCTIONS):
+                return self.def_target(module, init, bound=True, depth=depth)
+            if node.decorator_list:  # a dataclass, say: its __init__ is made, not written
+                return Skip("decorated class without __init__")
+            bases = [b for b in node.bases if "builtins.object" not in module.qualified(b)]
+            if not bases:
+                anchor = Anchor(module, node, {}, node.name, ())
+                return Target(Signature(()), anchor)
+            if len(bases) > 1:
+                return Skip("class with several bases")
+            base = self._resolve_class(module, bases[0], depth + 1)
+            if base is None:
+                return Skip("class whose __init__ is defined outside the checked files")
+            module, node = base
+        return Skip("resolution too deep")
 
     def _call_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
         names = module.qualified(call.func)
         if names & _PARTIAL:
             return self._partial_target(module, call, depth)
-        if isinstance(call.func, ast.Call) and is_create_evaluator(module, call.func.func):
-            return Skip("create_evaluator object (checked where it is created)")
-        if spec.EVALS_CREATE_EVALUATOR in names:
-            return Skip("phoenix.evals evaluator")
+        if isinstance(call.func, ast.Call):  # `decorator(...)(fn)`
+            applied = module.qualified(call.func.func)
+            if is_create_evaluator(module, call.func.func):
+                return Skip("create_evaluator object (checked where it is created)")
+            made = _evals_name(module, applied)
+            if made is not None:
+                return _opaque_target(module, call, EvalsEvaluator(made))
+            if _LRU_CACHE in applied:
+                return self._cached_target(module, call, depth)
+        made = _evals_name(module, names)
+        if made is not None:
+            return _opaque_target(module, call, EvalsEvaluator(made))
+        if names & _CACHES:
+            return self._cached_target(module, call, depth)
         cls = self._resolve_class(module, call.func, depth)
         if cls is not None:
-            return self._instance_target(*cls, depth)
+            wrapped = _wrapped_argument(*cls, call)
+            if isinstance(wrapped, ast.expr):  # the instance copies the function's __wrapped__
+                return self.target(module, wrapped, depth + 1)
+            return wrapped or self._instance_target(*cls, depth)
         return self._factory_target(module, call, depth)
+
+    def _cached_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
+        """`functools.cache(fn)`: inspect.signature follows `__wrapped__` to `fn`."""
+        if not call.args or isinstance(call.args[0], ast.Starred):
+            return Skip("cache wrapper of an unknown function")
+        return self.target(module, call.args[0], depth + 1)
 
     def _partial_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
         unpacked = any(isinstance(a, ast.Starred) for a in call.args) or any(
@@ -201,6 +279,11 @@ class Resolver:
             found = self.def_target(module, member, bound=True, depth=depth + 1)
             # Phoenix names an instance str(obj): unique per object, never a duplicate
             return replace(found, phoenix_name=None) if isinstance(found, Target) else found
+        plain = not (cls.bases or cls.keywords or cls.decorator_list)
+        if plain and not any(class_member(cls, m) for m in spec.EVALUATOR_METHODS):
+            # nothing can give it a __call__, and it is no Evaluator Phoenix uses as it is
+            value = TypeExpr.cls(f"{module.name}.{cls.name}")
+            return _opaque_target(module, cls, NotCallable(value))
         return Skip("instance of a class without __call__")
 
     def _factory_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
@@ -286,12 +369,20 @@ class Resolver:
         params = self._params(node.args, module)
         signature = self._written_signature(module, node, tuple(p for p, _ in params))
         anchor = Anchor(module, node, {p.name: n for p, n in params}, node.name, signature.params)
+        name: str | None = node.name
+        own_name = False
         for expr in reversed(node.decorator_list):
             call_func = expr.func if isinstance(expr, ast.Call) else expr
             names = module.qualified(call_func)
-            if spec.EVALS_CREATE_EVALUATOR in names:
-                return Skip("phoenix.evals evaluator")
-            if names & _PRESERVING or is_create_evaluator(module, call_func):
+            made = _evals_name(module, names)
+            if made is not None:
+                return Target(Signature(()), anchor, opaque=EvalsEvaluator(made))
+            if is_create_evaluator(module, call_func):
+                own_name = True
+                if isinstance(expr, ast.Call):
+                    name = _evaluator_name(expr, node.name)
+                continue
+            if names & _PRESERVING:
                 continue
             replaced = self._decorator_signature(module, expr, depth)
             if isinstance(replaced, Skip):
@@ -304,7 +395,7 @@ class Resolver:
             if dropped is None:
                 return Skip("method without a self parameter")
             signature = dropped
-        return Target(signature, anchor, phoenix_name=node.name)
+        return Target(signature, anchor, phoenix_name=name, own_name=own_name)
 
     def _written_signature(
         self, module: Module, node: FunctionNode, params: tuple[Param, ...]
@@ -331,23 +422,53 @@ class Resolver:
         if depth > MAX_DEPTH:
             return Skip("decorator chain too deep")
         func_expr = expr.func if isinstance(expr, ast.Call) else expr
+        cls = self._resolve_class(module, func_expr, depth + 1)
+        if cls is not None:
+            return self._class_decorator_signature(
+                *cls, called=isinstance(expr, ast.Call), depth=depth
+            )
         decorator = self.target(module, func_expr, depth + 1)
         if isinstance(decorator, Skip) or not isinstance(decorator.anchor.node, FUNCTIONS):
             return None  # unknown decorator: assumed to preserve the signature
         deco_def: FunctionNode | None = decorator.anchor.node
-        deco_module = decorator.anchor.module
         if isinstance(expr, ast.Call) and deco_def is not None:  # a factory returns the decorator
             deco_def = _local_def(deco_def, _returned_callable(deco_def))
         if deco_def is None:
             return None
-        wrapper = _local_def(deco_def, _returned_callable(deco_def))
+        return self._wrapper_signature(decorator.anchor.module, deco_def, depth)
+
+    def _class_decorator_signature(
+        self, module: Module, cls: ast.ClassDef, *, called: bool, depth: int
+    ) -> Signature | Skip | None:
+        """`@Wrap` makes the function a `Wrap` instance: Phoenix sees its `__call__`, unless
+        `__init__` copies the function's `__wrapped__`. `@Wrap(...)` is a `Wrap` instance
+        applied to the function: its `__call__` is the decorator."""
+        if called:
+            call = class_member(cls, "__call__")
+            if not isinstance(call, FUNCTIONS):
+                return None  # inherited or missing: not followed
+            return self._wrapper_signature(module, call, depth)
+        init = class_member(cls, "__init__")
+        if isinstance(init, FUNCTIONS) and _copies_wrapped(module, init) is not None:
+            return None
+        found = self._instance_target(module, cls, depth + 1)
+        if isinstance(found, Skip) or found.opaque is not None:
+            return Skip("class decorator whose instances are not callable as written")
+        return found.signature
+
+    def _wrapper_signature(
+        self, module: Module, decorator: FunctionNode, depth: int
+    ) -> Signature | Skip | None:
+        """What a decorator function returns in place of the function: its inner def (None when
+        it returns something else, or copies `__wrapped__` with functools.wraps)."""
+        wrapper = _local_def(decorator, _returned_callable(decorator))
         if wrapper is None:
             return None
         for d in wrapper.decorator_list:
             inner = d.func if isinstance(d, ast.Call) else d
-            if deco_module.qualified(inner) & _WRAPS:
+            if module.qualified(inner) & _WRAPS:
                 return None
-        found = self.def_target(deco_module, wrapper, bound=False, depth=depth + 1)
+        found = self.def_target(module, wrapper, bound=False, depth=depth + 1)
         return found.signature if isinstance(found, Target) else found
 
 
@@ -397,3 +518,83 @@ def _local_def(fn: FunctionNode, expr: ast.expr | None) -> FunctionNode | None:
 
 def _is_generator(fn: FunctionNode) -> bool:
     return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(fn))
+
+
+def _opaque_target(module: Module, node: ast.AST, opaque: NotCallable | EvalsEvaluator) -> Target:
+    anchor = Anchor(module, node, {}, None, ())
+    return Target(Signature(()), anchor, opaque=opaque, at_hand_off=True)
+
+
+def _literal_target(module: Module, expr: ast.Constant | ast.JoinedStr) -> Target | Skip:
+    """A literal handed over: nothing Phoenix can call. `...` is pseudo-code in documentation
+    (`evaluators=[...]`), not a user's bug."""
+    if isinstance(expr, ast.JoinedStr):
+        kind = "builtins.str"
+    elif expr.value is Ellipsis:
+        return Skip("placeholder (...)")
+    elif expr.value is None:
+        kind = "builtins.None"
+    else:
+        kind = f"builtins.{type(expr.value).__name__}"
+    return _opaque_target(module, expr, NotCallable(TypeExpr.named(kind)))
+
+
+def _evals_name(module: Module, names: set[str]) -> str | None:
+    """The first of `names` under phoenix.evals, if any (not one `module` defines itself, as
+    phoenix.evals's own modules do)."""
+    prefix = spec.EVALS_MODULE + "."
+    own = module.name + "."
+    for q in sorted(names):
+        if (q == spec.EVALS_MODULE or q.startswith(prefix)) and not q.startswith(own):
+            return q
+    return None
+
+
+def _evaluator_name(decorator: ast.Call, default: str) -> str | None:
+    """The name `@create_evaluator(name=...)` records: a constant one, the function's own when
+    none is given (or an empty one), unknown (None: never a duplicate) when computed."""
+    given = argument(decorator, *spec.CREATE_EVALUATOR_NAME)
+    if given is None or (isinstance(given, ast.Constant) and not given.value):
+        return default
+    if isinstance(given, ast.Constant) and isinstance(given.value, str):
+        return given.value
+    return None
+
+
+def _copies_wrapped(module: Module, init: FunctionNode) -> ast.expr | None:
+    """What `__init__` hands functools.update_wrapper / wraps as the wrapped function (or
+    assigns to `self.__wrapped__`): inspect.signature then follows it. The call itself when
+    the argument is not written out (`update_wrapper(self, *args)`)."""
+    for node in _own_nodes(init):
+        if isinstance(node, ast.Call):
+            if "functools.update_wrapper" in module.qualified(node.func):
+                return argument(node, "wrapped", 1) or node
+            if isinstance(node.func, ast.Call) and module.qualified(node.func.func) & _WRAPS:
+                return argument(node.func, "wrapped", 0) or node
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr == "__wrapped__":
+                    return node.value
+    return None
+
+
+def _wrapped_argument(module: Module, cls: ast.ClassDef, call: ast.Call) -> ast.expr | Skip | None:
+    """`Wrap(fn)` where `Wrap.__init__` copies `fn`'s `__wrapped__`: the argument `fn`. None
+    when the class wraps nothing; a Skip when it wraps something this call does not show."""
+    init = class_member(cls, "__init__")
+    if not isinstance(init, FUNCTIONS):
+        return None
+    wrapped = _copies_wrapped(module, init)
+    if wrapped is None:
+        return None
+    positional = [*init.args.posonlyargs, *init.args.args][1:]
+    if isinstance(wrapped, ast.Name):
+        given = call.args
+        for i, p in enumerate(positional):
+            unpacked = any(isinstance(a, ast.Starred) for a in given[: i + 1])
+            if p.arg == wrapped.id and i < len(given) and not unpacked:
+                return given[i]
+        for kw in call.keywords:
+            if kw.arg == wrapped.id:
+                return kw.value
+    return Skip("wrapper class whose wrapped function is not an argument")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from phx_tasklint.core.attributes import instance_attributes
 from phx_tasklint.core.model import UNKNOWN, TypeExpr
 from phx_tasklint.lint.definitions import Lookup
 from phx_tasklint.lint.modules import Module
@@ -197,7 +198,7 @@ def class_type(module: Module, node: ast.ClassDef, lookup: Lookup, depth: int) -
         return TypeExpr.cls(qualified, fields)
     if bases - {"builtins.object"}:
         return UNKNOWN  # a base we cannot see might make it anything
-    return TypeExpr.cls(qualified, None)
+    return TypeExpr.cls(qualified, instance_attributes(node))
 
 
 def _class_fields(cls: ast.ClassDef) -> list[tuple[str, ast.expr]]:

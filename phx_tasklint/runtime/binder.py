@@ -9,6 +9,7 @@ task cannot mutate for the next one.
 
 from __future__ import annotations
 
+import ast
 import collections.abc
 import copy
 import dataclasses
@@ -17,6 +18,7 @@ import functools
 import inspect
 import operator
 import pickle
+import textwrap
 import types
 import typing
 import weakref
@@ -25,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from phx_tasklint.core import judge, spec
+from phx_tasklint.core.attributes import DYNAMIC_MEMBERS, instance_attributes
 from phx_tasklint.core.model import (
     UNKNOWN,
     Context,
@@ -164,7 +167,45 @@ def _class_fields(cls: type) -> tuple[str, ...] | None:
     model_fields = getattr(cls, "model_fields", None)
     if isinstance(model_fields, dict):
         return tuple(model_fields)
-    return None
+    return _plain_class_attributes(cls)
+
+
+# A class's source does not change while it lives: read it once (weakly, so that classes made
+# on the fly can go).
+_ATTRIBUTES: weakref.WeakKeyDictionary[type, tuple[str, ...] | None] = weakref.WeakKeyDictionary()
+
+
+def _plain_class_attributes(cls: type) -> tuple[str, ...] | None:
+    """The attributes an instance of a class with no base but `object` can have, read from its
+    source as the other front ends read it (None when the source is not at hand)."""
+    if cls.__mro__[1:] != (object,) or type(cls) is not type:
+        return None
+    try:
+        return _ATTRIBUTES[cls]
+    except KeyError:
+        pass
+    except TypeError:
+        return None
+    found: tuple[str, ...] | None = None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        tree = None
+    node = tree.body[0] if tree is not None and tree.body else None
+    if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
+        found = instance_attributes(node)
+    # what was set on the class after it was made counts too
+    members = set(vars(cls))
+    if found is not None and not members & DYNAMIC_MEMBERS:
+        found = tuple(sorted({*found, *(m for m in members if not _dunder(m))}))
+    else:
+        found = None
+    _ATTRIBUTES[cls] = found
+    return found
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,11 +497,48 @@ def _remember(key: tuple[int, bool, str, str], anchor: object, state: _State, pl
     _PLANS[key] = entry
 
 
-def _new_plan(obj: object, role: Role, profile: str) -> _Plan:
+def _check_profile(profile: str) -> None:
     if profile not in spec.PROFILES:
         raise ValueError(
             f"unknown Phoenix profile {profile!r}: use one of {', '.join(spec.PROFILES)}"
         )
+
+
+class NotCallableError(BindingError, TypeError):
+    """The object is not callable at all (PHX007): a TypeError, as Phoenix raises, carrying the
+    diagnostic as every BindingError does."""
+
+
+def _is_evaluator_object(obj: object) -> bool:
+    """An object the client uses as it is (its Evaluator protocol) or wraps (phoenix.evals),
+    without reading a signature."""
+    for protocol in (spec.EVALUATOR_PROTOCOL, spec.EVALS_EVALUATOR_PROTOCOL):
+        try:
+            if all(hasattr(obj, attribute) for attribute in protocol):
+                return True
+        except Exception:  # a property of the user's raised: not an object Phoenix can use
+            return False
+    return False
+
+
+def _not_callable(obj: object, role: Role, context: Context) -> list[Diagnostic]:
+    """What Phoenix says about a value that is not callable (none for an Evaluator object, which
+    Phoenix uses without calling it)."""
+    if role == "evaluator" and _is_evaluator_object(obj):
+        return []
+    return judge.check_not_callable(type_expr(type(obj)), role, context)
+
+
+def _new_plan(obj: object, role: Role, profile: str) -> _Plan:
+    _check_profile(profile)
+    if not callable(obj):
+        found = tuple(_not_callable(obj, role, Context(profile=profile)))
+        if not found:
+            raise TypeError(
+                f"{_describe(obj)} is an Evaluator object: Phoenix calls its evaluate method "
+                "with every value, there are no parameters to bind"
+            )
+        raise NotCallableError("; ".join(f"{d.code} {d.message}" for d in found), found)
     sig, signature = signature_of(obj)
     diagnostics = tuple(judge.check(signature, role, Context(profile=profile)))
     valid = spec.PROFILES[profile].names(role)
@@ -502,6 +580,9 @@ def check_callable(
     """The linter's diagnostics for this callable's definition, from the live object."""
     if role not in ("task", "evaluator"):
         raise ValueError(f"role must be 'task' or 'evaluator', not {role!r}")
+    if not callable(obj):
+        _check_profile(profile)
+        return _not_callable(obj, role, Context(profile=profile, sync_runner=sync_client))
     # Never from the plan cache: the findings also depend on annotations and on the names they
     # resolve to in the module, which the cache does not watch (binding does not read them).
     plan = _new_plan(obj, role, profile)
