@@ -81,6 +81,10 @@ class ModuleFinder:
             self.sources[display] = source
         return source
 
+    def script_directory(self, path: str, kind: str) -> str | None:
+        """Where a script's imports are found first (`Definitions` asks)."""
+        return self.index.script_directory(path, kind)
+
     def module_name(self, path: str) -> str:
         """A file's dotted name (`Definitions` names the modules it parses with it)."""
         return self.index.module_name(path)

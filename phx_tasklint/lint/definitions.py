@@ -12,7 +12,7 @@ import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from phx_tasklint.lint.modindex import AMBIGUOUS_MARK, module_name
+from phx_tasklint.lint.modindex import AMBIGUOUS_MARK, located, module_name
 from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.sources import Source
 
@@ -49,6 +49,11 @@ class Definitions:
         self.find_module = find_module
         namer = getattr(find_module, "module_name", None)
         self.name_of: Callable[[str], str] = namer if callable(namer) else module_name
+        # the directory a script's imports are found in first (see `modindex.located`)
+        script = getattr(find_module, "script_directory", None)
+        self.script_directory: Callable[[str, str], str | None] = (
+            script if callable(script) else lambda _path, _kind: None
+        )
         # qualified name -> why its module is not known (for the run: what a name resolves to
         # does not change within one)
         self.unresolved: dict[str, str] = {}
@@ -68,13 +73,20 @@ class Definitions:
             self.parsed[source.path] = Module.parse(source, name)
         return self.parsed[source.path]
 
-    def lookup(self, qualified: str) -> tuple[Module, ast.AST] | None:
+    def lookup_from(self, module: Module) -> Lookup:
+        """`lookup` for the names `module` imports: a script finds them in its own directory
+        first."""
+        near = self.script_directory(module.source.path, module.source.kind)
+        return lambda qualified: self.lookup(qualified, near)
+
+    def lookup(self, qualified: str, near: str | None = None) -> tuple[Module, ast.AST] | None:
         """A qualified name defined at the top level of a module of the project (or a member of
-        a class defined there). A module that may be either of two files ends the search: it
-        is a module, and which one is not known (`why_not` says so)."""
+        a class defined there), imported by a script in `near` (None: by a package's module).
+        A module that may be either of two files ends the search: it is a module, and which one
+        is not known (`why_not` says so)."""
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
-            name = ".".join(parts[:cut])
+            name = located(near, ".".join(parts[:cut]))
             source = self.find_module(name)
             if isinstance(source, Unresolved):
                 self.misses.add(AMBIGUOUS_MARK + name)

@@ -48,6 +48,20 @@ AMBIGUOUS = Resolved(None, True)
 # (the file, or None; where its submodules are looked for, empty when it is no package)
 _Outcome = tuple[str | None, tuple[str, ...]]
 
+# A name looked up from a script -- a file in no regular package, a notebook, a page -- is
+# looked for in the script's own directory first, as `python script.py` and a notebook's kernel
+# put that directory first on sys.path (`ModuleIndex.script_directory`). Such a lookup is
+# spelled `located(directory, name)` wherever it is recorded and resolved: no path and no
+# module name holds a NUL.
+LOCAL_MARK = "\0"
+
+
+def located(directory: str | None, name: str) -> str:
+    """The key `ModuleIndex.resolve` takes for `name` imported by a script in `directory`
+    (None: not a script)."""
+    return name if directory is None else f"{directory}{LOCAL_MARK}{name}"
+
+
 # How a cached result spells a name it found in more than one root among the names it found no
 # module for (`Definitions.lookup` writes it, `cache` reads it): no module name holds a `*`.
 AMBIGUOUS_MARK = "*"
@@ -133,7 +147,7 @@ class ModuleIndex:
         self._files = files
         self._listings: dict[str, dict[str, bool]] = {}  # directory -> {entry: is a directory}
         self._resolved: dict[str, Resolved] = {}
-        self._outcomes_of: dict[str, frozenset[_Outcome]] = {}
+        self._outcomes_of: dict[tuple[str | None, str], frozenset[_Outcome]] = {}
         self._names: dict[str, str] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # directory -> its package's parts
         self._displays: dict[str, str] | None = None  # absolute path -> display
@@ -141,10 +155,12 @@ class ModuleIndex:
 
     # ------------------------------------------------------------------ resolution
 
-    def resolve(self, name: str) -> Resolved:
-        found = self._resolved.get(name)
+    def resolve(self, key: str) -> Resolved:
+        """What `key` (a dotted name, or one `located` in a script's directory) resolves to."""
+        found = self._resolved.get(key)
         if found is None:
-            files = {file for file, _path in self._outcomes(name)}
+            first, _, name = key.rpartition(LOCAL_MARK)
+            files = {file for file, _path in self._outcomes(name, first or None)}
             paths = {file for file in files if file is not None}
             if len(files) == len(paths) > 1 and len(set(map(os.path.realpath, paths))) == 1:
                 files = {min(paths)}  # one file, reached through two roots (a link)
@@ -153,26 +169,43 @@ class ModuleIndex:
             else:
                 (file,) = files
                 found = Resolved(file) if file is not None else MISSING
-            self._resolved[name] = found
+            self._resolved[key] = found
         return found
 
-    def _outcomes(self, name: str) -> frozenset[_Outcome]:
+    def _outcomes(self, name: str, first: str | None = None) -> frozenset[_Outcome]:
         """What importing `name` may give, one outcome per order of the roots that tells
         apart: the file (None: no module, or a namespace package) and where its submodules
-        are looked for (its `__path__`: empty when it is no package). Remembered for the run:
-        siblings share their package's."""
-        found = self._outcomes_of.get(name)
+        are looked for (its `__path__`: empty when it is no package). `first`: a directory
+        that comes before the roots (a script's own). Remembered for the run: siblings share
+        their package's."""
+        key = (first, name)
+        found = self._outcomes_of.get(key)
         if found is None:
             head, _, last = name.rpartition(".")
-            heads = self._outcomes(head) if head else frozenset({(None, self.roots)})
             out: set[_Outcome] = set()
-            for _file, path in heads:
-                if path and last.isidentifier():
-                    out.update(self._find(last, path))
-                else:  # a module has no submodules, nor has a name that is not imported
-                    out.add((None, ()))
-            found = self._outcomes_of[name] = frozenset(out)
+            if not last.isidentifier():  # not a name that is imported
+                out.add((None, ()))
+            elif not head:
+                out.update(self._find_top(last, first))
+            else:
+                for _file, path in self._outcomes(head, first):
+                    # a module has no submodules
+                    out.update(self._find(last, path) if path else [(None, ())])
+            found = self._outcomes_of[key] = frozenset(out)
         return found
+
+    def _find_top(self, part: str, first: str | None) -> set[_Outcome]:
+        """A top-level name: from the roots in any order, after `first` when there is one."""
+        rest = tuple(r for r in self.roots if r != first)
+        outcomes = self._find(part, rest)
+        if first is None:
+            return outcomes
+        local = self._find(part, (first,))
+        if any(file is not None for file, _path in local):
+            return local  # found in the directory that comes first: the import stops there
+        ((_none, portion),) = local  # a namespace portion there, or nothing
+        # a namespace package gains the portion; a module or regular package elsewhere wins
+        return {(f, p) if f is not None else (None, (*portion, *p)) for f, p in outcomes}
 
     def _find(self, part: str, directories: Sequence[str]) -> set[_Outcome]:
         """`part` in `directories` (roots, or a package's `__path__`): each file that is it
@@ -218,6 +251,14 @@ class ModuleIndex:
         listing = self._listing(directory)
         init = next((i for i in _INITS if listing.get(i) is False), None)
         return os.path.join(directory, init) if init else None
+
+    def script_directory(self, path: str, kind: str) -> str | None:
+        """The directory a file's imports are looked for in first, when it runs as a script
+        (a notebook, a page, a Python file in no regular package), else None."""
+        directory = os.path.dirname(self.path_of(path))
+        if kind == "python" and self._init_of(directory) is not None:
+            return None  # a package's module: imported by its name, its directory not on sys.path
+        return directory
 
     # ------------------------------------------------------------------ names of files
 
