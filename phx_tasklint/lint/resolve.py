@@ -21,13 +21,11 @@ from phx_tasklint.lint.definitions import (
     FunctionNode,
     class_member,
 )
-from phx_tasklint.lint.modules import Binding, Module
+from phx_tasklint.lint.modules import Binding, Module, Reach
 from phx_tasklint.lint.runners import is_create_evaluator
 from phx_tasklint.lint.typeexpr import annotation, class_type
 
 _PARTIAL = frozenset({"functools.partial"})
-_STATICMETHOD = "builtins.staticmethod"
-_CLASSMETHOD = "builtins.classmethod"
 # Decorators known to keep the signature Phoenix sees (functools copies __wrapped__).
 _PRESERVING = frozenset(
     {
@@ -88,13 +86,12 @@ class Resolver:
         if isinstance(expr, ast.Call):
             return self._call_target(module, expr, depth)
         if isinstance(expr, ast.Name):
-            bindings = module.assignments(expr)
-            if len(bindings) == 1:
-                found = self._binding_target(module, bindings[0], depth)
-                if found is not None:
-                    return found
-            elif len(bindings) > 1:
-                return Skip("name assigned more than once")
+            reach = module.reaching(expr)
+            if reach.bindings:
+                return _agreed(
+                    [self._binding_target(module, b, depth) for b in reach.bindings],
+                    reach.conflict,
+                )
         if isinstance(expr, ast.Attribute):
             owner = self._instance_class(module, expr.value, depth)
             if owner is not None:
@@ -126,19 +123,25 @@ class Resolver:
     def _qualified_target(
         self, module: Module, expr: ast.Name | ast.Attribute, depth: int
     ) -> Target | Skip:
-        for q in sorted(module.qualified(expr)):
-            if q.startswith("builtins."):
-                return Skip("builtin callable")
-            found_node = self.definitions.lookup(q)
-            if found_node is not None:
-                return self._node_target(found_node[0], found_node[1], depth + 1)
+        names = module.qualified(expr)
+        if not names:
+            return Skip("defined outside the checked files")
+        found = [self._named_target(q, depth) for q in names]
+        return _agreed(found, _root_reach(module, expr).conflict)
+
+    def _named_target(self, qualified: str, depth: int) -> Target | Skip:
+        if qualified.startswith("builtins."):
+            return Skip("builtin callable")
+        found_node = self.definitions.lookup(qualified)
+        if found_node is not None:
+            return self._node_target(found_node[0], found_node[1], depth + 1)
         return Skip("defined outside the checked files")
 
-    def _binding_target(self, module: Module, binding: Binding, depth: int) -> Target | Skip | None:
+    def _binding_target(self, module: Module, binding: Binding, depth: int) -> Target | Skip:
         if binding.kind == "def":
             return self._node_target(module, binding.node, depth + 1)
-        if binding.kind == "import":
-            return None  # resolved by qualified name
+        if binding.kind == "import" and binding.qualified:
+            return self._named_target(binding.qualified, depth)
         if binding.kind == "assign":
             return self.target(module, binding.node, depth + 1)
         return Skip("parameter or loop variable")
@@ -167,7 +170,7 @@ class Resolver:
 
     def _call_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
         names = module.qualified(call.func)
-        if names & _PARTIAL:
+        if not _PARTIAL.isdisjoint(names):
             return self._partial_target(module, call, depth)
         if isinstance(call.func, ast.Call) and is_create_evaluator(module, call.func.func):
             return Skip("create_evaluator object (checked where it is created)")
@@ -215,15 +218,22 @@ class Resolver:
     def _resolve_class(
         self, module: Module, expr: ast.AST, depth: int
     ) -> tuple[Module, ast.ClassDef] | None:
+        """The class `expr` names, when every binding that reaches it names the same one."""
         if isinstance(expr, ast.Name):
             bindings = module.assignments(expr)
-            if len(bindings) == 1 and isinstance(bindings[0].node, ast.ClassDef):
-                return module, bindings[0].node
+            if any(b.kind != "import" for b in bindings):
+                # bound here: the module's final state (`qualified`) is not the one at `expr`
+                nodes = {b.node for b in bindings}
+                found = nodes.pop() if len(nodes) == 1 else None
+                return (module, found) if isinstance(found, ast.ClassDef) else None
         if isinstance(expr, (ast.Name, ast.Attribute)):
+            classes = set()
             for q in module.qualified(expr):
-                found = self.definitions.lookup(q)
-                if found is not None and isinstance(found[1], ast.ClassDef):
-                    return found[0], found[1]
+                looked = self.definitions.lookup(q)
+                if looked is None or not isinstance(looked[1], ast.ClassDef):
+                    return None
+                classes.add((looked[0], looked[1]))
+            return classes.pop() if len(classes) == 1 else None
         return None
 
     def _instance_class(
@@ -239,9 +249,13 @@ class Resolver:
         if found is not None:
             return found[0], found[1], False
         if isinstance(expr, ast.Name):
+            owner = module.method_owner(expr)  # `self` / `cls` in a method
+            if owner is not None:
+                return module, owner[0], owner[1]
             bindings = module.assignments(expr)
-            if len(bindings) == 1 and isinstance(bindings[0].node, ast.Call):
-                return self._instance_class(module, bindings[0].node, depth + 1)
+            if bindings and all(isinstance(b.node, ast.Call) for b in bindings):
+                classes = {self._instance_class(module, b.node, depth + 1) for b in bindings}
+                return classes.pop() if len(classes) == 1 else None
         return None
 
     def _params(self, args: ast.arguments, module: Module) -> list[tuple[Param, ast.arg]]:
@@ -290,7 +304,7 @@ class Resolver:
             names = module.qualified(call_func)
             if spec.EVALS_CREATE_EVALUATOR in names:
                 return Skip("phoenix.evals evaluator")
-            if names & _PRESERVING or is_create_evaluator(module, call_func):
+            if not _PRESERVING.isdisjoint(names) or is_create_evaluator(module, call_func):
                 continue
             replaced = self._decorator_signature(module, expr, depth)
             if isinstance(replaced, Skip):
@@ -344,7 +358,7 @@ class Resolver:
             return None
         for d in wrapper.decorator_list:
             inner = d.func if isinstance(d, ast.Call) else d
-            if deco_module.qualified(inner) & _WRAPS:
+            if not _WRAPS.isdisjoint(deco_module.qualified(inner)):
                 return None
         found = self.def_target(deco_module, wrapper, bound=False, depth=depth + 1)
         return found.signature if isinstance(found, Target) else found
@@ -356,13 +370,21 @@ def is_method(module: Module, node: FunctionNode) -> bool:
 
 
 def _method_kind(module: Module, node: FunctionNode) -> str:
-    for d in node.decorator_list:
-        names = module.qualified(d)
-        if _STATICMETHOD in names:
-            return "static"
-        if _CLASSMETHOD in names:
-            return "class"
-    return "instance"
+    return module.method_kind(node)
+
+
+def _agreed(found: list[Target | Skip], conflict: str) -> Target | Skip:
+    """The one answer when every binding that may reach a use gives it, else a Skip saying
+    why the bindings are not known apart."""
+    first = found[0]
+    return first if all(f == first for f in found[1:]) else Skip(conflict)
+
+
+def _root_reach(module: Module, expr: ast.expr) -> Reach:
+    """What reaches the name a dotted expression starts from."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return module.reaching(expr) if isinstance(expr, ast.Name) else Reach(())
 
 
 def _own_nodes(fn: FunctionNode) -> list[ast.AST]:
