@@ -284,7 +284,7 @@ class Module:
         """Absolute qualified names an expression may stand for where it is written, sorted
         (empty when only local)."""
         if isinstance(node, ast.Attribute):
-            return tuple(f"{q}.{node.attr}" for q in self.qualified(node.value))
+            return tuple([f"{q}.{node.attr}" for q in self.qualified(node.value)])
         if not isinstance(node, ast.Name):
             return ()
         found = self.lookup(node.id, node)
@@ -292,6 +292,9 @@ class Module:
             return (f"builtins.{node.id}",) if node.id in _BUILTINS else ()
         scope, bindings = found
         at_top = scope.node is self.tree
+        if len(bindings) == 1:  # most names: asked of every call in the file
+            one = _qualified_binding(bindings[0], at_top, self.name, node.id)
+            return (one,) if one is not None else ()
         names = {_qualified_binding(b, at_top, self.name, node.id) for b in bindings}
         if len(names) > 1:  # the bindings stand for different names: which reach this use?
             names = {

@@ -68,6 +68,9 @@ def _runner(
     if isinstance(func, ast.Attribute):
         return _client_runner(module, func, call)
     if isinstance(func, ast.Name):  # `run = client.experiments.run_experiment; run(...)`
+        found = module.lookup(func.id, func)
+        if found is None or all(b.kind != "assign" for b in found[1]):
+            return None  # a def, an import, a parameter: nothing to follow
         bindings = module.assignments(func)
         values = [b.node for b in bindings if b.kind == "assign" and isinstance(b.node, ast.expr)]
         if values and len(values) == len(bindings):
