@@ -60,16 +60,16 @@ def _runner(
         return None
     names = module.qualified(func)
     if names:
-        found = {_runner_by_name(q, config) for q in names}
-        if len(found) == 1 and None not in found:
-            return found.pop()
-        if any(f is not None for f in found):
+        by_name = {_runner_by_name(q, config) for q in names}
+        if len(by_name) == 1 and None not in by_name:
+            return by_name.pop()
+        if any(r is not None for r in by_name):
             return None  # a runner on one path, something else on another
     if isinstance(func, ast.Attribute):
         return _client_runner(module, func, call)
     if isinstance(func, ast.Name):  # `run = client.experiments.run_experiment; run(...)`
-        found = module.lookup(func.id, func)
-        if found is None or all(b.kind != "assign" for b in found[1]):
+        scoped = module.lookup(func.id, func)
+        if scoped is None or all(b.kind != "assign" for b in scoped[1]):
             return None  # a def, an import, a parameter: nothing to follow
         bindings = module.assignments(func)
         values = [b.node for b in bindings if b.kind == "assign" and isinstance(b.node, ast.expr)]
