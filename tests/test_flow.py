@@ -465,6 +465,8 @@ def test_an_unbuilt_client_needs_a_phoenix_import_and_no_star_import() -> None:
     call = "px_client.experiments.run_experiment(dataset=ds, task=lambda: 1)\n"
     assert run("# phoenix, in a comment only\n" + call).handoffs == []
     assert run("from phoenix.client import *\n" + call).handoffs == []
+    setup = "def setup():\n    global px_client\n    px_client = make()\n"
+    assert run("import phoenix\n" + setup + call).handoffs == []
     assert len(run("from phoenix.client import Client\n" + call).handoffs) == 1
 
 

@@ -437,8 +437,8 @@ class Module:
             bindings = reaching or list(ordered)
             if len({id(b.node) for b in bindings}) > 1:
                 return None
-        last = bindings[0]
-        return last.node if last.kind in ("def", "assign") else None
+        only = bindings[0]
+        return only.node if only.kind in ("def", "assign") else None
 
     def absolute(self, relative: str) -> str:
         dots = len(relative) - len(relative.lstrip("."))

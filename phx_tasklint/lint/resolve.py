@@ -112,7 +112,7 @@ class Resolver:
         """`<class or instance>.<attr>`: a method, bound the way Python binds it."""
         member = class_member(cls, attr)
         if isinstance(member, FUNCTIONS):
-            kind = _method_kind(module, member)
+            kind = module.method_kind(member)
             bound = (is_instance and kind != "static") or kind == "class"
             found = self.def_target(module, member, bound=bound, depth=depth + 1)
             if isinstance(found, Target):
@@ -366,11 +366,7 @@ class Resolver:
 
 def is_method(module: Module, node: FunctionNode) -> bool:
     """Is `node` defined in a class body and bound when looked up on an instance?"""
-    return isinstance(module.parent(node), ast.ClassDef) and _method_kind(module, node) != "static"
-
-
-def _method_kind(module: Module, node: FunctionNode) -> str:
-    return module.method_kind(node)
+    return isinstance(module.parent(node), ast.ClassDef) and module.method_kind(node) != "static"
 
 
 def _agreed(found: list[Target | Skip], conflict: str) -> Target | Skip:

@@ -148,6 +148,8 @@ def _unbound_client_kind(module: Module, expr: ast.AST, call: ast.Call) -> bool 
         and isinstance(expr.value, ast.Name)
         and module.lookup(expr.value.id, expr.value) is None
         and not module.qualified(expr.value)  # not a builtin either
+        # nor bound in a function through `global`
+        and not any(expr.value.id in scope.globals for scope in module.scopes.values())
         and _imports_phoenix(module)
     ):
         return None
