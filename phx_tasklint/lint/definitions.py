@@ -58,6 +58,7 @@ class Definitions:
         # does not change within one)
         self.unresolved: dict[str, str] = {}
         self.parsed: dict[str, Module | None] = {}
+        self._near: dict[str, str | None] = {}  # path -> its script directory (for the run)
         self.deps: set[str] = set()
         self.found: set[tuple[str, str]] = set()
         self.misses: set[str] = set()
@@ -76,7 +77,10 @@ class Definitions:
     def lookup_from(self, module: Module) -> Lookup:
         """`lookup` for the names `module` imports: a script finds them in its own directory
         first."""
-        near = self.script_directory(module.source.path, module.source.kind)
+        path = module.source.path
+        if path not in self._near:
+            self._near[path] = self.script_directory(path, module.source.kind)
+        near = self._near[path]
         return lambda qualified: self.lookup(qualified, near)
 
     def lookup(self, qualified: str, near: str | None = None) -> tuple[Module, ast.AST] | None:

@@ -4,7 +4,12 @@ The analysis runs on CPython's `ast`: libcst's metadata providers (scopes, quali
 parents) cost many times the parse of each file, and `ast` with the resolver below answers the
 same questions for a fraction of that.
 Names are resolved the way Python binds them (imports, defs, assignments, parameters, `global`
-and `nonlocal`, class scopes invisible to nested functions) -- never by spelling.
+and `nonlocal`, class scopes invisible to nested functions) -- never by spelling -- and to the
+bindings that reach the use: in the scope that binds a name, a later binding replaces an earlier
+one, in the order the code runs (`reaching`). A function body runs at a time we do not know, so
+a name it takes from an enclosing scope may stand for any binding there. The order is worked out
+only for a name bound more than once and asked about, so a cold run pays for none of it
+elsewhere.
 """
 
 from __future__ import annotations
@@ -12,17 +17,20 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
 from typing import Any, Literal
 
 from phx_tasklint.lint import pyast
+from phx_tasklint.lint.reaching import Effects, Flow, walk
 from phx_tasklint.lint.sources import Source
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 _BUILTINS = frozenset(dir(builtins))
+_STATICMETHOD = "builtins.staticmethod"
+_CLASSMETHOD = "builtins.classmethod"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -33,6 +41,22 @@ class Binding:
     kind: Literal["import", "def", "assign", "param", "other"]
     node: ast.AST  # the def/class, the assigned value, the ast.arg, or the binding statement
     qualified: str | None = None  # for imports: what the name stands for
+
+
+# Why the bindings of a `Reach` may stand for different things (the reason a caller skips with
+# when they resolve differently).
+ON_DIFFERENT_PATHS = "name bound differently on different paths"
+OUTSIDE_THE_FUNCTION = "name assigned more than once outside the function that uses it"
+BEFORE_ANY_BINDING = "name used before any of its bindings"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The bindings of a name that may be in force at one use, in source order."""
+
+    bindings: tuple[Binding, ...]
+    # when there are several and they stand for different things, why they are not known apart
+    conflict: str = ON_DIFFERENT_PATHS
 
 
 @dataclass
@@ -62,6 +86,9 @@ class Module:
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.classes: list[ast.ClassDef] = []
         self.imports: list[ast.Import | ast.ImportFrom] = []
+        # the order of a name's bindings and what reaches each use, per (scope, name) asked
+        self._orders: dict[tuple[ast.AST, str], tuple[Binding, ...]] = {}
+        self._flows: dict[tuple[ast.AST, str], Flow] = {}
         self._build()
 
     @classmethod
@@ -200,6 +227,10 @@ class Module:
                     continue
                 qualified = f"{base}.{alias.name}" if base else alias.name
                 scope.add(alias.asname or alias.name, Binding("import", node, qualified))
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            scope.add(node.name, Binding("other", node))
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            scope.add(node.rest, Binding("other", node))
         elif isinstance(node, ast.Global):
             scope.globals.update(node.names)
         elif isinstance(node, ast.Nonlocal):
@@ -229,42 +260,185 @@ class Module:
             scope = scope.parent
         return None
 
-    def assignments(self, name: ast.Name) -> list[Binding]:
+    def reaching(self, name: ast.Name) -> Reach:
+        """The bindings of `name` that may be in force where it is used."""
         found = self.lookup(name.id, name)
-        return found[1] if found else []
+        if found is None:
+            return Reach(())
+        scope, bindings = found
+        if len(bindings) == 1:
+            return Reach((bindings[0],))
+        ordered = self._ordered(scope, name.id)
+        if not self._runs_inline(name, scope):
+            return Reach(ordered, OUTSIDE_THE_FUNCTION)
+        flow = self._flow(scope, name.id)
+        mask = self._state_at(name, flow)
+        if not mask:  # used above every binding: a page read out of order, cells run out of it
+            return Reach(ordered, BEFORE_ANY_BINDING)
+        return Reach(tuple(b for i, b in enumerate(ordered) if mask >> i & 1))
 
-    def qualified(self, node: ast.AST) -> set[str]:
-        """Absolute qualified names an expression may stand for (empty when only local)."""
+    def assignments(self, name: ast.Name) -> tuple[Binding, ...]:
+        return self.reaching(name).bindings
+
+    def qualified(self, node: ast.AST) -> tuple[str, ...]:
+        """Absolute qualified names an expression may stand for where it is written, sorted
+        (empty when only local)."""
         if isinstance(node, ast.Attribute):
-            return {f"{q}.{node.attr}" for q in self.qualified(node.value)}
+            return tuple([f"{q}.{node.attr}" for q in self.qualified(node.value)])
         if not isinstance(node, ast.Name):
-            return set()
+            return ()
         found = self.lookup(node.id, node)
         if found is None:
-            return {f"builtins.{node.id}"} if node.id in _BUILTINS else set()
+            return (f"builtins.{node.id}",) if node.id in _BUILTINS else ()
         scope, bindings = found
-        out = set()
-        for binding in bindings:
-            if binding.kind == "import" and binding.qualified:
-                out.add(binding.qualified)
-            elif scope.node is self.tree:
-                out.add(f"{self.name}.{node.id}")
-        return out
+        at_top = scope.node is self.tree
+        if len(bindings) == 1:  # most names: asked of every call in the file
+            one = _qualified_binding(bindings[0], at_top, self.name, node.id)
+            return (one,) if one is not None else ()
+        names = {_qualified_binding(b, at_top, self.name, node.id) for b in bindings}
+        if len(names) > 1:  # the bindings stand for different names: which reach this use?
+            names = {
+                _qualified_binding(b, at_top, self.name, node.id)
+                for b in self.reaching(node).bindings
+            }
+        return tuple(sorted(n for n in names if n is not None))
 
-    def qualified_in_module(self, dotted: str) -> set[str]:
-        """Resolve a dotted name written in a string annotation, from the module's top level."""
+    def qualified_in_module(self, dotted: str) -> tuple[str, ...]:
+        """Resolve a dotted name written in a string annotation, from the module's top level
+        (evaluated once the module has run, by whoever reads the annotation)."""
         head, _, rest = dotted.partition(".")
         bindings = self.scopes[self.tree].bindings.get(head)
         suffix = f".{rest}" if rest else ""
         if not bindings:
-            return {f"builtins.{head}"} if head in _BUILTINS and not rest else set()
+            return (f"builtins.{head}",) if head in _BUILTINS and not rest else ()
         out = set()
         for binding in bindings:
             if binding.kind == "import" and binding.qualified:
                 out.add(binding.qualified + suffix)
             else:
                 out.add(f"{self.name}.{dotted}")
-        return out
+        return tuple(sorted(out))
+
+    def method_kind(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        """How Python binds a def found on a class: "static", "class" or "instance"."""
+        for d in node.decorator_list:
+            names = self.qualified(d)
+            if _STATICMETHOD in names:
+                return "static"
+            if _CLASSMETHOD in names:
+                return "class"
+        return "instance"
+
+    def method_owner(self, name: ast.Name) -> tuple[ast.ClassDef, bool] | None:
+        """When `name` is the first parameter of a method (`self`, `cls`): the class it is
+        defined in, and whether the name holds an instance of it (False: the class itself)."""
+        bindings = self.assignments(name)
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return None
+        arg = bindings[0].node
+        arguments = self.parents.get(arg)
+        function = self.parents.get(arguments) if arguments is not None else None
+        if not isinstance(arguments, ast.arguments) or not isinstance(
+            function, (ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
+            return None
+        positional = [*arguments.posonlyargs, *arguments.args]
+        cls = self.parents.get(function)
+        if not positional or positional[0] is not arg or not isinstance(cls, ast.ClassDef):
+            return None
+        kind = self.method_kind(function)
+        return None if kind == "static" else (cls, kind == "instance")
+
+    # ------------------------------------------------------------------ flow
+
+    def _ordered(self, scope: Scope, name: str) -> tuple[Binding, ...]:
+        """The scope's bindings of `name` in source order (the tree is built last-first)."""
+        key = (scope.node, name)
+        found = self._orders.get(key)
+        if found is None:
+            found = self._orders[key] = tuple(sorted(scope.bindings[name], key=_source_order))
+        return found
+
+    def _runs_inline(self, node: ast.AST, scope: Scope) -> bool:
+        """Does the code at `node` run as part of `scope`'s own body (a class body runs where
+        it is written), rather than in a function called at some other time?"""
+        current = self.scope_of(node)
+        while current is not scope:
+            if not isinstance(current.node, ast.ClassDef) or current.parent is None:
+                return False
+            current = current.parent
+        return True
+
+    def _flow(self, scope: Scope, name: str) -> Flow:
+        key = (scope.node, name)
+        found = self._flows.get(key)
+        if found is None:
+            found = self._flows[key] = self._walk(scope, name)
+        return found
+
+    def _walk(self, scope: Scope, name: str) -> Flow:
+        masks: dict[ast.AST, list[int]] = {}
+        start = 0
+        for i, binding in enumerate(self._ordered(scope, name)):
+            if binding.kind == "param":
+                start |= 1 << i
+                continue
+            anchor, slot = self._effect_of(binding)
+            masks.setdefault(anchor, [0, 0, 0, 0])[slot] |= 1 << i
+        effects = {anchor: Effects(*m) for anchor, m in masks.items()}
+        body = scope.node.body if isinstance(scope.node.body, list) else []
+        return walk(body, name, effects, start)
+
+    def _effect_of(self, binding: Binding) -> tuple[ast.AST, int]:
+        """The statement (handler, case) where a binding happens, and which `Effects` slot it
+        fills: 0 after, 1 header, 2 inline, 3 local."""
+        node = binding.node
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.ExceptHandler)):
+            return node, 1
+        if isinstance(node, ast.stmt):
+            return node, 0
+        if isinstance(node, ast.pattern):
+            return self._anchor(node), 1
+        if isinstance(node, ast.comprehension):
+            return self._anchor(node), 3
+        parent = self.parents.get(node)
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+            return parent, 0
+        return self._anchor(node), 2  # a walrus
+
+    def _anchor(self, node: ast.AST) -> ast.AST:
+        """The statement, `except` handler or `case` an expression belongs to."""
+        current: ast.AST | None = node
+        while current is not None and not isinstance(
+            current, (ast.stmt, ast.ExceptHandler, ast.match_case)
+        ):
+            current = self.parents.get(current)
+        return current if current is not None else self.tree
+
+    def _state_at(self, node: ast.AST, flow: Flow) -> int:
+        current: ast.AST | None = node
+        while current is not None:
+            found = flow.before.get(current)
+            if found is not None:
+                return found
+            current = self.parents.get(current)
+        return 0
+
+    def top_value(self, name: str) -> ast.AST | None:
+        """The def, class or assigned value `name` holds once the module has run, when one
+        binding of those kinds is sure to be it."""
+        bindings = self.scopes[self.tree].bindings.get(name)
+        if not bindings:
+            return None
+        if len(bindings) > 1:
+            end = self._flow(self.scopes[self.tree], name).end
+            ordered = self._ordered(self.scopes[self.tree], name)
+            reaching = [b for i, b in enumerate(ordered) if end is not None and end >> i & 1]
+            bindings = reaching or list(ordered)
+            if len({id(b.node) for b in bindings}) > 1:
+                return None
+        only = bindings[0]
+        return only.node if only.kind in ("def", "assign") else None
 
     def absolute(self, relative: str) -> str:
         dots = len(relative) - len(relative.lstrip("."))
@@ -306,14 +480,42 @@ class Module:
         return line, column, end_line, end_column
 
     @cached_property
-    def top_level(self) -> dict[str, ast.AST]:
-        """Top-level defs, classes and single-assignment values by name (last one wins)."""
-        out: dict[str, ast.AST] = {}
-        for name, bindings in self.scopes[self.tree].bindings.items():
-            last = bindings[-1]
-            if last.kind in ("def", "assign"):
-                out[name] = last.node
-        return out
+    def top_level(self) -> Mapping[str, ast.AST]:
+        """Top-level defs, classes and single-assignment values by name, as the module leaves
+        them (`top_value`), each worked out when asked for."""
+        return _TopLevel(self)
+
+
+class _TopLevel(Mapping[str, ast.AST]):
+    def __init__(self, module: Module) -> None:
+        self._module = module
+
+    def __getitem__(self, name: str) -> ast.AST:
+        found = self._module.top_value(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        root = self._module.scopes[self._module.tree]
+        return (name for name in root.bindings if self._module.top_value(name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _qualified_binding(binding: Binding, at_top: bool, module: str, name: str) -> str | None:
+    """The absolute name one binding gives `name` (None: a local of a function or class)."""
+    if binding.kind == "import" and binding.qualified:
+        return binding.qualified
+    return f"{module}.{name}" if at_top else None
+
+
+def _source_order(binding: Binding) -> tuple[int, int]:
+    node = binding.node
+    if isinstance(node, ast.comprehension):
+        node = node.target
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
 
 
 _NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
@@ -333,6 +535,9 @@ _BINDING_NODES = frozenset(
         ast.ImportFrom,
         ast.Global,
         ast.Nonlocal,
+        ast.MatchAs,
+        ast.MatchStar,
+        ast.MatchMapping,
     }
 )
 # Fields that never hold a node worth visiting: names and other plain values, and the

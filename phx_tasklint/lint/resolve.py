@@ -9,6 +9,7 @@ return an inner def, and decorators that replace the function. Whatever cannot b
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from phx_tasklint.core import spec
@@ -17,17 +18,16 @@ from phx_tasklint.lint.callables import apply_partial, drop_first
 from phx_tasklint.lint.definitions import (
     FUNCTIONS,
     MAX_DEPTH,
+    OUTSIDE_REASON,
     Definitions,
     FunctionNode,
     class_member,
 )
-from phx_tasklint.lint.modules import Binding, Module
+from phx_tasklint.lint.modules import Binding, Module, Reach
 from phx_tasklint.lint.runners import argument, is_create_evaluator
 from phx_tasklint.lint.typeexpr import annotation, class_type
 
 _PARTIAL = frozenset({"functools.partial"})
-_STATICMETHOD = "builtins.staticmethod"
-_CLASSMETHOD = "builtins.classmethod"
 # Decorators known to keep the signature Phoenix sees (functools copies __wrapped__).
 _PRESERVING = frozenset(
     {
@@ -124,13 +124,12 @@ class Resolver:
         if isinstance(expr, ast.Call):
             return self._call_target(module, expr, depth)
         if isinstance(expr, ast.Name):
-            bindings = module.assignments(expr)
-            if len(bindings) == 1:
-                found = self._binding_target(module, bindings[0], depth)
-                if found is not None:
-                    return found
-            elif len(bindings) > 1:
-                return Skip("name assigned more than once")
+            reach = module.reaching(expr)
+            if reach.bindings:
+                return _agreed(
+                    [self._binding_target(module, b, depth) for b in reach.bindings],
+                    reach.conflict,
+                )
         if isinstance(expr, ast.Attribute):
             owner = self._instance_class(module, expr.value, depth)
             if owner is not None:
@@ -151,7 +150,7 @@ class Resolver:
         """`<class or instance>.<attr>`: a method, bound the way Python binds it."""
         member = class_member(cls, attr)
         if isinstance(member, FUNCTIONS):
-            kind = _method_kind(module, member)
+            kind = module.method_kind(member)
             bound = (is_instance and kind != "static") or kind == "class"
             found = self.def_target(module, member, bound=bound, depth=depth + 1)
             if isinstance(found, Target):
@@ -162,20 +161,26 @@ class Resolver:
     def _qualified_target(
         self, module: Module, expr: ast.Name | ast.Attribute, depth: int
     ) -> Target | Skip:
-        names = sorted(module.qualified(expr))
-        for q in names:
-            if q.startswith("builtins."):
-                return Skip("builtin callable")
-            found_node = self.definitions.lookup(q)
-            if found_node is not None:
-                return self._node_target(found_node[0], found_node[1], depth + 1)
-        return Skip(self.definitions.why_not(names))
+        names = module.qualified(expr)
+        if not names:
+            return Skip(OUTSIDE_REASON)
+        found = [self._named_target(module, q, depth) for q in names]
+        return _agreed(found, _root_reach(module, expr).conflict)
 
-    def _binding_target(self, module: Module, binding: Binding, depth: int) -> Target | Skip | None:
+    def _named_target(self, module: Module, qualified: str, depth: int) -> Target | Skip:
+        """What `qualified`, a name `module` imports or defines, stands for."""
+        if qualified.startswith("builtins."):
+            return Skip("builtin callable")
+        found_node = self.definitions.lookup_from(module)(qualified)
+        if found_node is not None:
+            return self._node_target(found_node[0], found_node[1], depth + 1)
+        return Skip(self.definitions.why_not([qualified]))
+
+    def _binding_target(self, module: Module, binding: Binding, depth: int) -> Target | Skip:
         if binding.kind == "def":
             return self._node_target(module, binding.node, depth + 1)
-        if binding.kind == "import":
-            return None  # resolved by qualified name
+        if binding.kind == "import" and binding.qualified:
+            return self._named_target(module, binding.qualified, depth)
         if binding.kind == "assign":
             return self.target(module, binding.node, depth + 1)
         return Skip("parameter or loop variable")
@@ -194,7 +199,7 @@ class Resolver:
         an evaluator's result, the scorer must accept: `evaluators=[Grader]` for `Grader()`)."""
         found = self._constructor(module, node, depth)
         if isinstance(found, Target):
-            returns = class_type(module, node, self.definitions.lookup, depth)
+            returns = class_type(module, node, self.definitions.lookup_from(module), depth)
             signature = replace(found.signature, returns=returns, is_async=False)
             # Phoenix names it by the class's __qualname__, not by `__init__`
             found = replace(found, signature=signature, phoenix_name=node.name, at_hand_off=True)
@@ -227,7 +232,7 @@ class Resolver:
 
     def _call_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
         names = module.qualified(call.func)
-        if names & _PARTIAL:
+        if not _PARTIAL.isdisjoint(names):
             return self._partial_target(module, call, depth)
         if isinstance(call.func, ast.Call):  # `decorator(...)(fn)`
             applied = module.qualified(call.func.func)
@@ -241,7 +246,7 @@ class Resolver:
         made = _evals_name(module, names)
         if made is not None:
             return _opaque_target(module, call, EvalsEvaluator(made))
-        if names & _CACHES:
+        if not _CACHES.isdisjoint(names):
             return self._cached_target(module, call, depth)
         cls = self._resolve_class(module, call.func, depth)
         if cls is not None:
@@ -299,15 +304,22 @@ class Resolver:
     def _resolve_class(
         self, module: Module, expr: ast.AST, depth: int
     ) -> tuple[Module, ast.ClassDef] | None:
+        """The class `expr` names, when every binding that reaches it names the same one."""
         if isinstance(expr, ast.Name):
             bindings = module.assignments(expr)
-            if len(bindings) == 1 and isinstance(bindings[0].node, ast.ClassDef):
-                return module, bindings[0].node
+            if any(b.kind != "import" for b in bindings):
+                # bound here: the module's final state (`qualified`) is not the one at `expr`
+                nodes = {b.node for b in bindings}
+                found = nodes.pop() if len(nodes) == 1 else None
+                return (module, found) if isinstance(found, ast.ClassDef) else None
         if isinstance(expr, (ast.Name, ast.Attribute)):
+            classes = set()
             for q in module.qualified(expr):
-                found = self.definitions.lookup(q)
-                if found is not None and isinstance(found[1], ast.ClassDef):
-                    return found[0], found[1]
+                looked = self.definitions.lookup_from(module)(q)
+                if looked is None or not isinstance(looked[1], ast.ClassDef):
+                    return None
+                classes.add((looked[0], looked[1]))
+            return classes.pop() if len(classes) == 1 else None
         return None
 
     def _instance_class(
@@ -323,9 +335,13 @@ class Resolver:
         if found is not None:
             return found[0], found[1], False
         if isinstance(expr, ast.Name):
+            owner = module.method_owner(expr)  # `self` / `cls` in a method
+            if owner is not None:
+                return module, owner[0], owner[1]
             bindings = module.assignments(expr)
-            if len(bindings) == 1 and isinstance(bindings[0].node, ast.Call):
-                return self._instance_class(module, bindings[0].node, depth + 1)
+            if bindings and all(isinstance(b.node, ast.Call) for b in bindings):
+                classes = {self._instance_class(module, b.node, depth + 1) for b in bindings}
+                return classes.pop() if len(classes) == 1 else None
         return None
 
     def _params(self, args: ast.arguments, module: Module) -> list[tuple[Param, ast.arg]]:
@@ -335,7 +351,11 @@ class Resolver:
 
         def add(arg: ast.arg, kind: Kind, has_default: bool) -> None:
             written = arg.annotation
-            typed = annotation(module, written, self.definitions.lookup) if written else None
+            typed = (
+                annotation(module, written, self.definitions.lookup_from(module))
+                if written
+                else None
+            )
             out.append((Param(arg.arg, kind, has_default, typed), arg))
 
         for i, arg in enumerate(positional):
@@ -382,7 +402,7 @@ class Resolver:
                 if isinstance(expr, ast.Call):
                     name = _evaluator_name(expr, node.name)
                 continue
-            if names & _PRESERVING:
+            if not _PRESERVING.isdisjoint(names):
                 continue
             replaced = self._decorator_signature(module, expr, depth)
             if isinstance(replaced, Skip):
@@ -403,7 +423,7 @@ class Resolver:
         """The signature of a def as written: a generator without a return annotation returns
         a (sync) generator."""
         returns = (
-            annotation(module, node.returns, self.definitions.lookup)
+            annotation(module, node.returns, self.definitions.lookup_from(module))
             if node.returns is not None
             else None
         )
@@ -466,7 +486,7 @@ class Resolver:
             return None
         for d in wrapper.decorator_list:
             inner = d.func if isinstance(d, ast.Call) else d
-            if module.qualified(inner) & _WRAPS:
+            if not _WRAPS.isdisjoint(module.qualified(inner)):
                 return None
         found = self.def_target(module, wrapper, bound=False, depth=depth + 1)
         return found.signature if isinstance(found, Target) else found
@@ -474,17 +494,21 @@ class Resolver:
 
 def is_method(module: Module, node: FunctionNode) -> bool:
     """Is `node` defined in a class body and bound when looked up on an instance?"""
-    return isinstance(module.parent(node), ast.ClassDef) and _method_kind(module, node) != "static"
+    return isinstance(module.parent(node), ast.ClassDef) and module.method_kind(node) != "static"
 
 
-def _method_kind(module: Module, node: FunctionNode) -> str:
-    for d in node.decorator_list:
-        names = module.qualified(d)
-        if _STATICMETHOD in names:
-            return "static"
-        if _CLASSMETHOD in names:
-            return "class"
-    return "instance"
+def _agreed(found: list[Target | Skip], conflict: str) -> Target | Skip:
+    """The one answer when every binding that may reach a use gives it, else a Skip saying
+    why the bindings are not known apart."""
+    first = found[0]
+    return first if all(f == first for f in found[1:]) else Skip(conflict)
+
+
+def _root_reach(module: Module, expr: ast.expr) -> Reach:
+    """What reaches the name a dotted expression starts from."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return module.reaching(expr) if isinstance(expr, ast.Name) else Reach(())
 
 
 def _own_nodes(fn: FunctionNode) -> list[ast.AST]:
@@ -539,7 +563,7 @@ def _literal_target(module: Module, expr: ast.Constant | ast.JoinedStr) -> Targe
     return _opaque_target(module, expr, NotCallable(TypeExpr.named(kind)))
 
 
-def _evals_name(module: Module, names: set[str]) -> str | None:
+def _evals_name(module: Module, names: Iterable[str]) -> str | None:
     """The first of `names` under phoenix.evals, if any (not one `module` defines itself, as
     phoenix.evals's own modules do)."""
     prefix = spec.EVALS_MODULE + "."
@@ -569,7 +593,9 @@ def _copies_wrapped(module: Module, init: FunctionNode) -> ast.expr | None:
         if isinstance(node, ast.Call):
             if "functools.update_wrapper" in module.qualified(node.func):
                 return argument(node, "wrapped", 1) or node
-            if isinstance(node.func, ast.Call) and module.qualified(node.func.func) & _WRAPS:
+            if isinstance(node.func, ast.Call) and not _WRAPS.isdisjoint(
+                module.qualified(node.func.func)
+            ):
                 return argument(node.func, "wrapped", 0) or node
         if isinstance(node, ast.Assign):
             for target in node.targets:

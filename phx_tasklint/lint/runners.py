@@ -1,7 +1,23 @@
 """Which calls and decorators hand callables to Phoenix, and which expressions they hand over.
 
 A runner is recognised by the qualified name it resolves to (or, for `client.experiments.*`, by
-what `client` was built from), never by spelling; the names themselves come from `spec`.
+what `client` was built from), never by spelling; the names themselves come from `spec`. Names
+resolve to the bindings that reach the call (`Module.reaching`); where those disagree (a legacy
+import on one path, the client's on another) the call is not taken for a runner.
+
+The client and its `experiments` are followed through names and objects: `exps =
+client.experiments; exps.run_experiment(...)`, `run = client.experiments.run_experiment;
+run(...)`, a client kept on `self` (in `__init__` or as a class attribute) and reached through
+`self` or through an instance (`Runner().client`), for classes of the same module.
+
+A page or notebook often uses a client it never builds (`px_client.experiments.run_experiment`
+on a name bound nowhere in the document): when the document imports from `phoenix` (and has no
+`import *` that could bind the name), that name is taken for a Phoenix client. Which kind is
+read from the call: an awaited call is an `AsyncClient`'s; a call whose result is dropped or
+assigned is the sync `Client`'s, since an `AsyncClient` call that is not awaited returns a
+coroutine that never runs, and the code is meant to work. A call in any other place (handed to
+`asyncio.run`, returned) is not judged. A name that is bound, to anything we cannot follow (an
+unannotated parameter, the result of an unknown call), is never guessed at.
 """
 
 from __future__ import annotations
@@ -29,13 +45,38 @@ class RunnerCall:
     evaluators_keyword: str = "evaluators"
 
 
+_PHOENIX = spec.CLIENT_MODULE.partition(".")[0]
+
+
 def find_runner(module: Module, call: ast.Call, config: LintConfig) -> RunnerCall | None:
     """The experiment runner `call` calls, if it calls one."""
-    for q in module.qualified(call.func):
-        found = _runner_by_name(q, config)
-        if found is not None:
-            return found
-    return _client_runner(module, call.func)
+    return _runner(module, call.func, call, config, 0)
+
+
+def _runner(
+    module: Module, func: ast.expr, call: ast.Call, config: LintConfig, depth: int
+) -> RunnerCall | None:
+    if depth > MAX_DEPTH:
+        return None
+    names = module.qualified(func)
+    if names:
+        by_name = {_runner_by_name(q, config) for q in names}
+        if len(by_name) == 1 and None not in by_name:
+            return by_name.pop()
+        if any(r is not None for r in by_name):
+            return None  # a runner on one path, something else on another
+    if isinstance(func, ast.Attribute):
+        return _client_runner(module, func, call)
+    if isinstance(func, ast.Name):  # `run = client.experiments.run_experiment; run(...)`
+        scoped = module.lookup(func.id, func)
+        if scoped is None or all(b.kind != "assign" for b in scoped[1]):
+            return None  # a def, an import, a parameter: nothing to follow
+        bindings = module.assignments(func)
+        values = [b.node for b in bindings if b.kind == "assign" and isinstance(b.node, ast.expr)]
+        if values and len(values) == len(bindings):
+            runners = {_runner(module, value, call, config, depth + 1) for value in values}
+            return runners.pop() if len(runners) == 1 else None
+    return None
 
 
 def _runner_by_name(q: str, config: LintConfig) -> RunnerCall | None:
@@ -66,24 +107,77 @@ def _runner_by_name(q: str, config: LintConfig) -> RunnerCall | None:
     return None
 
 
-def _client_runner(module: Module, func: ast.expr) -> RunnerCall | None:
+def _client_runner(module: Module, func: ast.Attribute, call: ast.Call) -> RunnerCall | None:
     """`<client>.experiments.<runner>(...)` on a Phoenix Client or AsyncClient."""
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Attribute)
-        and func.value.attr == "experiments"
-    ):
-        method = func.attr
-        if any(r.method == method for r in spec.CLIENT_RUNNERS):
-            sync = client_kind(module, func.value.value, 0)
-            if sync is None:
-                return None
-            found = next(r for r in spec.CLIENT_RUNNERS if r.method == method)
-            kind = "Client" if sync else "AsyncClient"
-            return RunnerCall(
-                f"{kind}().experiments.{method}", found.takes_task, True, not sync, sync, None
-            )
+    found = next((r for r in spec.CLIENT_RUNNERS if r.method == func.attr), None)
+    if found is None:
+        return None
+    sync = experiments_kind(module, func.value, 0)
+    if sync is None:
+        sync = _unbound_client_kind(module, func.value, call)
+    if sync is None:
+        return None
+    kind = "Client" if sync else "AsyncClient"
+    return RunnerCall(
+        f"{kind}().experiments.{func.attr}", found.takes_task, True, not sync, sync, None
+    )
+
+
+def experiments_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
+    """True: `expr` is a sync Client's `experiments`; False: an AsyncClient's; None: unknown."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(expr, ast.Attribute) and expr.attr == "experiments":
+        return client_kind(module, expr.value, depth + 1)
+    if isinstance(expr, ast.Name):  # `exps = client.experiments`
+        bindings = module.assignments(expr)
+        kinds = {
+            experiments_kind(module, b.node, depth + 1) if b.kind == "assign" else None
+            for b in bindings
+        }
+        return kinds.pop() if len(kinds) == 1 else None
     return None
+
+
+def _unbound_client_kind(module: Module, expr: ast.AST, call: ast.Call) -> bool | None:
+    """`<name>.experiments`, `<name>` bound nowhere in a document that imports from phoenix:
+    the kind of client the call only works with (see the module docstring)."""
+    if not (
+        isinstance(expr, ast.Attribute)
+        and expr.attr == "experiments"
+        and isinstance(expr.value, ast.Name)
+        and module.lookup(expr.value.id, expr.value) is None
+        and not module.qualified(expr.value)  # not a builtin either
+        # nor bound in a function through `global`
+        and not any(expr.value.id in scope.globals for scope in module.scopes.values())
+        and _imports_phoenix(module)
+    ):
+        return None
+    parent = module.parent(call)
+    if isinstance(parent, ast.Await):
+        return False
+    if isinstance(parent, ast.Expr) or (
+        isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is call
+    ):
+        return True
+    return None
+
+
+def _imports_phoenix(module: Module) -> bool:
+    """Does the document import from phoenix, with no `import *` that could bind any name?"""
+    phoenix = False
+    for node in module.imports:
+        if isinstance(node, ast.ImportFrom):
+            if any(alias.name == "*" for alias in node.names):
+                return False
+            phoenix = phoenix or (not node.level and _is_phoenix(node.module or ""))
+        else:
+            phoenix = phoenix or any(_is_phoenix(alias.name) for alias in node.names)
+    return phoenix
+
+
+def _is_phoenix(module_name: str) -> bool:
+    return module_name.partition(".")[0] == _PHOENIX
 
 
 def client_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
@@ -98,12 +192,8 @@ def client_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
     if isinstance(expr, ast.Name):
         kinds = {_binding_client(module, b, depth) for b in module.assignments(expr)}
         return kinds.pop() if len(kinds) == 1 else None
-    if (
-        isinstance(expr, ast.Attribute)
-        and isinstance(expr.value, ast.Name)
-        and expr.value.id == "self"
-    ):
-        cls = _enclosing_class(module, expr)
+    if isinstance(expr, ast.Attribute):  # `self.client`, `runner.client`, `Runner().client`
+        cls = _owner_class(module, expr.value, depth)
         if cls is None:
             return None
         kinds = set()
@@ -111,6 +201,38 @@ def client_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
             kinds.add(_value_client(module, value, is_annotation, depth))
         return kinds.pop() if len(kinds) == 1 else None
     return None
+
+
+def _owner_class(module: Module, expr: ast.AST, depth: int) -> ast.ClassDef | None:
+    """The class of this module that `expr` is an instance of, or is."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(expr, ast.Call):
+        return _module_class(module, expr.func)
+    if not isinstance(expr, ast.Name):
+        return None
+    owner = module.method_owner(expr)
+    if owner is not None:
+        return owner[0]
+    found = _module_class(module, expr)
+    if found is not None:
+        return found
+    bindings = module.assignments(expr)
+    if bindings and all(b.kind == "assign" for b in bindings):
+        classes = {_owner_class(module, b.node, depth + 1) for b in bindings}
+        return classes.pop() if len(classes) == 1 else None
+    if expr.id == "self":  # `self` in a nested function of a method
+        return _enclosing_class(module, expr)
+    return None
+
+
+def _module_class(module: Module, expr: ast.AST) -> ast.ClassDef | None:
+    """The class of this module a name stands for, when every binding reaching it agrees."""
+    if not isinstance(expr, ast.Name):
+        return None
+    nodes = {b.node for b in module.assignments(expr)}
+    found = nodes.pop() if len(nodes) == 1 else None
+    return found if isinstance(found, ast.ClassDef) else None
 
 
 def _binding_client(module: Module, binding: Binding, depth: int) -> bool | None:
@@ -142,8 +264,13 @@ def _enclosing_class(module: Module, node: ast.AST) -> ast.ClassDef | None:
 
 
 def _self_attribute_values(cls: ast.ClassDef, attr: str) -> list[tuple[ast.AST, bool]]:
-    """Values assigned to `self.<attr>` in the class, and its class-level annotation."""
+    """Values assigned to `self.<attr>` in the class, and its class-level value or annotation."""
     values: list[tuple[ast.AST, bool]] = []
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == attr for t in stmt.targets
+        ):
+            values.append((stmt.value, False))
     for node in ast.walk(cls):
         if isinstance(node, ast.Assign):
             if any(_is_self_attr(t, attr) for t in node.targets):
@@ -210,13 +337,19 @@ def evaluator_items(
             out.append((name if isinstance(name, str) and name else None, value))
         return out
     if isinstance(expr, ast.Name):
-        bindings = module.assignments(expr)
-        if len(bindings) == 1 and bindings[0].kind == "assign":
-            assigned = bindings[0].node
-            if isinstance(assigned, (ast.List, ast.Tuple, ast.Dict)):
+        reach = module.reaching(expr)
+        literals = [
+            b.node
+            for b in reach.bindings
+            if b.kind == "assign" and isinstance(b.node, (ast.List, ast.Tuple, ast.Dict))
+        ]
+        if literals and len(literals) == len(reach.bindings):
+            if len(literals) == 1:
                 return evaluator_items(
-                    module, assigned, skip, sequence_only=sequence_only, depth=depth + 1
+                    module, literals[0], skip, sequence_only=sequence_only, depth=depth + 1
                 )
+            skip(reach.conflict)  # different lists on different paths
+            return []
     if isinstance(expr, (ast.GeneratorExp, ast.ListComp, ast.Set, ast.SetComp, ast.DictComp)):
         skip("evaluators built by a comprehension or set")
         return []
@@ -224,7 +357,7 @@ def evaluator_items(
 
 
 def is_create_evaluator(module: Module, expr: ast.AST) -> bool:
-    return bool(module.qualified(expr) & set(spec.CREATE_EVALUATOR))
+    return any(q in spec.CREATE_EVALUATOR for q in module.qualified(expr))
 
 
 def is_marker(module: Module, expr: ast.AST) -> bool:

@@ -133,10 +133,10 @@ def annotation(module: Module, node: ast.expr, lookup: Lookup, depth: int = 0) -
     aliases and NewTypes defined in the checked files."""
 
     def resolve(n: ast.expr) -> str | None:
-        names = module.qualified(n) if n in module.parents else set()
+        names = module.qualified(n) if n in module.parents else ()
         if not names:  # a name from a string annotation: resolve it from the top level
             names = module.qualified_in_module(ast.unparse(n))
-        return sorted(names)[0] if len(names) == 1 else None
+        return names[0] if len(names) == 1 else None
 
     def local(name: str, depth: int) -> TypeExpr | None:
         if depth > 20:
@@ -154,7 +154,7 @@ def _defined_type(module: Module, node: ast.AST, lookup: Lookup, depth: int) -> 
     if isinstance(node, ast.ClassDef):
         return class_type(module, node, lookup, depth + 1)
     if isinstance(node, ast.Call):  # NewType("X", base)
-        if module.qualified(node.func) & _NEWTYPE and len(node.args) == 2:
+        if not _NEWTYPE.isdisjoint(module.qualified(node.func)) and len(node.args) == 2:
             return annotation(module, node.args[1], lookup, depth + 1)
         return UNKNOWN
     if isinstance(node, ast.expr):  # a type alias, perhaps a recursive one
