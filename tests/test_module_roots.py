@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import itertools
+import json
 import os
 import sys
 import tempfile
@@ -521,3 +522,65 @@ def test_only_the_files_a_hand_off_resolves_into_are_read(
     assert found(check("--no-cache", "run.py")) == [("lib/tasks.py", "1", "PHX002")] * 2
     # `lib` itself is looked in too (`tasks.g` could be a class `tasks` of `lib`)
     assert sorted(loaded) == [str(project / "lib" / n) for n in ("__init__.py", "tasks.py")]
+
+
+# --------------------------------------------------------------------------------------------
+# a script's own directory comes first
+
+
+def test_a_script_finds_its_sibling_module_first(project: Path) -> None:
+    """`python evals/run.py` puts `evals/` first on sys.path: `from helpers import f` there is
+    `evals/helpers.py`, even where another root holds a `helpers` too (no ambiguity: the
+    script's directory is searched before any root)."""
+    write(
+        project,
+        {
+            "evals/helpers.py": BAD_TASK,
+            "evals/run.py": USES_TASKS.format(module="helpers"),
+            "helpers.py": "def f(input):\n    return input\n",
+        },
+    )
+    assert both(".") == both("evals/run.py") == [("evals/helpers.py", "1", "PHX002")]
+
+
+def test_two_scripts_each_find_their_own_sibling(project: Path) -> None:
+    write(
+        project,
+        {
+            "one/helpers.py": BAD_TASK,
+            "one/run.py": USES_TASKS.format(module="helpers"),
+            "two/helpers.py": "def f(input):\n    return input\n",
+            "two/run.py": USES_TASKS.format(module="helpers"),
+        },
+    )
+    result = check("--no-cache", "--statistics", ".")
+    assert skipped(result) == {}, result.output
+    assert both(".") == [("one/helpers.py", "1", "PHX002")]
+
+
+def test_a_notebook_finds_its_sibling_module(project: Path) -> None:
+    """A notebook's kernel starts in the notebook's directory."""
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook = {
+        "cells": [{**cell, "source": USES_TASKS.format(module="helpers")}],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    write(project, {"nb/helpers.py": BAD_TASK, "nb/book.ipynb": json.dumps(notebook)})
+    assert both(".") == both("nb/book.ipynb") == [("nb/helpers.py", "1", "PHX002")]
+
+
+def test_a_package_module_does_not_search_its_own_directory(project: Path) -> None:
+    """A module of a regular package is imported by its package's name: its directory is not
+    on sys.path, so a bare `from helpers import f` there is not its sibling."""
+    write(
+        project,
+        {
+            "pkg/__init__.py": "",
+            "pkg/helpers.py": BAD_TASK,
+            "pkg/run.py": USES_TASKS.format(module="helpers"),
+        },
+    )
+    result = check("--no-cache", "--statistics", ".")
+    assert found(result) == [] and skipped(result) == {OUTSIDE_REASON: 1}, result.output
