@@ -470,6 +470,72 @@ def test_an_unbuilt_client_needs_a_phoenix_import_and_no_star_import() -> None:
     assert len(run("from phoenix.client import Client\n" + call).handoffs) == 1
 
 
+UNIMPORTED_CLASS = """\
+from phoenix.evals import ClassificationEvaluator
+
+
+def task(input, question):  # broken task
+    return question
+
+
+client = Client()  # imported on another page
+client.experiments.run_experiment(dataset=ds, task=task)
+aclient = AsyncClient()
+aclient.experiments.run_experiment(dataset=ds, task=task)  # not awaited
+"""
+
+
+def test_a_client_class_imported_nowhere_in_a_phoenix_document_is_phoenixs() -> None:
+    report = run(UNIMPORTED_CLASS)
+    assert found(report) == {
+        (line_of(UNIMPORTED_CLASS, "# broken task"), "PHX002"),
+        (line_of(UNIMPORTED_CLASS, "# not awaited"), "PHX403"),
+    }
+    assert sorted(h.runner for h in report.handoffs) == [
+        "AsyncClient().experiments.run_experiment",
+        "Client().experiments.run_experiment",
+    ]
+    # a class of that name that is bound (here, defined) is not Phoenix's
+    defined = "class Client:\n    pass\n\n\n" + UNIMPORTED_CLASS
+    assert run(defined.replace("aclient", "# aclient")).handoffs == []
+    # nor is one in a document that does not import from phoenix
+    assert run(UNIMPORTED_CLASS.replace("phoenix.evals", "mylib")).handoffs == []
+
+
+RETURNED_CLIENT = """\
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from phoenix.client import Client
+
+
+class Service:
+    def __init__(self):
+        self._client = self._connect()
+
+    def _connect(self) -> "Client":
+        return make_client()
+
+    def run(self, ds):
+        return self._client.experiments.run_experiment(dataset=ds, task=task)
+
+
+def task(input, question):  # broken task
+    return question
+"""
+
+
+def test_a_client_returned_by_an_annotated_method_is_followed() -> None:
+    """Seen in a real service: the client comes from a method annotated with the class, which
+    is imported under TYPE_CHECKING and written as a string."""
+    report = run(RETURNED_CLIENT)
+    assert found(report) == {(line_of(RETURNED_CLIENT, "# broken task"), "PHX002")}
+    unannotated = RETURNED_CLIENT.replace(' -> "Client"', "")
+    assert run(unannotated).handoffs == []
+
+
 # --------------------------------------------------------------------------------------------
 # the flow itself, shape by shape: which lines bind what reaches `use(x)`
 

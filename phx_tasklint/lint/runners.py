@@ -17,7 +17,10 @@ read from the call: an awaited call is an `AsyncClient`'s; a call whose result i
 assigned is the sync `Client`'s, since an `AsyncClient` call that is not awaited returns a
 coroutine that never runs, and the code is meant to work. A call in any other place (handed to
 `asyncio.run`, returned) is not judged. A name that is bound, to anything we cannot follow (an
-unannotated parameter, the result of an unknown call), is never guessed at.
+unannotated parameter, the result of an unknown call), is never guessed at. Likewise a
+`Client()` or `AsyncClient()` whose class is bound nowhere in such a document is Phoenix's (its
+import is on another page). A client returned by a def of the module (`self._client =
+self._connect()`) is known by the def's return annotation, a string one included.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 
 from phx_tasklint.core import spec
 from phx_tasklint.lint import LintConfig
-from phx_tasklint.lint.definitions import MAX_DEPTH
+from phx_tasklint.lint.definitions import MAX_DEPTH, class_member
 from phx_tasklint.lint.modules import Binding, Module
 
 
@@ -146,10 +149,7 @@ def _unbound_client_kind(module: Module, expr: ast.AST, call: ast.Call) -> bool 
         isinstance(expr, ast.Attribute)
         and expr.attr == "experiments"
         and isinstance(expr.value, ast.Name)
-        and module.lookup(expr.value.id, expr.value) is None
-        and not module.qualified(expr.value)  # not a builtin either
-        # nor bound in a function through `global`
-        and not any(expr.value.id in scope.globals for scope in module.scopes.values())
+        and _bound_nowhere(module, expr.value)
         and _imports_phoenix(module)
     ):
         return None
@@ -188,7 +188,10 @@ def client_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
         for q in module.qualified(expr.func):
             if q in spec.CLIENT_CLASSES:
                 return spec.CLIENT_CLASSES[q]
-        return None
+        unimported = _unimported_client_class(module, expr.func)
+        if unimported is not None:
+            return unimported
+        return _returned_client(module, expr.func)
     if isinstance(expr, ast.Name):
         kinds = {_binding_client(module, b, depth) for b in module.assignments(expr)}
         return kinds.pop() if len(kinds) == 1 else None
@@ -201,6 +204,57 @@ def client_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
             kinds.add(_value_client(module, value, is_annotation, depth))
         return kinds.pop() if len(kinds) == 1 else None
     return None
+
+
+# The class names a page may use without importing them (`client = Client()`).
+_CLIENT_CLASS_NAMES = {q.rpartition(".")[2]: sync for q, sync in spec.CLIENT_CLASSES.items()}
+
+
+def _unimported_client_class(module: Module, func: ast.expr) -> bool | None:
+    """`Client()` / `AsyncClient()` with the class bound nowhere in a document that imports
+    from phoenix: a snippet whose import is on another page, taken for Phoenix's class (the
+    same rule as a client used but never built, see the module docstring)."""
+    if (
+        isinstance(func, ast.Name)
+        and func.id in _CLIENT_CLASS_NAMES
+        and _bound_nowhere(module, func)
+        and _imports_phoenix(module)
+    ):
+        return _CLIENT_CLASS_NAMES[func.id]
+    return None
+
+
+def _bound_nowhere(module: Module, name: ast.Name) -> bool:
+    """Is `name` bound nowhere in the document: not in its scopes, not a builtin, not through
+    `global` in a function?"""
+    return (
+        module.lookup(name.id, name) is None
+        and not module.qualified(name)
+        and not any(name.id in scope.globals for scope in module.scopes.values())
+    )
+
+
+def _returned_client(module: Module, func: ast.expr) -> bool | None:
+    """A call of a def of this module (a function, or a method through `self`) whose return
+    annotation names a Phoenix client: `self.client = self._connect()` with `def _connect(self)
+    -> "Client"` (a string: the class is often imported under TYPE_CHECKING)."""
+    found: ast.AST | None = None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        owner = module.method_owner(func.value)
+        if owner is not None:
+            found = class_member(owner[0], func.attr)
+    elif isinstance(func, ast.Name):
+        nodes = {b.node for b in module.assignments(func) if b.kind == "def"}
+        found = nodes.pop() if len(nodes) == 1 else None
+    if not isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) or found.returns is None:
+        return None
+    returns = found.returns
+    if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
+        names = module.qualified_in_module(returns.value.strip())
+    else:
+        names = module.qualified(returns)
+    kinds = {spec.CLIENT_CLASSES[q] for q in names if q in spec.CLIENT_CLASSES}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _owner_class(module: Module, expr: ast.AST, depth: int) -> ast.ClassDef | None:
