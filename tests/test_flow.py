@@ -670,3 +670,37 @@ def test_output_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
     assert len(outputs) == 1
     text = outputs.pop().decode()
     assert "PHX006" in text and "PHX401" in text
+
+
+# --------------------------------------------------------------------------------------------
+# evaluator lists built from parts
+
+PARTS = """\
+from phoenix.client import Client
+
+
+def good(output):
+    return 1.0
+
+
+def bad(output, what):  # broken evaluator
+    return 1.0
+
+
+def run(ds, extra=None):
+    client = Client()
+    client.experiments.run_experiment(dataset=ds, task=good, evaluators=[good] + [bad])
+    client.experiments.run_experiment(dataset=ds, task=good, evaluators=[bad] or [])
+    client.experiments.run_experiment(dataset=ds, task=good, evaluators=extra or [])  # skipped
+    client.experiments.run_experiment(dataset=ds, task=good, evaluators=extra + [good])
+"""
+
+
+def test_evaluator_lists_added_or_defaulted_are_followed() -> None:
+    report = run(PARTS)
+    assert found(report) == {(line_of(PARTS, "# broken evaluator"), "PHX002")}
+    assert sum(h.role == "evaluator" for h in report.handoffs) == 3  # good, bad; bad
+    assert report.skipped == {
+        "parameter or loop variable": 1,
+        "evaluators added from a list that cannot be followed": 1,
+    }

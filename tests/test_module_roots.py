@@ -584,3 +584,18 @@ def test_a_package_module_does_not_search_its_own_directory(project: Path) -> No
     )
     result = check("--no-cache", "--statistics", ".")
     assert found(result) == [] and skipped(result) == {OUTSIDE_REASON: 1}, result.output
+
+
+def test_an_evaluator_list_imported_from_another_module_is_followed(project: Path) -> None:
+    """Seen in a real project: `evaluators=EVALUATORS`, the list defined beside the
+    evaluators; each item is judged where it is defined."""
+    write(
+        project,
+        {
+            "evals/evaluators.py": "def good(output):\n    return 1.0\n\n\n"
+            "def bad(output, what):\n    return 1.0\n\n\nEVALUATORS = [good, bad]\n",
+            "evals/run.py": RUNNER + "from evaluators import EVALUATORS\n\n"
+            "Client().experiments.run_experiment(dataset=None, task=len, evaluators=EVALUATORS)\n",
+        },
+    )
+    assert both(".") == both("evals/run.py") == [("evals/evaluators.py", "5", "PHX002")]

@@ -319,20 +319,26 @@ class Engine:
         self, module: Module, expr: ast.expr, context: Context, site: Site, sequence_only: bool
     ) -> None:
         names: list[str | None] = []
-        nodes: list[ast.AST] = []
+        nodes: list[tuple[Module, ast.AST]] = []
+        owner = module
         items = evaluator_items(module, expr, self.skip, sequence_only=sequence_only)
+        if len(items) == 1 and items[0][1] is expr:  # a name: a list defined in another module?
+            found = self.resolver.collection(module, expr)
+            if found is not None:
+                owner = found[0]
+                items = evaluator_items(owner, found[1], self.skip, sequence_only=sequence_only)
         for key, item in items:
             # Phoenix skips `evaluators=None`, not a None among the evaluators
             whole = item is expr
-            target = self.hand_off(module, item, "evaluator", context, site, none_is_absent=whole)
+            target = self.hand_off(owner, item, "evaluator", context, site, none_is_absent=whole)
             if target is not None and target.own_name:
                 names.append(target.phoenix_name)  # a dict key does not rename an Evaluator
             else:
                 names.append(key or (target.phoenix_name if target is not None else None))
-            nodes.append(item)
+            nodes.append((owner, item))
         for d in judge.check_call(CallSite(callee=site[2], evaluator_names=tuple(names))):
             index = d.item if d.item is not None else 0
-            self.emit(module, nodes[index] if nodes else site[1], d)
+            self.emit(*(nodes[index] if nodes else (module, site[1])), d)
 
     # ---------------------------------------------------------------- decorators & classes
 

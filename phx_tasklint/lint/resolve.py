@@ -138,6 +138,19 @@ class Resolver:
             return self._qualified_target(module, expr, depth)
         return Skip(f"unsupported expression ({type(expr).__name__})")
 
+    def collection(self, module: Module, expr: ast.expr) -> tuple[Module, ast.expr] | None:
+        """The list, tuple or dict literal an imported name stands for (`evaluators=EVALUATORS`
+        with `EVALUATORS = [...]` in another module of the project), and that module."""
+        if not isinstance(expr, (ast.Name, ast.Attribute)):
+            return None
+        found = {self.definitions.lookup_from(module)(q) for q in module.qualified(expr)}
+        if len(found) != 1:
+            return None
+        (looked,) = found
+        if looked is None or not isinstance(looked[1], (ast.List, ast.Tuple, ast.Dict)):
+            return None
+        return looked[0], looked[1]
+
     def _lambda_target(self, module: Module, expr: ast.Lambda) -> Target:
         params = self._params(expr.args, module)
         written = tuple(p for p, _ in params)

@@ -404,10 +404,38 @@ def evaluator_items(
                 )
             skip(reach.conflict)  # different lists on different paths
             return []
+    if (
+        isinstance(expr, ast.BoolOp)
+        and isinstance(expr.op, ast.Or)
+        and len(expr.values) == 2
+        and _empty_literal(expr.values[1])
+    ):  # `evaluators or []`: the evaluators, when there are any
+        return evaluator_items(
+            module, expr.values[0], skip, sequence_only=sequence_only, depth=depth + 1
+        )
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):  # `base + [extra]`
+        parts = [
+            evaluator_items(module, side, skip, sequence_only=True, depth=depth + 1)
+            for side in (expr.left, expr.right)
+        ]
+        if any(
+            item is side
+            for part, side in zip(parts, (expr.left, expr.right), strict=True)
+            for _key, item in part
+        ):
+            skip("evaluators added from a list that cannot be followed")
+            return []
+        return [*parts[0], *parts[1]]
     if isinstance(expr, (ast.GeneratorExp, ast.ListComp, ast.Set, ast.SetComp, ast.DictComp)):
         skip("evaluators built by a comprehension or set")
         return []
     return [(None, expr)]
+
+
+def _empty_literal(expr: ast.expr) -> bool:
+    return (isinstance(expr, (ast.List, ast.Tuple)) and not expr.elts) or (
+        isinstance(expr, ast.Dict) and not expr.keys
+    )
 
 
 def is_create_evaluator(module: Module, expr: ast.AST) -> bool:
