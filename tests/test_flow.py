@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 from phx_tasklint.lint import Report, lint, sources
+from phx_tasklint.lint.definitions import OUTSIDE_REASON
 from phx_tasklint.lint.modules import (
     BEFORE_ANY_BINDING,
     ON_DIFFERENT_PATHS,
     OUTSIDE_THE_FUNCTION,
     Module,
 )
+from phx_tasklint.lint.resolve import UNBOUND_REASON
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -704,3 +706,11 @@ def test_evaluator_lists_added_or_defaulted_are_followed() -> None:
         "parameter or loop variable": 1,
         "evaluators added from a list that cannot be followed": 1,
     }
+
+
+def test_a_name_bound_nowhere_in_the_file_says_so() -> None:
+    """Documentation snippets use names defined on another page: not "outside the project"."""
+    call = "Client().experiments.run_experiment(dataset=d, task={})\n"
+    text = "from phoenix.client import Client\nimport helpers\n" + call
+    assert run(text.format("nowhere")).skipped == {UNBOUND_REASON: 1}
+    assert run(text.format("helpers.task")).skipped == {OUTSIDE_REASON: 1}

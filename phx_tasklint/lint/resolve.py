@@ -49,6 +49,17 @@ _CACHES = frozenset({"functools.cache", "functools.lru_cache"})
 _LRU_CACHE = "functools.lru_cache"
 
 
+# Why a hand-off of a name no code in its file binds is skipped (`--statistics`).
+UNBOUND_REASON = "name bound nowhere in the file"
+
+
+def _root_name(expr: ast.expr) -> ast.Name | None:
+    """`a` of `a`, `a.b`, `a.b.c`."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return expr if isinstance(expr, ast.Name) else None
+
+
 @dataclass(frozen=True)
 class Anchor:
     """Where findings about one callable go."""
@@ -176,6 +187,10 @@ class Resolver:
     ) -> Target | Skip:
         names = module.qualified(expr)
         if not names:
+            root = _root_name(expr)
+            if root is not None and module.lookup(root.id, root) is None:
+                # a snippet whose definition is on another page, or nowhere
+                return Skip(UNBOUND_REASON)
             return Skip(OUTSIDE_REASON)
         found = [self._named_target(module, q, depth) for q in names]
         return _agreed(found, _root_reach(module, expr).conflict)
