@@ -4,7 +4,16 @@ skipped (with the reason), its findings per rule, and the time of a cold `check`
 The corpus is fetched, not committed: each argument is a directory, or a bare git repository
 (a `fetch` mirror) whose HEAD is extracted to a scratch directory first. Repositories that hand
 tasks and evaluators to Phoenix are where users' code lives: Phoenix's own docs, tutorials and
-notebooks (github:Arize-ai/phoenix) first of all.
+notebooks (github:Arize-ai/phoenix) first of all. The corpus measured so far (`fetch` each):
+
+    github:Arize-ai/phoenix                 docs, tutorials, notebooks, the library itself
+    github:airbytehq/connector-builder-mcp  AsyncClient experiments, evaluators in a sibling module
+    github:Percolation-Labs/reminiscent     a client wrapper class, integration scripts
+    github:salescode-ai/deusauditron        the legacy runner from a FastAPI router, a docs page
+    github:selvamanigovindaraj/business-intelligence-data-analysis-agent
+                                            async_run_experiment, create_evaluator, closures
+    github:Egor698/LLMBasedRouter           a small src/ layout with create_evaluator
+    github:bstraehle/ai-ml-dl               course notebooks (legacy run/evaluate_experiment)
 
     python bench/corpus.py /work/.mirror/Arize-ai+phoenix/repo [MORE ...] [--part docs ...]
 
