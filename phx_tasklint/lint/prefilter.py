@@ -1,14 +1,26 @@
-"""Decide cheaply which files can hand anything to Phoenix, before the engine analyses them.
+"""Decide cheaply which files and blocks can hand anything to Phoenix, before the engine runs.
 
 Two stages, each a superset of what the engine reacts to, so filtering never changes a result:
-1. bytes: the file spells `phoenix` (every API it reacts to is imported from there) or a
-   configured wrapper's name;
-2. `ast` (C speed): it has a call, decorator, base class or import the engine would look at.
+1. text (`mentions`, `could_hand_off`): the text spells a name the engine reacts to;
+2. `ast` (C speed, `reacts`): it has a call, decorator, base class or import the engine would
+   look at.
+
+Stage 1 also decides where a block that does not parse is worth a PHX000 (the readers ask it
+about each cell and fence): one that spells none of these names cannot hold a hand-off.
+
+Why the names suffice: the engine matches qualified names, and a qualified name is built from
+an import and the attributes read after it, so its last part is spelled in the file, either
+after a dot or as the imported name (with `as` the original is still spelled). Python joins
+those tokens across spaces, line continuations and (inside brackets) comments, and reads
+identifiers in NFKC form, which is why the multi-word patterns allow gaps and `could_hand_off`
+also looks at the normalized text.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+import unicodedata
 from collections.abc import Iterable
 
 from phx_tasklint.core import spec
@@ -21,19 +33,113 @@ _DECORATOR_NAMES = frozenset({q.rsplit(".", 1)[-1] for q in spec.CREATE_EVALUATO
     spec.PYTEST_MARKER
 }
 _BASE_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in spec.BASE_EVALUATOR_CLASSES)
-# Every name the engine reacts to resolves to a `phoenix.*` qualified name, which the file can
-# only reach by spelling an import of phoenix (or `pytest.mark.phoenix`); configured wrappers
-# are the one other way in. So one substring search per file decides stage 1.
-_BYTE_MARKER = b"phoenix"
+
+# -- stage 1 ----------------------------------------------------------------------------------
+
+_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_PREFIX = spec.ASYNC_PREFIX.encode()
+# The words the engine's runners, decorators and base classes end in. An async runner's name
+# holds its sync twin's, so a word may also be found behind the async prefix.
+_WORDS = frozenset(
+    name.encode()
+    for name in {
+        *(r.method for r in (*spec.CLIENT_RUNNERS, *spec.LEGACY_RUNNERS)),
+        *(q.rsplit(".", 1)[-1] for q in spec.CREATE_EVALUATOR),
+        *_BASE_NAMES,
+    }
+)
+# Each word that holds no other word, with the words that hold it (`Evaluator`: `BaseEvaluator`
+# ...): the one search for it rules them all out in most files.
+_FAMILIES = tuple(
+    (root, tuple(sorted(w for w in _WORDS if root in w)))
+    for root in sorted(w for w in _WORDS if not any(o != w and o in w for o in _WORDS))
+)
+# Space Python lets stand between the tokens of a dotted name or an import (and what a Markdown
+# console fence puts there: prompts): blanks, line continuations, comments.
+_GAP = rb"(?:\s|\\|#[^\r\n]*|>>>|\.\.\.)*"
+
+
+def _dotted(parts: Iterable[str]) -> bytes:
+    return (_GAP + rb"\." + _GAP).join(re.escape(p.encode()) for p in parts)
+
+
+_LEGACY_PARENT, _, _LEGACY_CHILD = spec.LEGACY_MODULE.rpartition(".")
+# `import phoenix.experiments`, `from phoenix.experiments.x import y`, and
+# `from phoenix import experiments` (the child is then looked for as a word of its own)
+_LEGACY_DOTTED = re.compile(_dotted(spec.LEGACY_MODULE.split(".")))
+_LEGACY_FROM = re.compile(
+    rb"from" + _GAP + _dotted(_LEGACY_PARENT.split(".")) + _GAP + rb"import(?!\w)"
+)
+_LEGACY_FIRST = spec.LEGACY_MODULE.split(".")[0].encode()
+_LEGACY_CHILD_BYTES = _LEGACY_CHILD.encode()
+# The pytest marker is an attribute (`pytest.mark.phoenix`, `m.phoenix` after
+# `from pytest import mark as m`) or a name imported from a module ending in `mark`.
+_MARKER_PARTS = ("pytest", "mark", spec.PYTEST_MARKER)
+_MARKER_WORDS = tuple(p.encode() for p in _MARKER_PARTS)
+_MARKER_ATTRIBUTE = re.compile(rb"\." + _GAP + re.escape(_MARKER_WORDS[-1]) + rb"(?!\w)")
+_MARKER_IMPORT = re.compile(re.escape(_MARKER_WORDS[-2]) + _GAP + rb"import(?!\w)")
 
 
 def wrapper_names(runners: Iterable[str]) -> frozenset[str]:
     return frozenset(name.rsplit(".", 1)[-1] for name in runners)
 
 
-def mentions(data: bytes, extra: frozenset[str] = frozenset()) -> bool:
-    """Stage 1: could these bytes name anything the engine looks at?"""
-    return _BYTE_MARKER in data or any(name.encode() in data for name in extra)
+def _has_word(data: bytes, word: bytes) -> bool:
+    """`word` as a whole identifier in `data`, or behind the async prefix."""
+    size = len(word)
+    start = data.find(word)
+    while start >= 0:
+        end = start + size
+        if end == len(data) or data[end] not in _IDENTIFIER_BYTES:
+            before = start - 1
+            if (
+                before >= 0
+                and data[before] in _IDENTIFIER_BYTES
+                and data.endswith(_PREFIX, 0, start)
+            ):
+                before = start - len(_PREFIX) - 1  # `async_run_experiment`
+            if before < 0 or data[before] not in _IDENTIFIER_BYTES:
+                return True
+        start = data.find(word, start + 1)
+    return False
+
+
+def mentions(data: bytes, wrappers: frozenset[str] = frozenset()) -> bool:
+    """Stage 1 on bytes, as written (see `could_hand_off` for identifiers in NFKC form): could
+    they spell anything the engine looks at? A superset: strings and comments count too."""
+    for root, family in _FAMILIES:
+        if root in data and any(_has_word(data, word) for word in family):
+            return True
+    if any(_has_word(data, name.encode("utf-8", "surrogatepass")) for name in wrappers):
+        return True
+    if _LEGACY_FIRST in data:
+        if _LEGACY_DOTTED.search(data):
+            return True
+        if _LEGACY_CHILD_BYTES in data and _LEGACY_FROM.search(data):
+            return True
+    if all(word in data for word in _MARKER_WORDS):
+        return bool(_MARKER_ATTRIBUTE.search(data) or _MARKER_IMPORT.search(data))
+    return False
+
+
+def normalized_mentions(text: str, wrappers: frozenset[str] = frozenset()) -> bool:
+    """`mentions` on the text with its identifiers as Python reads them (NFKC: `ｒun_experiment`
+    is `run_experiment`); False when normalizing changes nothing."""
+    if text.isascii():
+        return False
+    normal = unicodedata.normalize("NFKC", text)
+    return normal != text and mentions(normal.encode("utf-8", "surrogatepass"), wrappers)
+
+
+def could_hand_off(text: str, wrappers: frozenset[str] = frozenset()) -> bool:
+    """Stage 1 on a block of Python (a file, a notebook cell, a Markdown fence): could it hold
+    anything the engine looks at? A block that could not is no place for a PHX000 either."""
+    return mentions(text.encode("utf-8", "surrogatepass"), wrappers) or normalized_mentions(
+        text, wrappers
+    )
+
+
+# -- stage 2 ----------------------------------------------------------------------------------
 
 
 def _last_name(node: ast.expr) -> str | None:
