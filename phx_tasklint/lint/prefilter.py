@@ -72,12 +72,23 @@ _LEGACY_FROM = re.compile(
 )
 _LEGACY_FIRST = spec.LEGACY_MODULE.split(".")[0].encode()
 _LEGACY_CHILD_BYTES = _LEGACY_CHILD.encode()
-# The pytest marker is an attribute (`pytest.mark.phoenix`, `m.phoenix` after
-# `from pytest import mark as m`) or a name imported from a module ending in `mark`.
+# The pytest marker is read as an attribute of `mark`: `pytest.mark.phoenix`, or `m.phoenix`
+# where `m` is `mark` by another name (`from pytest import mark as m`, `m = pytest.mark`,
+# `(pytest.mark).phoenix`: `mark` then ends an expression); or it is imported from a module
+# ending in `mark`. The three words must all be there.
 _MARKER_PARTS = ("pytest", "mark", spec.PYTEST_MARKER)
 _MARKER_WORDS = tuple(p.encode() for p in _MARKER_PARTS)
-_MARKER_ATTRIBUTE = re.compile(rb"\." + _GAP + re.escape(_MARKER_WORDS[-1]) + rb"(?!\w)")
-_MARKER_IMPORT = re.compile(re.escape(_MARKER_WORDS[-2]) + _GAP + rb"import(?!\w)")
+_MARK, _MARKER = (re.escape(w) for w in _MARKER_WORDS[1:])
+_MARKER_ATTRIBUTE = re.compile(rb"\." + _GAP + _MARKER + rb"(?!\w)")
+_MARKER_DIRECT = re.compile(_MARK + _GAP + _MARKER_ATTRIBUTE.pattern)
+_MARK_RENAMED = re.compile(
+    rb"(?<!\w)"
+    + _MARK
+    + rb"(?:[ \t\f]*(?:#[^\r\n]*)?(?:[\r\n]|$)|"
+    + _GAP
+    + rb"(?:as(?!\w)|[;,)\]}]))"
+)
+_MARKER_IMPORT = re.compile(_MARK + _GAP + rb"import(?!\w)")
 
 
 def wrapper_names(runners: Iterable[str]) -> frozenset[str]:
@@ -118,7 +129,9 @@ def mentions(data: bytes, wrappers: frozenset[str] = frozenset()) -> bool:
         if _LEGACY_CHILD_BYTES in data and _LEGACY_FROM.search(data):
             return True
     if all(word in data for word in _MARKER_WORDS):
-        return bool(_MARKER_ATTRIBUTE.search(data) or _MARKER_IMPORT.search(data))
+        if _MARKER_DIRECT.search(data) or _MARKER_IMPORT.search(data):
+            return True
+        return bool(_MARK_RENAMED.search(data) and _MARKER_ATTRIBUTE.search(data))
     return False
 
 
