@@ -170,7 +170,9 @@ def extract(source: Path, dest: Path) -> int:
     if where:
         archive = subprocess.run([*where, "archive", "HEAD"], capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
-    return sum(name.endswith(SUFFIXES) for _, _, names in os.walk(dest) for name in names)
+    from phx_tasklint.lint.kinds import kind_of
+
+    return sum(kind_of(name) is not None for _, _, names in os.walk(dest) for name in names)
 
 
 def install_fresh(work: Path) -> Path | None:

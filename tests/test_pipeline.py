@@ -139,6 +139,14 @@ EDGES: dict[str, tuple[dict[str, str], str | None]] = {
         },
         "PHX002",
     ),
+    "evaluator-subclass-bracketed": (
+        {
+            "a.py": "from phoenix.client.resources.experiments.types import BaseEvaluator\n"
+            "\n\nclass Judge(\n    Mixin,\n    BaseEvaluator,  # the client's\n):\n"
+            "    def evaluate(self, output, question):\n        return 1.0\n"
+        },
+        "PHX002",
+    ),
     "pytest-marker": (
         {
             "test_a.py": "import pytest"
@@ -288,10 +296,29 @@ def test_stage_one_lets_through_whatever_stage_two_reacts_to(text: str) -> None:
         "import pytest\nassert metadata.phoenix is not None  # pytest.mark elsewhere\n",
         "from phoenix.client import Client\nClient().experiments.get_experiment(x)\n",
         "from phoenix import otel\n",
+        # an evaluator base's name counts only among a class statement's bases
+        "from phoenix.db import models\nselect(models.LLMEvaluator).where(x)\n",
+        "class LLMEvaluator(Base):\n    kind = 'LLMEvaluator'\n",
+        "the class Evaluator (see below) scores outputs\n",
     ],
 )
 def test_stage_one_passes_over_what_only_looks_alike(text: str) -> None:
     assert not prefilter.could_hand_off(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "class Judge(base.CodeEvaluator): ...\n",
+        "class Judge(Generic[T],\n            LLMEvaluator):\n    ...\n",
+        "class Judge[T: (int, str)](\\\n  Evaluator): ...\n",
+        "from x import Evaluator as E\nclass Judge(E): ...\n",
+        'class Judge(make(")"), Other): ...  # BaseEvaluator elsewhere\n',  # not sure: yes
+        ">>> class Judge(\n...     Evaluator):\n...     pass\n",  # a console session
+    ],
+)
+def test_stage_one_finds_evaluator_bases_in_class_statements(text: str) -> None:
+    assert prefilter.mentions(text.encode())
 
 
 @pytest.mark.parametrize("case", sorted(EDGES))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from phx_tasklint.core import spec
 
@@ -38,22 +38,31 @@ _BASE_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in spec.BASE_EVALUATOR_CLASSE
 
 _IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _PREFIX = spec.ASYNC_PREFIX.encode()
-# The words the engine's runners, decorators and base classes end in. An async runner's name
-# holds its sync twin's, so a word may also be found behind the async prefix.
-_WORDS = frozenset(
+# The words the engine's runners and decorators end in: wherever one is spelled, the file is
+# let through. An async runner's name holds its sync twin's, so a word may also be found behind
+# the async prefix.
+_CALLED_WORDS = frozenset(
     name.encode()
     for name in {
         *(r.method for r in (*spec.CLIENT_RUNNERS, *spec.LEGACY_RUNNERS)),
         *(q.rsplit(".", 1)[-1] for q in spec.CREATE_EVALUATOR),
-        *_BASE_NAMES,
     }
 )
-# Each word that holds no other word, with the words that hold it (`Evaluator`: `BaseEvaluator`
-# ...): the one search for it rules them all out in most files.
-_FAMILIES = tuple(
-    (root, tuple(sorted(w for w in _WORDS if root in w)))
-    for root in sorted(w for w in _WORDS if not any(o != w and o in w for o in _WORDS))
-)
+# The evaluator bases' names count only among a class statement's bases, or renamed by an
+# import: the engine looks no further (`Engine.on_class`, stage 2's `reacts`), and Phoenix's own
+# server names its database models `Evaluator`, `LLMEvaluator`...
+_BASE_WORDS = frozenset(name.encode() for name in _BASE_NAMES)
+
+
+def _families(words: frozenset[bytes]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """Each word that holds no other word, with the words that hold it (`Evaluator`:
+    `BaseEvaluator`...): the one search for it rules them all out in most files."""
+    roots = sorted(w for w in words if not any(o != w and o in w for o in words))
+    return tuple((root, tuple(sorted(w for w in words if root in w))) for root in roots)
+
+
+_CALLED = _families(_CALLED_WORDS)
+_BASES = _families(_BASE_WORDS)
 # Space Python lets stand between the tokens of a dotted name or an import (and what a Markdown
 # console fence puts there: prompts): blanks, line continuations, comments.
 _GAP = rb"(?:\s|\\|#[^\r\n]*|>>>|\.\.\.)*"
@@ -113,12 +122,83 @@ def _has_word(data: bytes, word: bytes) -> bool:
     return False
 
 
+_BASE_RENAMED = re.compile(rb"(?:" + rb"|".join(sorted(_BASE_WORDS)) + rb")" + _GAP + rb"as(?!\w)")
+_OPENING = {ord("("): ord(")"), ord("["): ord("]"), ord("{"): ord("}")}
+_UNSURE = frozenset(b"\"'#")  # a string or a comment: brackets in it would be miscounted
+_BLANK = frozenset(b" \t\f\r\n\\")
+
+
+def _bracketed(data: bytes, start: int) -> int | None:
+    """Where the bracket opened at `start` closes (after it), or None when that is not sure."""
+    closing = [_OPENING[data[start]]]
+    for at in range(start + 1, len(data)):
+        byte = data[at]
+        if byte in _UNSURE:
+            return None
+        if byte in _OPENING:
+            closing.append(_OPENING[byte])
+        elif byte == closing[-1]:
+            closing.pop()
+            if not closing:
+                return at + 1
+        elif byte in b")]}":
+            return None
+    return None
+
+
+def _skip_blank(data: bytes, at: int) -> int:
+    while at < len(data) and data[at] in _BLANK:
+        at += 1
+    return at
+
+
+def _class_bases(data: bytes) -> Iterator[bytes | None]:
+    """The text between the parentheses of each class statement's bases (None: not sure where
+    they end); a `class` word that does not start a class statement gives nothing."""
+    start = data.find(b"class")
+    while start >= 0:
+        at = start + 5
+        if start and (data[start - 1] in _IDENTIFIER_BYTES or data[start - 1] == ord(".")):
+            start = data.find(b"class", at)
+            continue
+        name = _skip_blank(data, at)
+        end = name
+        while end < len(data) and (data[end] in _IDENTIFIER_BYTES or data[end] >= 0x80):
+            end += 1
+        at = _skip_blank(data, end)
+        if end > name and at < len(data) and data[at] == ord("["):  # type parameters
+            closed = _bracketed(data, at)
+            if closed is None:
+                yield None
+                return
+            at = _skip_blank(data, closed)
+        if end > name and at < len(data) and data[at] == ord("("):
+            closed = _bracketed(data, at)
+            yield None if closed is None else data[at + 1 : closed - 1]
+        start = data.find(b"class", at)
+
+
+def _subclasses(data: bytes) -> bool:
+    """Could a class statement have an evaluator base, or an import rename one? (Stage 2's
+    test of bases, `reacts`, on text; not sure counts as yes.)"""
+    if not any(root in data and any(_has_word(data, w) for w in f) for root, f in _BASES):
+        return False
+    if _BASE_RENAMED.search(data):
+        return True
+    for bases in _class_bases(data):
+        if bases is None or any(_has_word(bases, word) for word in _BASE_WORDS):
+            return True
+    return False
+
+
 def mentions(data: bytes, wrappers: frozenset[str] = frozenset()) -> bool:
     """Stage 1 on bytes, as written (see `could_hand_off` for identifiers in NFKC form): could
     they spell anything the engine looks at? A superset: strings and comments count too."""
-    for root, family in _FAMILIES:
+    for root, family in _CALLED:
         if root in data and any(_has_word(data, word) for word in family):
             return True
+    if _subclasses(data):
+        return True
     if any(_has_word(data, name.encode("utf-8", "surrogatepass")) for name in wrappers):
         return True
     if _LEGACY_FIRST in data:
