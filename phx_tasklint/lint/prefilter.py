@@ -63,6 +63,21 @@ def _families(words: frozenset[bytes]) -> tuple[tuple[bytes, tuple[bytes, ...]],
 
 _CALLED = _families(_CALLED_WORDS)
 _BASES = _families(_BASE_WORDS)
+
+
+def _gates(words: frozenset[bytes], size: int = 6) -> tuple[bytes, ...]:
+    """A few short strings, one of which each word holds (`valuat`, `xperim`): most files hold
+    none, and two searches then rule out every word."""
+    left, gates = set(words), []
+    while left:
+        parts = {w[i : i + size] for w in left for i in range(len(w) - size + 1)}
+        best = max(sorted(parts), key=lambda part: sum(part in w for w in left))
+        gates.append(best)
+        left = {w for w in left if best not in w}
+    return tuple(gates)
+
+
+_GATES = _gates(_CALLED_WORDS | _BASE_WORDS)
 # Space Python lets stand between the tokens of a dotted name or an import (and what a Markdown
 # console fence puts there: prompts): blanks, line continuations, comments.
 _GAP = rb"(?:\s|\\|#[^\r\n]*|>>>|\.\.\.)*"
@@ -87,6 +102,7 @@ _LEGACY_CHILD_BYTES = _LEGACY_CHILD.encode()
 # ending in `mark`. The three words must all be there.
 _MARKER_PARTS = ("pytest", "mark", spec.PYTEST_MARKER)
 _MARKER_WORDS = tuple(p.encode() for p in _MARKER_PARTS)
+_MARKER_NAME = _MARKER_WORDS[-1]
 _MARK, _MARKER = (re.escape(w) for w in _MARKER_WORDS[1:])
 _MARKER_ATTRIBUTE = re.compile(rb"\." + _GAP + _MARKER + rb"(?!\w)")
 _MARKER_DIRECT = re.compile(_MARK + _GAP + _MARKER_ATTRIBUTE.pattern)
@@ -194,23 +210,31 @@ def _subclasses(data: bytes) -> bool:
 def mentions(data: bytes, wrappers: frozenset[str] = frozenset()) -> bool:
     """Stage 1 on bytes, as written (see `could_hand_off` for identifiers in NFKC form): could
     they spell anything the engine looks at? A superset: strings and comments count too."""
-    for root, family in _CALLED:
-        if root in data and any(_has_word(data, word) for word in family):
+    if any(gate in data for gate in _GATES):
+        for root, family in _CALLED:
+            if root in data and any(_has_word(data, word) for word in family):
+                return True
+        if _subclasses(data):
             return True
-    if _subclasses(data):
-        return True
     if any(_has_word(data, name.encode("utf-8", "surrogatepass")) for name in wrappers):
         return True
-    if _LEGACY_FIRST in data:
-        if _LEGACY_DOTTED.search(data):
-            return True
-        if _LEGACY_CHILD_BYTES in data and _LEGACY_FROM.search(data):
-            return True
-    if all(word in data for word in _MARKER_WORDS):
-        if _MARKER_DIRECT.search(data) or _MARKER_IMPORT.search(data):
-            return True
-        return bool(_MARK_RENAMED.search(data) and _MARKER_ATTRIBUTE.search(data))
-    return False
+    if _LEGACY_FIRST not in data:
+        # the marker's name is the same word (one search less on most files)
+        return _MARKER_NAME != _LEGACY_FIRST and _marked(data)
+    if _LEGACY_DOTTED.search(data):
+        return True
+    if _LEGACY_CHILD_BYTES in data and _LEGACY_FROM.search(data):
+        return True
+    return _marked(data)
+
+
+def _marked(data: bytes) -> bool:
+    """Could `data` use the pytest marker?"""
+    if not all(word in data for word in _MARKER_WORDS):
+        return False
+    if _MARKER_DIRECT.search(data) or _MARKER_IMPORT.search(data):
+        return True
+    return bool(_MARK_RENAMED.search(data) and _MARKER_ATTRIBUTE.search(data))
 
 
 def normalized_mentions(text: str, wrappers: frozenset[str] = frozenset()) -> bool:
