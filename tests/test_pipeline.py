@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -286,6 +288,18 @@ def test_stage_one_lets_through_whatever_stage_two_reacts_to(text: str) -> None:
     wrappers = frozenset({"launch"})
     assert prefilter.has_handoff(tree, wrappers)
     assert prefilter.could_hand_off(text, wrappers)
+
+
+def test_the_nfkc_gate_lets_every_compatibility_letter_through() -> None:
+    """Only a character whose NFKC form holds an ASCII letter, digit or underscore can make an
+    identifier spell a name; `prefilter._COMPATIBLE` must match each one this Python knows."""
+    missed = [
+        f"U+{code:04X}"
+        for code in range(0x80, sys.maxunicode + 1)
+        if re.search("[A-Za-z0-9_]", unicodedata.normalize("NFKC", chr(code)))
+        and not prefilter._COMPATIBLE.match(chr(code))
+    ]
+    assert missed == []
 
 
 @pytest.mark.parametrize(

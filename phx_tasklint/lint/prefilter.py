@@ -221,9 +221,7 @@ def mentions(data: bytes, wrappers: frozenset[str] = frozenset()) -> bool:
     if _LEGACY_FIRST not in data:
         # the marker's name is the same word (one search less on most files)
         return _MARKER_NAME != _LEGACY_FIRST and _marked(data)
-    if _LEGACY_DOTTED.search(data):
-        return True
-    if _LEGACY_CHILD_BYTES in data and _LEGACY_FROM.search(data):
+    if _LEGACY_CHILD_BYTES in data and (_LEGACY_DOTTED.search(data) or _LEGACY_FROM.search(data)):
         return True
     return _marked(data)
 
@@ -237,10 +235,23 @@ def _marked(data: bytes) -> bool:
     return bool(_MARK_RENAMED.search(data) and _MARKER_ATTRIBUTE.search(data))
 
 
+# The characters whose NFKC form holds an ASCII letter, digit or underscore (ª, ﬁ, ｒ, 𝐫...):
+# only they can make an identifier spell one of the names. A text without any is not normalized
+# (most non-ASCII text holds none: accents, dashes, emoji). tests/test_pipeline.py checks the
+# ranges against every code point of the running Python's Unicode database.
+_COMPATIBLE = re.compile(
+    "[\xaa\xb2\xb3\xb9\xba\xbc-\xbe\u0132-\u0149\u017f\u01c4-\u01cc\u01f1-\u01f3"
+    "\u02b0-\u02b8\u02e1-\u02e3\u1d2c-\u1d65\u1d9c-\u1dbb\u1e9a\u2070-\u20a8\u2100-\u2189"
+    "\u2460-\u24ea\u2c7c\u2c7d\u3250-\u325f\u32b1-\u32cf\u3358-\u33ff\ua7f2-\ua7f4"
+    "\ufb00-\ufb06\ufe33-\ufe4f\uff10-\uff5a\U000107a5\U0001d400-\U0001d6a3"
+    "\U0001d7ce-\U0001d7ff\U0001f100-\U0001f16c\U0001f190\U0001fbf0-\U0001fbf9]"
+)
+
+
 def normalized_mentions(text: str, wrappers: frozenset[str] = frozenset()) -> bool:
     """`mentions` on the text with its identifiers as Python reads them (NFKC: `ｒun_experiment`
-    is `run_experiment`); False when normalizing changes nothing."""
-    if text.isascii():
+    is `run_experiment`); False when normalizing changes no letter, digit or underscore."""
+    if text.isascii() or not _COMPATIBLE.search(text):
         return False
     normal = unicodedata.normalize("NFKC", text)
     return normal != text and mentions(normal.encode("utf-8", "surrogatepass"), wrappers)
