@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phx_tasklint.lint import ipython
 from phx_tasklint.lint.sources import (
     Source,
     compile_problem,
@@ -1013,3 +1014,17 @@ def test_cells_in_another_language_are_left_out() -> None:
         "notebook cell in another language (fsharp)",
         "notebook cell in another language (csharp)",
     )
+
+
+@settings(max_examples=PROFILE_EXAMPLES * 3, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.text(st.sampled_from(list(" \t\f%!/,;?=x(1)'\"#.\\\x0b\x1c")), max_size=12),
+        max_size=6,
+    )
+)
+def test_ipython_lines_are_masked_only_where_the_quick_look_sees_some(lines: list[str]) -> None:
+    """`mask_ipython` leaves a cell alone when `_MAYBE_IPYTHON` finds nothing in it: then no
+    line is one `_mask_line` would replace."""
+    if not ipython._MAYBE_IPYTHON.search("\n".join(lines)):
+        assert [ipython._mask_line(line) for line in lines] == [None] * len(lines)
