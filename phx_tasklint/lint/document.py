@@ -102,7 +102,9 @@ def bytes_could_hold(data: bytes, wrappers: frozenset[str] | None) -> bool:
     a notebook): its bytes, and the text they decode to with what does not decode replaced."""
     if wrappers is None or prefilter.mentions(data, wrappers):
         return True
-    return prefilter.normalized_mentions(data.decode("utf-8", "replace"), wrappers)
+    if data.isascii():
+        return False
+    return prefilter.normalized_mentions(data.decode("utf-8", "replace"), wrappers, data)
 
 
 def other_language(unit: str, language: str) -> str:

@@ -239,19 +239,49 @@ def _marked(data: bytes) -> bool:
 # only they can make an identifier spell one of the names. A text without any is not normalized
 # (most non-ASCII text holds none: accents, dashes, emoji). tests/test_pipeline.py checks the
 # ranges against every code point of the running Python's Unicode database.
-_COMPATIBLE = re.compile(
-    "[\xaa\xb2\xb3\xb9\xba\xbc-\xbe\u0132-\u0149\u017f\u01c4-\u01cc\u01f1-\u01f3"
+_COMPATIBLE_RANGES = (
+    "\xaa\xb2\xb3\xb9\xba\xbc-\xbe\u0132-\u0149\u017f\u01c4-\u01cc\u01f1-\u01f3"
     "\u02b0-\u02b8\u02e1-\u02e3\u1d2c-\u1d65\u1d9c-\u1dbb\u1e9a\u2070-\u20a8\u2100-\u2189"
     "\u2460-\u24ea\u2c7c\u2c7d\u3250-\u325f\u32b1-\u32cf\u3358-\u33ff\ua7f2-\ua7f4"
     "\ufb00-\ufb06\ufe33-\ufe4f\uff10-\uff5a\U000107a5\U0001d400-\U0001d6a3"
-    "\U0001d7ce-\U0001d7ff\U0001f100-\U0001f16c\U0001f190\U0001fbf0-\U0001fbf9]"
+    "\U0001d7ce-\U0001d7ff\U0001f100-\U0001f16c\U0001f190\U0001fbf0-\U0001fbf9"
 )
 
 
-def normalized_mentions(text: str, wrappers: frozenset[str] = frozenset()) -> bool:
+def _utf8_pattern(ranges: str) -> re.Pattern[bytes]:
+    """A bytes pattern for the UTF-8 of the characters in `ranges` (`a-b` or single ones): a
+    search of it runs at the speed of a byte table, where a search of the text for the same
+    characters looks each one up among the ranges."""
+    codes: list[int] = []
+    for match in re.finditer(r"(.)(?:-(.))?", ranges, re.DOTALL):
+        first, last = match.group(1), match.group(2) or match.group(1)
+        codes.extend(range(ord(first), ord(last) + 1))
+    endings: dict[bytes, set[int]] = {}
+    for code in codes:
+        encoded = chr(code).encode("utf-8")
+        endings.setdefault(encoded[:-1], set()).add(encoded[-1])
+    return re.compile(
+        b"|".join(
+            re.escape(head) + b"[" + b"".join(re.escape(bytes([e])) for e in sorted(ends)) + b"]"
+            for head, ends in sorted(endings.items())
+        )
+    )
+
+
+_COMPATIBLE = _utf8_pattern(_COMPATIBLE_RANGES)
+
+
+def normalized_mentions(
+    text: str, wrappers: frozenset[str] = frozenset(), data: bytes | None = None
+) -> bool:
     """`mentions` on the text with its identifiers as Python reads them (NFKC: `ｒun_experiment`
-    is `run_experiment`); False when normalizing changes no letter, digit or underscore."""
-    if text.isascii() or not _COMPATIBLE.search(text):
+    is `run_experiment`); False when normalizing changes no letter, digit or underscore. `data`:
+    the text's UTF-8, when the caller has it."""
+    if data is None:
+        if text.isascii():
+            return False
+        data = text.encode("utf-8", "surrogatepass")
+    if data.isascii() or not _COMPATIBLE.search(data):
         return False
     normal = unicodedata.normalize("NFKC", text)
     return normal != text and mentions(normal.encode("utf-8", "surrogatepass"), wrappers)
@@ -260,9 +290,8 @@ def normalized_mentions(text: str, wrappers: frozenset[str] = frozenset()) -> bo
 def could_hand_off(text: str, wrappers: frozenset[str] = frozenset()) -> bool:
     """Stage 1 on a block of Python (a file, a notebook cell, a Markdown fence): could it hold
     anything the engine looks at? A block that could not is no place for a PHX000 either."""
-    return mentions(text.encode("utf-8", "surrogatepass"), wrappers) or normalized_mentions(
-        text, wrappers
-    )
+    data = text.encode("utf-8", "surrogatepass")
+    return mentions(data, wrappers) or normalized_mentions(text, wrappers, data)
 
 
 # -- stage 2 ----------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ def read(
         text, problem = decode(data, path, encoding, skip)
     if not candidate:  # identifiers as Python reads them (NFKC) may still spell a name
         readable = text or data[skip:].decode("utf-8", "replace")
-        candidate = prefilter.normalized_mentions(readable, wrappers or frozenset())
+        utf8 = data[skip:] if encoding == "utf-8" or not text else None
+        candidate = prefilter.normalized_mentions(readable, wrappers or frozenset(), utf8)
         if not candidate and screen:
             return Source(path, "python", "", candidate=False)
     if problem is not None:
