@@ -191,7 +191,9 @@ def _lint(planned: Plan, options: Options) -> tuple[list[Finding], Counter[str],
         return _lint_paused(planned, options)
 
 
-def _lint_paused(planned: Plan, options: Options) -> tuple[list[Finding], Counter[str], list[str]]:
+def _lint_paused(
+    planned: Plan, options: Options
+) -> tuple[list[Finding], Counter[str], list[str]]:
     forget_packages()  # which directories are packages is looked at afresh by each pass
     index = ModuleIndex(
         [(f.display, f.path) for f in planned.files if f.kind == "python" and f.path is not None]
