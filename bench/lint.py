@@ -1,13 +1,17 @@
 """Lint speed: `phx-tasklint check` beside `ruff check --isolated --select F401`, same run.
 
-Two trees: (a) a copy of this environment's site-packages (thousands of real files nobody here
-wrote, few hand-offs) and (b) a generated Phoenix-heavy tree (1,000 files, each handing tasks
-and evaluators to the different runners). Rows per tree:
+Three trees: (a) a copy of this environment's site-packages (thousands of real files nobody here
+wrote, few hand-offs), (b) a generated Phoenix-heavy tree (1,000 files, each handing tasks
+and evaluators to the different runners) and (c) Phoenix's own repository (library source,
+tests, docs, notebooks: every file spells `phoenix`, few hand anything over), extracted from the
+checkout or bare mirror given by `--phoenix` (by default the one fetched to
+/work/.mirror/Arize-ai+phoenix/repo; without one the row is left out). Rows per tree:
 * cold: no cache for either tool;
 * warm: both with a filled cache (each tool runs once to fill it), over an unchanged tree: a
   CI re-run, answered from the per-file cache;
 * 1 edit: both with a filled cache, and one file appended to before every run of either tool
   (a commit that changes one file): each re-checks that one file;
+* (c) has the cold row only;
 * 1 staged, (b) only: both with a filled cache, one unchanged file named on the command line,
   as a pre-commit hook passes the staged files. This row also times `phx-tasklint --version`
   in the same interleaved runs (columns "--version s" and "ours/--version").
@@ -28,7 +32,7 @@ read and `ast`-parse every .py file, one process per core (`PARSE_FLOOR`). On (b
 file hands something to Phoenix and must be parsed, it bounds the cold row from below; on (a)
 ours parses only the files its byte-level screen lets through, so it can come in under it.
 
-    python bench/lint.py [--runs 5] [--keep] [--only a|b]
+    python bench/lint.py [--runs 5] [--keep] [--only a|b|c] [--phoenix PATH]
 """
 
 from __future__ import annotations
@@ -149,6 +153,26 @@ def generate_heavy_tree(dest: Path, files: int = 1000, seed: int = 7) -> int:
 
 
 REPO = Path(__file__).resolve().parent.parent
+PHOENIX_MIRROR = Path("/work/.mirror/Arize-ai+phoenix/repo")
+
+
+def extract(source: Path, dest: Path) -> int:
+    """The files at HEAD of a bare mirror or a checkout (else a plain copy of the directory) in
+    `dest`; the number of files of the kinds phx-tasklint reads."""
+    dest.mkdir(parents=True)
+    if (source / "HEAD").is_file() and (source / "objects").is_dir():
+        where = ["git", f"--git-dir={source}"]  # a bare repository
+    elif (source / ".git").exists():
+        where = ["git", "-C", str(source)]
+    else:
+        where = []
+        shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)
+    if where:
+        archive = subprocess.run([*where, "archive", "HEAD"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    from phx_tasklint.lint.kinds import kind_of
+
+    return sum(kind_of(name) is not None for _, _, names in os.walk(dest) for name in names)
 
 
 def install_fresh(work: Path) -> Path | None:
@@ -202,6 +226,7 @@ def bench_tree(
     cache_root: Path,
     fresh: Path | None,
     staged: Path | None = None,
+    modes: tuple[str, ...] = ("cold", "warm", "1 edit"),
 ) -> list[tuple[str, ...]]:
     ruff_cache = cache_root / f"ruff-{name}"
     args = ["check", ".", "--exit-zero", "-q"]
@@ -211,8 +236,7 @@ def bench_tree(
         tools["ours"] = [str(fresh / "phx-tasklint"), *args]
     python = str(fresh / "python") if fresh is not None else sys.executable
     rows: list[tuple[str, ...]] = []
-    modes = ["cold", "warm", "1 edit"] + (["1 staged"] if staged is not None else [])
-    for mode in modes:
+    for mode in (*modes, *(["1 staged"] if staged is not None else [])):
         if mode == "cold":
             commands = {k: [*cmd, "--no-cache"] for k, cmd in tools.items()}
             if hasattr(os, "fork"):
@@ -263,7 +287,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the generated trees")
-    parser.add_argument("--only", choices=["a", "b"])
+    parser.add_argument("--only", choices=["a", "b", "c"])
+    parser.add_argument(
+        "--phoenix",
+        type=Path,
+        default=PHOENIX_MIRROR if PHOENIX_MIRROR.exists() else None,
+        help="a checkout or bare mirror of Phoenix's repository, for row (c)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="phx-bench-"))
     ruff_version = subprocess.run(["ruff", "--version"], capture_output=True, text=True).stdout
@@ -293,6 +323,16 @@ def main() -> None:
             edited = tree / "pkg0" / "experiment_0.py"
             staged = tree / "pkg0" / "experiment_1.py"
             rows += bench_tree("(b) Phoenix-heavy", tree, edited, args.runs, work, fresh, staged)
+        if args.only in (None, "c") and args.phoenix is None:
+            print(f"(c) Phoenix's repository: none at {PHOENIX_MIRROR} (--phoenix PATH); left out")
+        elif args.only in (None, "c"):
+            tree = work / "phoenix"
+            started = time.perf_counter()
+            count = extract(args.phoenix, tree)
+            took = time.perf_counter() - started
+            print(f"(c) Phoenix's repository from {args.phoenix}: {count} files ({took:.1f}s)")
+            cold = ("cold",)
+            rows += bench_tree("(c) Phoenix repo", tree, tree, args.runs, work, fresh, None, cold)
         floors = {
             "this env, python -c pass": [sys.executable, "-c", "pass"],
             "this env, phx-tasklint --version": ["phx-tasklint", "--version"],

@@ -435,6 +435,56 @@ def test_statistics_counts_rules_and_skipped_hand_offs(project: Path) -> None:
     assert not text_findings(result.stdout)
 
 
+PSEUDO_FENCE = "```python\nresult = client.experiments.get(\n```\n"  # half a call
+
+
+def test_statistics_count_the_blocks_set_aside_also_from_the_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block that does not parse is a PHX000 only when it could hold a hand-off; one that
+    could not is counted when its file could (a .py file is one block: reported or not,
+    never counted); a notebook in another language is counted. A warm run, which reads no
+    file, prints the same table."""
+    from phx_tasklint.cli import pipeline
+
+    c_sharp = json.loads(notebook(("code", 'Console.WriteLine("hi");\n')))
+    c_sharp["metadata"] = {"kernelspec": {"language": "C#", "name": ".net-csharp"}}
+    write(
+        project,
+        {
+            "pseudo.py": "def f(:\n",  # cannot hold a hand-off: not read at all
+            "bad.py": HEADER + "run_experiment(dataset=None, task=\n",
+            "nb.ipynb": notebook(
+                ("code", "from phoenix.client.experiments import run_experiment\n"),
+                ("code", "x = (\n"),
+                ("code", "run_experiment(dataset=None, task=lambda: 1)\n"),
+            ),
+            "cs.ipynb": json.dumps(c_sharp),
+            "guide.md": "```python\n" + NO_PARAMS + "```\n\n" + PSEUDO_FENCE,
+            "notes.md": PSEUDO_FENCE,  # no fence could hold a hand-off: nothing to count
+        },
+    )
+    assert sorted(codes(check())) == [
+        ("bad.py", "4", "PHX000"),
+        ("guide.md", "5", "PHX001"),
+        ("nb.ipynb", "1", "PHX001"),
+    ]
+    cold = check("--statistics", "--no-cache")
+    rows = [line.split(None, 2) for line in cold.stdout.splitlines()]
+    assert [row for row in rows if row[1] == "skipped"] == [
+        ["1", "skipped", "code fence that does not parse (cannot hold a hand-off)"],
+        ["1", "skipped", "notebook cell that does not parse (cannot hold a hand-off)"],
+        ["1", "skipped", "notebook in another language (c#)"],
+    ]
+    assert check("--statistics").stdout == cold.stdout  # fills the cache
+
+    def no_reading(*args: object) -> object:
+        raise AssertionError("a warm run analysed a file")
+
+    monkeypatch.setattr(pipeline, "analyse_share", no_reading)
+    assert check("--statistics").stdout == cold.stdout
+
+
 def test_quiet_prints_findings_only(project: Path) -> None:
     write(project, {"a.py": BROKEN})
     loud, quiet = check(), check("--quiet")

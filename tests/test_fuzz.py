@@ -8,18 +8,22 @@ check and, per file, the `Verdict` of the oracle.
 
 The PHX000 oracle
 -----------------
-* A `.py` file gets exactly one PHX000 when its bytes mention Phoenix (`prefilter.mentions`: the
-  linter never parses a Python file that does not; a decision already taken, so a broken file
-  without a marker gets no PHX000) and `compile(bytes)` rejects it. `compile()` runs on the bytes,
+* A PHX000 is only for a block that could hold a hand-off (`prefilter.could_hand_off`: it spells
+  a runner, `create_evaluator`, an evaluator base, the pytest marker or the legacy import); the
+  linter never even reads a Python file that could not.
+* A `.py` file gets exactly one PHX000 when it could hold a hand-off and `compile(bytes)` rejects
+  it. `compile()` runs on the bytes,
   as an import would, so a BOM, a PEP 263 declaration, invalid UTF-8 and NUL bytes count. One
   stricter rule: `compile()` skips comments without decoding them, `python file.py` does not
   ("Non-UTF-8 code starting with ..."), and neither does phx-tasklint (tests/test_sources.py,
   `in-a-comment`); so undecodable bytes anywhere also make a PHX000 (`decodes`).
-* A notebook gets one notebook-level PHX000 when its bytes are not JSON (after a UTF-8 BOM), and
-  otherwise one PHX000 per code cell that does not compile, always (no prefilter). A cell using
-  IPython syntax (magics, `!`, `?`, prompts) is left out of the comparison: it is not Python.
+* A notebook gets one notebook-level PHX000 when its bytes are not JSON (after a UTF-8 BOM) and
+  could hold a hand-off, and otherwise one PHX000 per code cell that does not compile and could
+  hold one. A cell using IPython syntax (magics, `!`, `?`, prompts) is left out of the
+  comparison: it is not Python.
 * A Markdown file gets one PHX000 per Python fence (`python`, `py`, `python3`, `py3`, `pycon`)
-  that does not compile, and one for a Python fence left unclosed.
+  that does not compile, and one for a Python fence left unclosed, when the fence could hold a
+  hand-off (undecodable bytes: when the file could).
 
 `compile()` here is the parser (`ast.PyCF_ONLY_AST`), as in `phx_tasklint.lint.sources`: errors that
 only the bytecode compiler raises (`return` outside a function, `await` at the top level of a
@@ -223,8 +227,24 @@ def decodes(data: bytes) -> bool:
     return True
 
 
+def readable(data: bytes) -> str:
+    """The text as an import decodes it, or with what does not decode replaced."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding).removeprefix("\ufeff")
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return data.removeprefix(BOM).decode("utf-8", "replace")
+
+
+def could(data: bytes | str) -> bool:
+    """Could this file or block hold a hand-off (its identifiers read in NFKC form too)?"""
+    if isinstance(data, str):
+        return prefilter.could_hand_off(data)
+    return prefilter.mentions(data) or prefilter.normalized_mentions(readable(data))
+
+
 def python_verdict(data: bytes) -> Verdict:
-    mentioned = prefilter.mentions(data)
+    mentioned = could(data)
     ok = parses(data) and decodes(data)
     units = frozenset() if ok or not mentioned else frozenset({0})
     return Verdict("python", units, compile_only=mentioned and ok and not compiles(data))
@@ -258,14 +278,19 @@ def cell_parses(cell: str) -> bool:
     return parses(leading_indent(cell), top_level_await=True)
 
 
-_PYTHON_LANGUAGES = ("python", "python3", "ipython", "")
+_PYTHON_LANGUAGES = ("python", "ipython")  # and their prefixes: python3, pythonkernel
+_LANGUAGE_KEYS = (
+    ("polyglot_notebook", "kernelInfo", "defaultKernelName"),
+    ("language_info", "name"),
+    ("kernelspec", "language"),
+)
 
 
 def notebook_verdict(data: bytes) -> Verdict:
     try:
         notebook = json.loads(data.removeprefix(BOM).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return Verdict("notebook", frozenset({0}))
+        return Verdict("notebook", frozenset({0}) if could(data) else frozenset())
     if not isinstance(notebook, dict) or "worksheets" in notebook:
         return Verdict("notebook", None)
     version, cells = notebook.get("nbformat"), notebook.get("cells")
@@ -281,14 +306,14 @@ def notebook_verdict(data: bytes) -> Verdict:
         if not isinstance(source, str):
             return Verdict("notebook", None)
         sources.append((number, str(cell.get("cell_type")), source))
-    metadata = notebook.get("metadata")
-    if isinstance(metadata, dict):
-        for key, name in (("language_info", "name"), ("kernelspec", "language")):
-            section = metadata.get(key)
-            if isinstance(section, dict) and isinstance(section.get(name), str):
-                if section[name].lower() not in _PYTHON_LANGUAGES:
-                    return Verdict("notebook", frozenset())  # not Python: nothing is checked
-                break
+    for keys in _LANGUAGE_KEYS:
+        value: object = notebook.get("metadata")
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            if value and not value.lower().startswith(_PYTHON_LANGUAGES):
+                return Verdict("notebook", frozenset())  # not Python: nothing is checked
+            break
     broken = set()
     unsure = set()
     for number, kind, source in sources:
@@ -296,7 +321,7 @@ def notebook_verdict(data: bytes) -> Verdict:
             continue
         if not plain_python(source):
             unsure.add(number)
-        elif not cell_parses(source):
+        elif not cell_parses(source) and could(source):
             broken.add(number)
     return Verdict("notebook", frozenset(broken), frozenset(unsure))
 
@@ -306,7 +331,7 @@ def markdown_bytes_verdict(data: bytes) -> Verdict:
     try:
         data.removeprefix(BOM).decode("utf-8")
     except UnicodeDecodeError:
-        return Verdict("markdown", frozenset({0}))
+        return Verdict("markdown", frozenset({0}) if could(data) else frozenset())
     fenced = b"```" in data or b"~~~" in data
     return Verdict("markdown", None if fenced else frozenset())  # no fence, nothing to parse
 
@@ -601,7 +626,7 @@ def empty(draw: Draw) -> Case:
     name = pick(draw, ["e.py", "e.ipynb", "e.md"])
     if name.endswith(".py"):
         data = pick(draw, EMPTY_PY)
-        data = data + b"# phoenix\n" if chance(draw, 2) else data  # with a marker, or without
+        data = data + b"# run_experiment\n" if chance(draw, 2) else data  # a marker, or none
     else:
         data = pick(draw, EMPTY_OTHER)
     return single("", name, data)
@@ -710,13 +735,12 @@ def markdown_fences(draw: Draw) -> Case:
         first = next((line.strip() for line in code if line.strip()), "")
         if kind == "ipython" or (kind == "python" and first.startswith(">>>")):
             unsure.add(opening)
-        elif kind is not None and unclosed:
-            broken.add(opening)
         elif kind is not None:
             python = code
             if kind == "pycon":
                 python = [line[4:] if line.startswith((">>> ", "... ")) else "" for line in code]
-            if python and not parses("\n".join(python) + "\n", top_level_await=True):
+            text = "\n".join(python)
+            if (unclosed or not parses(text + "\n", top_level_await=True)) and could(text):
                 broken.add(opening)
         if unclosed:
             break
@@ -724,7 +748,7 @@ def markdown_fences(draw: Draw) -> Case:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        verdict = Verdict("markdown", frozenset({0}))
+        verdict = Verdict("markdown", frozenset({0}) if could(data) else frozenset())
     else:
         verdict = Verdict("markdown", frozenset(broken), frozenset(unsure), tuple(fences))
     return Case("", (("doc.md", data),), (verdict,))
@@ -1215,9 +1239,9 @@ def test_10000_deep_nesting_in_every_kind_of_file(project: Path, construct: str)
     deep = NESTING[construct](DEEP)
     known = "def known(input, question):\n    return question\n\n\n"
     known += "run_experiment(dataset=None, task=known)\n"
-    cells = [("code", HEADER + known), ("code", deep + "\n")]
+    cells = [("code", HEADER + known), ("code", HEADER + deep + "\n")]
     rng = RandomDraw(random.Random(0))
-    fence = f"```python\n{HEADER}{known}```\n\n```python\n{deep}\n```\n"
+    fence = f"```python\n{HEADER}{known}```\n\n```python\n{HEADER}{deep}\n```\n"
     files = {
         "deep.py": (HEADER + deep + "\n").encode(),
         "known.py": (HEADER + known).encode(),
@@ -1232,7 +1256,7 @@ def test_10000_deep_nesting_in_every_kind_of_file(project: Path, construct: str)
     codes = Counter((f.location.path.split("/")[-1], f.diagnostic.code) for f in run.findings)
     for name in ("known.py", "nb.ipynb", "doc.md"):
         assert codes[(name, "PHX002")] == 1, name
-    broken = not parses(deep, top_level_await=True)
+    broken = not parses(HEADER + deep, top_level_await=True)
     assert codes[("deep.py", "PHX000")] == (not parses(HEADER + deep))
     assert codes[("nb.ipynb", "PHX000")] == codes[("doc.md", "PHX000")] == broken
 
@@ -1290,7 +1314,9 @@ def test_broken_files_hide_nothing(project: Path, data: st.DataObject) -> None:
 
 
 def _broken_cell(draw: Draw) -> str:
+    """A cell that does not compile and could hold a hand-off (it names a runner)."""
     text = cell_text(draw).encode("utf-8", "replace").decode("utf-8")  # no lone surrogates
+    text = "# run_experiment\n" + text
     return text if not cell_parses(text) and plain_python(text) else text + "\ndef oops(:\n"
 
 
@@ -1504,15 +1530,24 @@ def broken_tree(root: Path) -> dict[str, bytes]:
         "deeper.py": HEADER.encode() + NESTING["attributes"](DEEP).encode() + b"\n",
         "empty.py": b"",
         "bom_only.py": BOM,
-        "empty.ipynb": b"",
-        "invalid.ipynb": NOTEBOOK_SEED[:100],
-        "array.ipynb": b"[]",
-        "no_cells.ipynb": _notebook_json(cells=None),
-        "nbformat3.ipynb": _notebook_json(cells=None, nbformat=3, worksheets=[{"cells": []}]),
-        "string_source.ipynb": _notebook_json(cells=[{"cell_type": "code", "source": 5}]),
-        "unclosed.md": b"# Doc\n\n```python\nx = (\n",
-        "latin1.md": b"```python\nx = '\xe9'\n```\n",
+        # each broken notebook and page names a runner: it could hold a hand-off
+        "invalid.ipynb": b'{"cells": [{"source": "run_experiment(',
+        "array.ipynb": b'["run_experiment"]',
+        "no_cells.ipynb": _notebook_json(cells=None, metadata={"about": "run_experiment"}),
+        "nbformat3.ipynb": _notebook_json(
+            cells=None, nbformat=3, worksheets=[{"cells": [{"input": "run_experiment()"}]}]
+        ),
+        "string_source.ipynb": _notebook_json(
+            cells=[{"cell_type": "code", "source": 5, "metadata": {"run_experiment": 1}}]
+        ),
+        "unclosed.md": b"# Doc\n\n```python\nrun_experiment(task=(\n",
+        "latin1.md": b"```python\nrun_experiment(task='\xe9')\n```\n",
         "big.py": big_file("comment", broken=True),
+        # ... and these could not: no PHX000
+        "empty.ipynb": b"",
+        "invalid_no_runner.ipynb": NOTEBOOK_SEED[:100],
+        "pseudo.md": b"```python\nresult = client.get(\n```\n",
+        "latin1_no_runner.md": b"```python\nx = '\xe9'\n```\n",
     }
     for name, data in files.items():
         (root / name).write_bytes(data)
@@ -1534,11 +1569,13 @@ def test_cli_on_a_tree_of_broken_inputs(project: Path) -> None:
         if fmt == "json":
             findings = json.loads(stdout)
             by_path = Counter(f["path"] for f in findings if f["code"] == "PHX000")
-            # one PHX000 per broken file: the oracle's for Python, every other one is broken
+            # one PHX000 per broken file that could hold a hand-off: the oracle's for Python,
+            # the others are broken, and could unless they say otherwise
+            quiet = {"empty.ipynb", "invalid_no_runner.ipynb", "pseudo.md", "latin1_no_runner.md"}
             broken = {
                 name
                 for name, data in files.items()
-                if not name.endswith(".py") or verdict_of(name, data).units
+                if (verdict_of(name, data).units if name.endswith(".py") else name not in quiet)
             }
             assert {"truncated.py", "latin1.py", "nul.py", "big.py", "deep.py"} <= broken
             assert set(by_path) == broken
@@ -1583,18 +1620,33 @@ FINDING = (
 )
 
 
+# A broken notebook or page is reported when it could hold a hand-off: each one below names a
+# runner, but those whose message is None, which could not.
+NAMED = {"about": "run_experiment"}
+
+
 @pytest.mark.parametrize(
     ("name", "data", "cell", "message"),
     [
         pytest.param("nb.ipynb", NOTEBOOK_SEED[:-40], None, "invalid JSON", id="truncated-json"),
-        pytest.param("nb.ipynb", b"", None, "invalid JSON", id="empty-notebook"),
-        pytest.param("nb.ipynb", b"[1, 2]", None, "not a JSON object", id="array"),
+        pytest.param("nb.ipynb", b"", None, None, id="empty-notebook"),
+        pytest.param("nb.ipynb", b'["run_experiment", 2]', None, "not a JSON object", id="array"),
         pytest.param(
-            "nb.ipynb", _notebook_json(cells=None), None, "missing `cells`", id="no-cells"
+            "nb.ipynb",
+            _notebook_json(cells=None, metadata=NAMED),
+            None,
+            "missing `cells`",
+            id="no-cells",
         ),
-        pytest.param("nb.ipynb", _notebook_json(cells={}), None, "not a list", id="cells-object"),
         pytest.param(
-            "nb.ipynb", _notebook_json(cells=[3]), 1, "cell 1 is a number", id="cell-number"
+            "nb.ipynb", _notebook_json(cells=NAMED), None, "not a list", id="cells-object"
+        ),
+        pytest.param(
+            "nb.ipynb",
+            _notebook_json(cells=[3], metadata=NAMED),
+            1,
+            "cell 1 is a number",
+            id="cell-number",
         ),
         pytest.param(
             "nb.ipynb",
@@ -1607,57 +1659,78 @@ FINDING = (
         ),
         pytest.param(
             "nb.ipynb",
-            _notebook_json(cells=[NOTEBOOK_CELL | {"source": ["x = 1\n", None]}]),
+            _notebook_json(cells=[NOTEBOOK_CELL | {"source": ["run_experiment(x)\n", None]}]),
             1,
             "not a string or list of strings",
             id="source-list-with-null",
         ),
         pytest.param(
             "nb.ipynb",
-            _notebook_json(cells=None, nbformat=3, worksheets=[{"cells": []}]),
+            _notebook_json(cells=None, nbformat=3, worksheets=[{"cells": []}], metadata=NAMED),
             None,
             "nbformat 3 is not supported",
             id="nbformat-3",
         ),
         pytest.param(
             "nb.ipynb",
-            _notebook_json(cells=None, nbformat=3),
+            _notebook_json(cells=None, nbformat=3, metadata=NAMED),
             None,
             "nbformat 3",
             id="nbformat-3-bare",
         ),
-        pytest.param("nb.ipynb", b"\xff\xfe{}", None, "invalid utf-8", id="utf16-notebook"),
+        pytest.param(
+            "nb.ipynb", b"\xff\xfe{run_experiment}", None, "invalid utf-8", id="utf16-notebook"
+        ),
+        pytest.param("nb.ipynb", b"\xff\xfe{}", None, None, id="utf16-notebook-no-runner"),
         pytest.param(
             "doc.md",
-            f"```python\n{FINDING}```\n\n```py\nx = (\n".encode(),
+            f"```python\n{FINDING}```\n\n```py\nrun_experiment(task=(\n".encode(),
             None,
             "unclosed code fence opened at line 8",
             id="unclosed-fence",
         ),
         pytest.param(
             "doc.md",
-            f"```python\n{FINDING}```\n\n```python\ndef oops(:\n```\n".encode(),
+            f"```python\n{FINDING}```\n\n```python\nrun_experiment(task=oops(:\n```\n".encode(),
             None,
             "cannot parse this code fence at line 8",
             id="broken-fence",
         ),
         pytest.param(
-            "doc.md", b"```python\nx = '\xe9'\n```\n", None, "invalid utf-8", id="latin1-md"
+            "doc.md",
+            f"```python\n{FINDING}```\n\n```python\ndef oops(:\n```\n".encode(),
+            None,
+            None,
+            id="broken-fence-no-runner",
+        ),
+        pytest.param(
+            "doc.md",
+            b"```python\nrun_experiment(task='\xe9')\n```\n",
+            None,
+            "invalid utf-8",
+            id="latin1-md",
+        ),
+        pytest.param(
+            "doc.md", b"```python\nx = '\xe9'\n```\n", None, None, id="latin1-md-no-runner"
         ),
     ],
 )
 def test_broken_notebooks_and_markdown_through_the_cli(
-    project: Path, name: str, data: bytes, cell: int | None, message: str
+    project: Path, name: str, data: bytes, cell: int | None, message: str | None
 ) -> None:
     (project / name).write_bytes(data)
     (project / "known.py").write_text(FINDING)
     result = cli(project, "--no-cache", "--format", "json", name, "known.py")
     assert result.returncode == 1 and b"Traceback" not in result.stderr, result.stderr
     findings = json.loads(result.stdout)
-    [problem] = [f for f in findings if f["code"] == "PHX000"]
+    assert [f["code"] for f in findings if f["path"] == "known.py"] == ["PHX002"]
+    problems = [f for f in findings if f["code"] == "PHX000"]
+    if message is None:
+        assert problems == []
+        return
+    [problem] = problems
     assert problem["path"] == name and problem.get("cell") == cell
     assert message in problem["message"], problem["message"]
-    assert [f["code"] for f in findings if f["path"] == "known.py"] == ["PHX002"]
     if name == "doc.md" and b"question" in data:  # the good fence before the broken one counts
         assert [f["code"] for f in findings if f["path"] == name] == ["PHX002", "PHX000"]
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phx_tasklint.lint import ipython
 from phx_tasklint.lint.sources import (
     Source,
     compile_problem,
@@ -884,3 +885,146 @@ def test_random_markdown_never_raises_and_keeps_line_numbers(text: str) -> None:
         assert [source.locate(n, 1)[1] for n in range(1, len(source.line_map) + 1)] == list(
             range(1, len(source.line_map) + 1)
         )
+
+
+# --------------------------------------------------------------------------------------------
+# PHX000 only where a hand-off could be (`wrappers`), and what is set aside instead
+
+WRAPPERS: frozenset[str] = frozenset({"launch"})  # a configured runner's name
+MARKED = "from phoenix.client.experiments import run_experiment\nrun_experiment(task=\n"
+PSEUDO = "client.experiments.run(...\n"  # half a call: documentation's pseudo-code
+CELL = "notebook cell that does not parse (cannot hold a hand-off)"
+FENCE = "code fence that does not parse (cannot hold a hand-off)"
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        pytest.param(MARKED, True, id="runner"),
+        pytest.param("launch(task=\n", True, id="configured-runner"),
+        pytest.param("@create_evaluator(name='x'\ndef f(output): ...\n", True, id="decorator"),
+        pytest.param("import phoenix.experiments\nx = (\n", True, id="legacy-import"),
+        pytest.param(PSEUDO, False, id="pseudo-code"),
+        pytest.param("import phoenix\nphoenix.launch_app(\n", False, id="phoenix-only"),
+    ],
+)
+def test_python_phx000_only_where_a_hand_off_could_be(text: str, reported: bool) -> None:
+    source = from_bytes(text.encode(), "a.py", wrappers=WRAPPERS)
+    assert bool(source.problems) is reported
+    assert source.candidate is reported
+    # a Python file is one block: reported or not, never counted
+    assert source.text == "" and source.skipped == ()
+    # without `wrappers` (what `--fix` asks of a file it writes) every problem is reported
+    assert from_bytes(text.encode(), "a.py").problems
+
+
+def test_python_screen_stops_reading_a_file_that_cannot_hand_off() -> None:
+    data = b"def task(input):\n    return input\n"
+    assert from_bytes(data, "a.py", wrappers=WRAPPERS).text == data.decode()
+    screened = from_bytes(data, "a.py", wrappers=WRAPPERS, screen=True)
+    assert (screened.text, screened.candidate) == ("", False)
+    # identifiers are read in NFKC form: a fullwidth `ｒ` still spells the runner
+    spelled = "from phoenix.client.experiments import \uff52un_experiment\n".encode()
+    assert from_bytes(spelled, "a.py", wrappers=WRAPPERS, screen=True).candidate
+
+
+def test_notebook_broken_cells_reported_skipped_or_dropped() -> None:
+    data = notebook(
+        code("from phoenix.client.experiments import run_experiment\n"),
+        code(PSEUDO),  # cannot hold a hand-off: counted
+        code("run_experiment(task=\n"),  # could: reported
+        code("def task(input):\n    return input\n"),
+    )
+    source = from_bytes(data, "nb.ipynb", wrappers=WRAPPERS)
+    assert [p.location.cell for p in source.problems] == [3]
+    assert source.skipped == (CELL,)
+    assert "def task(input):" in source.text
+    # no cell of this notebook could hold a hand-off: nothing is reported, nothing counted
+    quiet = from_bytes(notebook(code(PSEUDO), code("x = 1\n")), "nb.ipynb", wrappers=WRAPPERS)
+    assert (quiet.problems, quiet.skipped, quiet.candidate) == ((), (), False)
+    assert quiet.text.strip() == "x = 1"
+
+
+def test_markdown_broken_fences_reported_skipped_or_dropped() -> None:
+    text = (
+        "# Guide\n\n"
+        "```python\nfrom phoenix.client.experiments import run_experiment\n```\n\n"
+        "```python\nresult = client.experiments.get(...\n```\n\n"  # pseudo-code, line 7
+        "```python\nrun_experiment(dataset=ds, task=\n```\n"  # a broken hand-off, line 11
+    )
+    source = from_bytes(text.encode(), "guide.md", wrappers=WRAPPERS)
+    assert [p.location.line for p in source.problems] == [12]
+    assert "code fence at line 11" in source.problems[0].diagnostic.message
+    assert source.skipped == (FENCE,)
+    pseudo_only = "Intro\n\n```python\nresult = f(...\n```\n"
+    quiet = from_bytes(pseudo_only.encode(), "page.md", wrappers=WRAPPERS)
+    assert (quiet.problems, quiet.skipped) == ((), ())
+    assert from_bytes(pseudo_only.encode(), "page.md").problems  # without `wrappers`
+    unclosed = "```python\nrun_experiment(task=t)\n"
+    assert from_bytes(unclosed.encode(), "page.md", wrappers=WRAPPERS).problems
+    unclosed_pseudo = "```python\nrun_experiment(task=t)\n```\n```python\nf(...\n"
+    assert from_bytes(unclosed_pseudo.encode(), "page.md", wrappers=WRAPPERS).skipped == (FENCE,)
+
+
+C_SHARP_NOTEBOOK = {  # what Polyglot Notebooks (.NET Interactive) writes
+    "kernelspec": {"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"},
+    "language_info": {"name": "polyglot-notebook"},
+    "polyglot_notebook": {"kernelInfo": {"defaultKernelName": "csharp", "items": []}},
+}
+
+
+def dotnet_cell(source: str, language: str) -> dict[str, object]:
+    cell = code(source)
+    cell["metadata"] = {
+        "dotnet_interactive": {"language": language},
+        "polyglot_notebook": {"kernelName": language},
+    }
+    return cell
+
+
+def test_notebook_in_csharp_is_not_python() -> None:
+    data = notebook(
+        dotnet_cell('var client = new HttpClient();\nConsole.WriteLine("hi");\n', "csharp"),
+        dotnet_cell("using System.IO;\n", "csharp"),
+        metadata=C_SHARP_NOTEBOOK,
+    )
+    for wrappers in (None, WRAPPERS):
+        source = from_bytes(data, "nb.ipynb", wrappers=wrappers)
+        assert (source.text, source.problems) == ("", ())
+        assert source.skipped == ("notebook in another language (csharp)",)
+
+
+def test_cells_in_another_language_are_left_out() -> None:
+    """No language for the notebook, but each cell names its own (as in .NET Interactive's
+    first notebooks): the C# and F# cells are not Python, the python cell is."""
+    vscode = code("Console.WriteLine(1);\n")
+    vscode["metadata"] = {"vscode": {"languageId": "dotnet-interactive.csharp"}}
+    data = notebook(
+        dotnet_cell('var method = "GET";\n', "csharp"),
+        dotnet_cell("let x = 1\n", "fsharp"),
+        vscode,
+        dotnet_cell("def task(input):\n    return input\n", "python"),
+    )
+    source = from_bytes(data, "nb.ipynb")
+    assert source.problems == ()
+    assert source.text == "def task(input):\n    return input\n"
+    assert source.locate(1, 1) == (4, 1, 1)
+    assert source.skipped == (
+        "notebook cell in another language (csharp)",
+        "notebook cell in another language (fsharp)",
+        "notebook cell in another language (csharp)",
+    )
+
+
+@settings(max_examples=PROFILE_EXAMPLES * 3, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.text(st.sampled_from(list(" \t\f%!/,;?=x(1)'\"#.\\\x0b\x1c")), max_size=12),
+        max_size=6,
+    )
+)
+def test_ipython_lines_are_masked_only_where_the_quick_look_sees_some(lines: list[str]) -> None:
+    """`mask_ipython` leaves a cell alone when `_MAYBE_IPYTHON` finds nothing in it: then no
+    line is one `_mask_line` would replace."""
+    if not ipython._MAYBE_IPYTHON.search("\n".join(lines)):
+        assert [ipython._mask_line(line) for line in lines] == [None] * len(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -37,7 +38,9 @@ class Analysed(NamedTuple):
     """What became of a `Pending` file."""
 
     problems: tuple[Finding, ...]  # the file's own PHX000s
-    result: Result | None  # the engine's, if the file could hand something to Phoenix
+    # the engine's, if the file could hand something to Phoenix; else, when the reader set
+    # blocks aside, one holding only their `skipped` counts (`_set_aside`)
+    result: Result | None
     read: bool  # False: it could not be read (a passing I/O error: not cached)
     # the stats of the files the result depends on, as they were before they were read
     dep_stats: dict[str, Stat | None]
@@ -147,24 +150,43 @@ def _analyse(
                 out.append(Analysed(problems, None, False, _NO_DEPS))
                 continue
         data = data or b""
-        if screen and item.kind == "python" and not prefilter.mentions(data, extra):
-            out.append(Analysed((), None, True, _NO_DEPS))  # the common case: no Phoenix here
-            continue
-        source = sources.from_bytes(data, item.display, item.kind, check_syntax=False)  # type: ignore[arg-type]
-        if not source.text:
-            out.append(Analysed(source.problems, None, True, _NO_DEPS))
+        source = sources.from_bytes(
+            data,
+            item.display,
+            item.kind,  # type: ignore[arg-type]
+            check_syntax=False,
+            wrappers=extra,
+            screen=screen,
+        )
+        set_aside = _set_aside(source)
+        if not source.text:  # with `screen`, most files end here: no Phoenix in them
+            out.append(Analysed(source.problems, set_aside, True, _NO_DEPS))
             continue
         module = engine.module(source)
         if module is None:  # only a python file gets here: notebooks blank their broken cells
-            problem = sources.compile_problem(source.text, item.display)
-            out.append(Analysed((problem,) if problem else (), None, True, _NO_DEPS))
+            problem = None
+            if source.candidate:  # else it could not hold a hand-off: no PHX000 either
+                problem = sources.compile_problem(source.text, item.display)
+            out.append(Analysed((problem,) if problem else (), set_aside, True, _NO_DEPS))
             continue
         if screen and not prefilter.reacts(
             module.calls, module.functions, module.classes, module.imports, extra
         ):
-            out.append(Analysed(source.problems, None, True, _NO_DEPS))
+            out.append(Analysed(source.problems, set_aside, True, _NO_DEPS))
             continue
         result = engine.analyse(source)
+        result.skipped.update(source.skipped)
         stats = {d: finder.stats.get(d) for d in result.deps}
         out.append(Analysed(source.problems, result, True, stats))
     return out
+
+
+def _set_aside(source: Source) -> Result | None:
+    """What the reader set aside (blocks that do not parse and cannot hold a hand-off, another
+    language), carried as a result with nothing but these counts, so that `--statistics` shows
+    them and the cache keeps them like the engine's own reasons; None when there are none."""
+    if not source.skipped:
+        return None
+    from phx_tasklint.lint.engine import Result
+
+    return Result(skipped=Counter(source.skipped))

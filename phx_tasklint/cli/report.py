@@ -387,8 +387,10 @@ def github_line(finding: Finding) -> str:
 
 def statistics(findings: Sequence[Finding], skipped: Mapping[str, int]) -> str:
     """A ruff-like `--statistics` table: one row per rule (count, code, `[*]` when a safe fix is
-    available, name), most frequent first; then one row per reason a hand-off was left
-    unresolved, with `skipped` in the code column. "" when both are empty."""
+    available, name), most frequent first; then one row per reason something was skipped, with
+    `skipped` in the code column: a hand-off left unresolved, or a block set aside unchecked (one
+    that does not parse and cannot hold a hand-off, a notebook in another language). "" when
+    both are empty."""
     counts = Counter(f.diagnostic.code for f in findings)
     names = {f.diagnostic.code: f.diagnostic.name for f in findings}
     fixable = {f.diagnostic.code for f in findings if f.diagnostic.fix and f.diagnostic.fix.safe}

@@ -120,6 +120,12 @@ class GitIgnore:
 
     def __init__(self, patterns: tuple[_Pattern, ...] = ()) -> None:
         self.patterns = patterns
+        # what `ignored` needs of each pattern, worked out once: it runs for every file and
+        # directory of a walk, against every pattern
+        self._rules = tuple(
+            (p.base.rstrip(os.sep) + os.sep, glob_regex(p.regex_source), p.negate, p.dir_only)
+            for p in patterns
+        )
 
     def extended(self, text: str, base: str) -> GitIgnore:
         """These patterns followed by those of a `.gitignore` in directory `base` (absolute)."""
@@ -129,17 +135,19 @@ class GitIgnore:
     def ignored(self, absolute: str, is_dir: bool) -> bool:
         """Whether `absolute` (below every pattern's base) is ignored; the last match decides."""
         result = False
-        for pattern in self.patterns:
-            if pattern.dir_only and not is_dir:
+        base: str | None = None
+        rel: str | None = None  # `absolute` relative to `base`; None: not below it
+        for prefix, regex, negate, dir_only in self._rules:
+            if dir_only and not is_dir:
                 continue
-            if pattern.negate is not result:
+            if negate is not result:
                 continue  # cannot change the outcome
-            prefix = pattern.base.rstrip(os.sep) + os.sep
-            if not absolute.startswith(prefix):
-                continue
-            rel = path_text(absolute[len(prefix) :].replace(os.sep, "/"))
-            if glob_regex(pattern.regex_source).fullmatch(rel):
-                result = not pattern.negate
+            if prefix != base:  # one .gitignore's patterns come together
+                base = prefix
+                below = absolute.startswith(prefix)
+                rel = path_text(absolute[len(prefix) :].replace(os.sep, "/")) if below else None
+            if rel is not None and regex.fullmatch(rel):
+                result = not negate
         return result
 
 

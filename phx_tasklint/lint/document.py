@@ -9,11 +9,12 @@ from __future__ import annotations
 import ast
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from phx_tasklint.core.model import Diagnostic
 from phx_tasklint.core.spec import RULES_BY_CODE
-from phx_tasklint.lint import pyast
+from phx_tasklint.lint import prefilter, pyast
 from phx_tasklint.lint.findings import Finding, Location
 from phx_tasklint.lint.kinds import SourceKind
 
@@ -40,6 +41,11 @@ class Source:
     top_level_await: bool = False
     # one entry per document line; empty: the document is the file (python)
     line_map: LineMap = field(default=(), repr=False)
+    # Read with `wrappers` (see `sources.from_bytes`): False when no block of the file could
+    # hold a hand-off, so none of its broken blocks is reported.
+    candidate: bool = True
+    # what was set aside unchecked, one `--statistics` reason per block (`set_aside`)
+    skipped: tuple[str, ...] = ()
 
     def locate(self, line: int, column: int) -> tuple[int | None, int, int]:
         """Document position (1-based) -> (cell or None, line, column) in the original file."""
@@ -68,6 +74,42 @@ class Source:
 
 
 # -- problems ---------------------------------------------------------------------------------
+
+
+def unparsed(unit: str) -> str:
+    """The `--statistics` reason for a block that does not parse and was not reported, because
+    nothing in it could hand anything to Phoenix (pseudo-code in documentation, mostly)."""
+    return f"{unit} that does not parse (cannot hold a hand-off)"
+
+
+def could_hold(
+    blocks: Sequence[str], wrappers: frozenset[str] | None, together: bool = False
+) -> list[bool]:
+    """Per block of Python (a cell, a fence): could it hold a hand-off, and so be worth a PHX000
+    when it does not parse? The test the prefilter puts to a whole file. Without `wrappers` (a
+    reader asked for every problem, as `--fix` asks of what it writes) every block could.
+    `together`: look at all the blocks at once first (a name in one block is in the whole), for
+    many small blocks that mostly hold none."""
+    if wrappers is None:
+        return [True] * len(blocks)
+    if together and not prefilter.could_hand_off("\n".join(blocks), wrappers):
+        return [False] * len(blocks)
+    return [prefilter.could_hand_off(block, wrappers) for block in blocks]
+
+
+def bytes_could_hold(data: bytes, wrappers: frozenset[str] | None) -> bool:
+    """`could_hold` for a file whose blocks cannot be told apart (it does not decode, or is not
+    a notebook): its bytes, and the text they decode to with what does not decode replaced."""
+    if wrappers is None or prefilter.mentions(data, wrappers):
+        return True
+    if data.isascii():
+        return False
+    return prefilter.normalized_mentions(data.decode("utf-8", "replace"), wrappers, data)
+
+
+def other_language(unit: str, language: str) -> str:
+    """The `--statistics` reason for a notebook, or a cell, written in another language."""
+    return f"{unit} in another language ({language.lower()})"
 
 
 def cannot_parse(

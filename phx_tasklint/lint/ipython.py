@@ -17,6 +17,9 @@ _HELP = re.compile(r"(?:\?{1,2}.*|%{0,2}[\w*]+(?:\.[\w*]+)*\?{1,2})")
 # so the left side holds no string, comment or call (`print('m = %d' % m)` is plain Python).
 _ASSIGN_MAGIC = re.compile(r"([^=()'\"#]*[^=()'\"#!<>:+\-*/%&|^@~ \t])[ \t]*=[ \t]*[!%]")
 _ESCAPES = ("%", "!", "/", ",", ";")  # magics, shell, and the autocall escapes
+# Where `_mask_line` could find IPython syntax at all: a line starting with an escape or `?`, a
+# line ending in `?`, an `=` before `!` or `%` (most cells hold none, and are left as they are)
+_MAYBE_IPYTHON = re.compile(r"^[ \t\f]*[%!/,;?]|\?\s*$|=[ \t]*[!%]", re.MULTILINE)
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 
 
@@ -82,6 +85,8 @@ def mask_ipython(lines: list[str]) -> list[str]:
             return [""] * len(lines)
         out[body] = ""  # %%time & co.: the rest of the cell is Python
         body += 1
+    if not _MAYBE_IPYTHON.search("\n".join(lines[body:])):
+        return out  # no line `_mask_line` would replace: the scan below would change nothing
     depth, quote, continued, masked = 0, "", False, False
     for index in range(body, len(lines)):
         line = lines[index]

@@ -1,8 +1,8 @@
 """The reader for Markdown: the Python code fences of a file.
 
 The fences form one document whose line numbers are the Markdown file's own; columns map back by
-adding what was removed in front (indentation, `>>> `). A fence that does not compile is
-reported and left out.
+adding what was removed in front (indentation, `>>> `). A fence that does not compile is left
+out, and reported when it could hold a hand-off (pseudo-code in documentation cannot).
 """
 
 from __future__ import annotations
@@ -10,16 +10,20 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from phx_tasklint.lint.document import (
     TOP_LEVEL_AWAIT,
     CompileFailure,
     Source,
+    bytes_could_hold,
     cannot_parse,
     compile_failure,
+    could_hold,
     decode,
     first_newline,
     split_lines,
+    unparsed,
 )
 from phx_tasklint.lint.findings import Finding
 from phx_tasklint.lint.ipython import dedent_cell, mask_ipython
@@ -70,18 +74,19 @@ def _fence_content(lines: list[str], language: str) -> tuple[list[str], list[int
     return out, shifts
 
 
-def read(data: bytes, path: str) -> Source:
-    bom = data.startswith(codecs.BOM_UTF8)
-    raw, problem = decode(data, path, "utf-8", len(codecs.BOM_UTF8) if bom else 0)
-    newline = first_newline(raw)
-    if problem is not None or ("```" not in raw and "~~~" not in raw):
-        problems = (problem,) if problem is not None else ()
-        return Source(path, "markdown", "", problems, newline=newline, top_level_await=True)
-    lines = split_lines(raw)
-    document = [""] * len(lines)
-    shifts = [0] * len(lines)
-    problems_found: list[Finding] = []
-    has_code = False
+class _Fence(NamedTuple):
+    """A Python fence: where it is, and the Python it holds."""
+
+    open_line: int  # 1-based line of the opening fence
+    column: int  # 1-based column of the opening fence
+    start: int  # index of its first line of code
+    closed: bool  # False: no closing fence, the rest of the file is inside it
+    code: list[str]  # its lines as Python
+    removed: list[int]  # per line, the columns removed in front (indentation, prompts)
+
+
+def _python_fences(lines: list[str]) -> list[_Fence]:
+    fences: list[_Fence] = []
     index = 0
     while index < len(lines):
         opening = _FENCE.fullmatch(lines[index])
@@ -91,27 +96,66 @@ def read(data: bytes, path: str) -> Source:
         indent, fence, info = opening.groups()
         if fence[0] == "`" and "`" in info:
             continue  # not a fence (an inline code span)
-        open_line = index  # 1-based line of the opening fence
         closing = re.compile(r"[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*")
         close = next((i for i in range(index, len(lines)) if closing.fullmatch(lines[i])), None)
         language = _fence_language(info)
-        if close is None:
-            if language is not None:
-                error = f"unclosed code fence opened at line {open_line}"
-                problems_found.append(cannot_parse(path, "file", error, open_line, len(indent) + 1))
-            break  # the rest of the file is inside the fence: not code
         if language is not None:
-            content = [_strip_indent(line, len(indent)) for line in lines[index:close]]
+            stop = len(lines) if close is None else close
+            content = [_strip_indent(line, len(indent)) for line in lines[index:stop]]
             code, extra = _fence_content([line for line, _ in content], language)
             removed = [width + more for (_, width), more in zip(content, extra, strict=True)]
+            fences.append(_Fence(index, len(indent) + 1, index, close is not None, code, removed))
+        if close is None:
+            break  # the rest of the file is inside the fence: not Markdown
+        index = close + 1
+    return fences
+
+
+def read(
+    data: bytes, path: str, wrappers: frozenset[str] | None = None, screen: bool = False
+) -> Source:
+    """The Python fences of a Markdown file. With `wrappers`, a fence that does not compile is
+    reported only when it could hold a hand-off, counted in `skipped` when another fence could,
+    and dropped silently when none could; with `screen` too, a file none of whose fences could
+    is not compiled."""
+    if screen and not bytes_could_hold(data, wrappers):
+        # the text as a whole holds no name a fence of it could: the common case, cheaply
+        newline = first_newline(data[:4096].decode("latin-1"))
+        return Source(path, "markdown", "", newline=newline, top_level_await=True, candidate=False)
+    bom = data.startswith(codecs.BOM_UTF8)
+    raw, problem = decode(data, path, "utf-8", len(codecs.BOM_UTF8) if bom else 0)
+    newline = first_newline(raw)
+    if problem is not None or ("```" not in raw and "~~~" not in raw):
+        problems = (problem,) if problem is not None and bytes_could_hold(data, wrappers) else ()
+        return Source(path, "markdown", "", problems, newline=newline, top_level_await=True)
+    lines = split_lines(raw)
+    fences = _python_fences(lines)
+    could = could_hold(["\n".join(fence.code) for fence in fences], wrappers)
+    candidate = wrappers is None or any(could)
+    if not candidate and screen:
+        return Source(path, "markdown", "", newline=newline, top_level_await=True, candidate=False)
+    document = [""] * len(lines)
+    shifts = [0] * len(lines)
+    problems_found: list[Finding] = []
+    skipped: list[str] = []
+    has_code = False
+    for fence, reported in zip(fences, could, strict=True):
+        code = fence.code
+        if fence.closed:
             failure = compile_failure("\n".join(code) + "\n", TOP_LEVEL_AWAIT) if code else None
             if failure is None:
-                document[index:close] = code
-                shifts[index:close] = removed
+                document[fence.start : fence.start + len(code)] = code
+                shifts[fence.start : fence.start + len(code)] = fence.removed
                 has_code = has_code or any(line.strip() for line in code)
-            else:
-                problems_found.append(_fence_problem(path, open_line, failure, removed))
-        index = close + 1
+                continue
+            problem = _fence_problem(path, fence.open_line, failure, fence.removed)
+        else:
+            error = f"unclosed code fence opened at line {fence.open_line}"
+            problem = cannot_parse(path, "file", error, fence.open_line, fence.column)
+        if reported:
+            problems_found.append(problem)
+        elif candidate:
+            skipped.append(unparsed("code fence"))
     text = "\n".join(document) + "\n" if has_code else ""
     line_map = tuple((None, number, shift) for number, shift in enumerate(shifts, start=1))
     return Source(
@@ -122,6 +166,8 @@ def read(data: bytes, path: str) -> Source:
         newline=newline,
         top_level_await=True,
         line_map=line_map if has_code else (),
+        candidate=candidate,
+        skipped=tuple(skipped),
     )
 
 

@@ -2,7 +2,9 @@
 
 The code cells are joined, in order, into one module. IPython syntax is replaced line for line by
 `pass`-like Python (`ipython.mask_ipython`), so every document line is a line of some cell. A
-cell that does not compile on its own is reported and blanked.
+cell that does not compile on its own is blanked, and reported when it could hold a hand-off.
+A notebook, or a cell, whose metadata names another language (a C# notebook of .NET
+Interactive, an F# cell of Polyglot Notebooks) is not Python: it is left out, and counted.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from phx_tasklint.lint.document import (
     TOP_LEVEL_AWAIT,
     CompileFailure,
     Source,
+    bytes_could_hold,
     cannot_parse,
     compile_failure,
+    could_hold,
     decode,
+    other_language,
     split_lines,
+    unparsed,
 )
 from phx_tasklint.lint.findings import Finding
 from phx_tasklint.lint.ipython import dedent_cell, mask_ipython
@@ -46,26 +52,63 @@ def _cell_source(cell: object, number: int) -> tuple[str, str | None]:
     return "", f"cell {number}: `source` is {_json_type(source)}, not a string or list of strings"
 
 
-def _notebook_language(notebook: dict[str, object]) -> str | None:
-    metadata = notebook.get("metadata")
-    if not isinstance(metadata, dict):
-        return None
-    for key, name in (("language_info", "name"), ("kernelspec", "language")):
-        section = metadata.get(key)
-        if isinstance(section, dict) and isinstance(section.get(name), str):
-            return str(section[name])
+# Kernel languages that are Python. Polyglot Notebooks name a kernel freely ("pythonkernel").
+_PYTHON_LANGUAGES = ("python", "ipython")
+# Where a notebook, then a cell, says which language it is written in: Jupyter's kernel
+# metadata, and .NET Interactive / Polyglot Notebooks (whose cells each name their kernel).
+_NOTEBOOK_LANGUAGE_KEYS = (
+    ("polyglot_notebook", "kernelInfo", "defaultKernelName"),
+    ("language_info", "name"),
+    ("kernelspec", "language"),
+)
+_CELL_LANGUAGE_KEYS = (
+    ("dotnet_interactive", "language"),
+    ("polyglot_notebook", "kernelName"),
+    ("vscode", "languageId"),
+)
+_VSCODE_PREFIX = "dotnet-interactive."  # VS Code's id of a .NET Interactive cell language
+
+
+def _language(owner: object, paths: tuple[tuple[str, ...], ...]) -> str | None:
+    """The first language named at one of `paths` in `owner`'s metadata."""
+    metadata = owner.get("metadata") if isinstance(owner, dict) else None
+    for path in paths:
+        value: object = metadata
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            return value.removeprefix(_VSCODE_PREFIX)
     return None
 
 
-def read(data: bytes, path: str, newline: str) -> Source:
+def _is_python(language: str | None) -> bool:
+    return language is None or language == "" or language.lower().startswith(_PYTHON_LANGUAGES)
+
+
+def read(
+    data: bytes,
+    path: str,
+    newline: str,
+    wrappers: frozenset[str] | None = None,
+    screen: bool = False,
+) -> Source:
+    """A notebook. With `wrappers`, a cell that does not compile is reported only when it could
+    hold a hand-off, counted in `skipped` when another cell could, and dropped silently when
+    none could; with `screen` too, a notebook none of whose cells could is not compiled."""
+
     def broken(error: str, line: int = 1, column: int = 1, cell: int | None = None) -> Source:
+        # the notebook as a whole is unreadable: whether it could hold a hand-off is up to its
+        # bytes (the cells cannot be told apart)
+        if not bytes_could_hold(data, wrappers):
+            return Source(path, "notebook", "", (), newline=newline, top_level_await=True)
         problem = cannot_parse(path, "notebook", error, line, column, cell=cell)
         return Source(path, "notebook", "", (problem,), newline=newline, top_level_await=True)
 
     bom = data.startswith(codecs.BOM_UTF8)
     raw, problem = decode(data, path, "utf-8", len(codecs.BOM_UTF8) if bom else 0)
     if problem is not None:
-        return Source(path, "notebook", "", (problem,), top_level_await=True)
+        shown = (problem,) if bytes_could_hold(data, wrappers) else ()
+        return Source(path, "notebook", "", shown, top_level_await=True)
     try:
         notebook = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -84,25 +127,49 @@ def read(data: bytes, path: str, newline: str) -> Source:
     if not isinstance(cells, list):
         return broken(f"`cells` is {_json_type(cells)}, not a list")
     sources: list[tuple[int, str]] = []
+    skipped: list[str] = []
     for number, cell in enumerate(cells, start=1):
         source, error = _cell_source(cell, number)
         if error is not None:
             return broken(error, cell=number)
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            sources.append((number, source))
-    language = _notebook_language(notebook)
-    if language is not None and language.lower() not in ("python", "python3", "ipython", ""):
-        return Source(path, "notebook", "", (), newline=newline, top_level_await=True)
+            language = _language(cell, _CELL_LANGUAGE_KEYS)
+            if _is_python(language):
+                sources.append((number, source))
+            else:
+                skipped.append(other_language("notebook cell", str(language)))
+    language = _language(notebook, _NOTEBOOK_LANGUAGE_KEYS)
+    if not _is_python(language):
+        reason = other_language("notebook", str(language))
+        return Source(
+            path, "notebook", "", (), newline=newline, top_level_await=True, skipped=(reason,)
+        )
 
+    # one look at all the code first: most notebooks hold no name in any cell
+    could = could_hold([source for _, source in sources], wrappers, together=True)
+    candidate = wrappers is None or any(could)
+    if not candidate and screen:
+        return Source(
+            path,
+            "notebook",
+            "",
+            newline=newline,
+            top_level_await=True,
+            candidate=False,
+            skipped=tuple(skipped),
+        )
     document: list[str] = []
     line_map: list[tuple[int | None, int, int]] = []
     problems: list[Finding] = []
-    for number, source in sources:
+    for (number, source), reported in zip(sources, could, strict=True):
         lines, shifts = dedent_cell(split_lines(source))
         lines = mask_ipython(lines)
         failure = compile_failure("\n".join(lines) + "\n", TOP_LEVEL_AWAIT) if lines else None
         if failure is not None:
-            problems.append(_cell_problem(path, number, failure, shifts))
+            if reported:
+                problems.append(_cell_problem(path, number, failure, shifts))
+            elif candidate:
+                skipped.append(unparsed("notebook cell"))
             lines = [""] * len(lines)
         document.extend(lines)
         line_map.extend((number, index + 1, shift) for index, shift in enumerate(shifts))
@@ -115,6 +182,8 @@ def read(data: bytes, path: str, newline: str) -> Source:
         newline=newline,
         top_level_await=True,
         line_map=tuple(line_map) if text else (),
+        candidate=candidate,
+        skipped=tuple(skipped),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 
+from phx_tasklint.lint import prefilter
 from phx_tasklint.lint.document import (
     Source,
     cannot_parse,
@@ -18,6 +19,7 @@ from phx_tasklint.lint.document import (
     first_newline,
     position,
 )
+from phx_tasklint.lint.findings import Finding
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK = re.compile(rb"^[ \t\f]*(?:#|$)")
@@ -59,15 +61,36 @@ def _declared_encoding(body: bytes, bom: bool) -> tuple[str, str | None]:
     return name, None
 
 
-def read(data: bytes, path: str, check_syntax: bool) -> Source:
+def read(
+    data: bytes,
+    path: str,
+    check_syntax: bool,
+    wrappers: frozenset[str] | None = None,
+    screen: bool = False,
+) -> Source:
+    """A Python file. With `wrappers`, its problems are reported only when it could hold a
+    hand-off (a Python file is one block: it is reported or dropped, never counted); with
+    `screen` too, a file that could not is not decoded at all."""
+    candidate = wrappers is None or prefilter.mentions(data, wrappers)
+    if not candidate and screen and data.isascii():
+        return Source(path, "python", "", candidate=False)  # the common case, cheaply
     bom = data.startswith(codecs.BOM_UTF8)
     skip = len(codecs.BOM_UTF8) if bom else 0
     encoding, error = _declared_encoding(data[skip:], bom)
+    problem: Finding | None
     if error is not None:
-        return Source(path, "python", "", (cannot_parse(path, "file", error),), encoding, bom)
-    text, problem = decode(data, path, encoding, skip)
+        text, problem = "", cannot_parse(path, "file", error)
+    else:
+        text, problem = decode(data, path, encoding, skip)
+    if not candidate:  # identifiers as Python reads them (NFKC) may still spell a name
+        readable = text or data[skip:].decode("utf-8", "replace")
+        utf8 = data[skip:] if encoding == "utf-8" or not text else None
+        candidate = prefilter.normalized_mentions(readable, wrappers or frozenset(), utf8)
+        if not candidate and screen:
+            return Source(path, "python", "", candidate=False)
     if problem is not None:
-        return Source(path, "python", "", (problem,), encoding, bom)
+        problems = (problem,) if candidate else ()
+        return Source(path, "python", "", problems, encoding, bom, candidate=candidate)
     newline = first_newline(text)
     nul = text.find("\0")
     if nul >= 0:
@@ -76,5 +99,6 @@ def read(data: bytes, path: str, check_syntax: bool) -> Source:
     elif check_syntax:
         problem = compile_problem(text, path)
     if problem is not None:
-        return Source(path, "python", "", (problem,), encoding, bom, newline)
-    return Source(path, "python", text, (), encoding, bom, newline)
+        problems = (problem,) if candidate else ()
+        return Source(path, "python", "", problems, encoding, bom, newline, candidate=candidate)
+    return Source(path, "python", text, (), encoding, bom, newline, candidate=candidate)

@@ -39,19 +39,34 @@ __all__ = [
 
 
 def from_bytes(
-    data: bytes, path: str, kind: SourceKind | None = None, *, check_syntax: bool = True
+    data: bytes,
+    path: str,
+    kind: SourceKind | None = None,
+    *,
+    check_syntax: bool = True,
+    wrappers: frozenset[str] | None = None,
+    screen: bool = False,
 ) -> Source:
     """Read a file's bytes into a `Source`; never raises.
 
     `kind` defaults to `kind_of(path)`, and to "python" for an unknown suffix. `check_syntax`
     only concerns python files (cells and fences are always compiled: a broken one is blanked).
+
+    `wrappers` (the configured runners' names, `prefilter.wrapper_names`) asks for PHX000 only
+    where a hand-off could be: a file, cell or fence that does not parse is reported when it
+    could hold one (`prefilter.could_hand_off`); a cell or fence that could not is counted in
+    `Source.skipped` instead, if another block of the file could. Without `wrappers` every
+    problem is reported (what `--fix` needs of the file it writes). `screen` with `wrappers`:
+    a file none of whose blocks could hold a hand-off is not read further (its Source has no
+    text and `candidate` False), which is stage 1 of the prefilter.
     """
     kind = kind or kind_of(path) or "python"
     if kind == "notebook":
-        return notebook.read(data, path, first_newline(data[:4096].decode("latin-1")))
+        newline = first_newline(data[:4096].decode("latin-1"))
+        return notebook.read(data, path, newline, wrappers, screen)
     if kind == "markdown":
-        return markdown.read(data, path)
-    return pyfile.read(data, path, check_syntax)
+        return markdown.read(data, path, wrappers, screen)
+    return pyfile.read(data, path, check_syntax, wrappers, screen)
 
 
 def load(path: Path, display: str | None = None, *, check_syntax: bool = True) -> Source:
