@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phx_tasklint.cli.walk import GitIgnore
+from phx_tasklint.project.globs import glob_regex
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="needs the git binary as the oracle")
@@ -313,3 +314,35 @@ def test_gitignore_agrees_with_git(
     )
     expected = {os.fsdecode(p) for p in found}
     assert {p for p in everything if ours(text, p, p in directories)} == expected
+
+
+_LINES = st.lists(
+    st.tuples(
+        st.booleans(),  # negated
+        st.sampled_from(["a", "b", "*.py", "a/*", "**/b", "/a", "x*", "a/**/c", "?"]),
+        st.booleans(),  # directories only
+    ),
+    max_size=8,
+)
+_PATHS = st.lists(st.sampled_from(["a", "b", "c", "x.py", "xa"]), min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, _PATHS, st.booleans())
+def test_a_gitignore_of_many_lines_decides_by_its_last_match(
+    lines: list[tuple[bool, str, bool]], parts: list[str], is_dir: bool
+) -> None:
+    """The runs of like patterns `GitIgnore` matches at once decide as git's rule does, one
+    pattern after the other: the last pattern that matches, negated or not."""
+    text = "".join(
+        f"{'!' if neg else ''}{glob}{'/' if dirs else ''}\n" for neg, glob, dirs in lines
+    )
+    base = os.path.abspath(os.sep + "repo")
+    path = os.path.join(base, *parts)
+    expected = False
+    for negate, glob, dirs in lines:
+        if dirs and not is_dir:
+            continue
+        if glob_regex(glob).fullmatch("/".join(parts)):
+            expected = not negate
+    assert GitIgnore().extended(text, base).ignored(path, is_dir) is expected

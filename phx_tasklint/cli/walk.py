@@ -28,6 +28,7 @@ import contextlib
 import errno
 import operator
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,12 +121,7 @@ class GitIgnore:
 
     def __init__(self, patterns: tuple[_Pattern, ...] = ()) -> None:
         self.patterns = patterns
-        # what `ignored` needs of each pattern, worked out once: it runs for every file and
-        # directory of a walk, against every pattern
-        self._rules = tuple(
-            (p.base.rstrip(os.sep) + os.sep, glob_regex(p.regex_source), p.negate, p.dir_only)
-            for p in patterns
-        )
+        self._rules = _runs(patterns)
 
     def extended(self, text: str, base: str) -> GitIgnore:
         """These patterns followed by those of a `.gitignore` in directory `base` (absolute)."""
@@ -137,18 +133,53 @@ class GitIgnore:
         result = False
         base: str | None = None
         rel: str | None = None  # `absolute` relative to `base`; None: not below it
-        for prefix, regex, negate, dir_only in self._rules:
-            if dir_only and not is_dir:
-                continue
+        for prefix, negate, any_path, directories in self._rules:
             if negate is not result:
                 continue  # cannot change the outcome
             if prefix != base:  # one .gitignore's patterns come together
                 base = prefix
                 below = absolute.startswith(prefix)
                 rel = path_text(absolute[len(prefix) :].replace(os.sep, "/")) if below else None
-            if rel is not None and regex.fullmatch(rel):
+            if rel is None:
+                continue
+            if (any_path is not None and any_path.fullmatch(rel)) or (
+                is_dir and directories is not None and directories.fullmatch(rel)
+            ):
                 result = not negate
         return result
+
+
+# A run of patterns of one .gitignore that are all negated or all not: any match in it decides
+# the same way, so the run is one regex for the patterns that match any path and one for those
+# that match directories only (`ignored` runs for every file and directory of a walk).
+_Run = tuple[str, bool, "re.Pattern[str] | None", "re.Pattern[str] | None"]
+
+
+def _runs(patterns: tuple[_Pattern, ...]) -> tuple[_Run, ...]:
+    groups: list[tuple[str, bool, list[_Pattern]]] = []
+    for p in patterns:
+        prefix = p.base.rstrip(os.sep) + os.sep
+        if groups and groups[-1][:2] == (prefix, p.negate):
+            groups[-1][2].append(p)
+        else:
+            groups.append((prefix, p.negate, [p]))
+    return tuple(
+        (
+            prefix,
+            negate,
+            _either([p for p in group if not p.dir_only]),
+            _either([p for p in group if p.dir_only]),
+        )
+        for prefix, negate, group in groups
+    )
+
+
+def _either(patterns: list[_Pattern]) -> re.Pattern[str] | None:
+    """One regex matching whatever one of `patterns` matches."""
+    if not patterns:
+        return None
+    sources = [glob_regex(p.regex_source).pattern for p in patterns]
+    return re.compile("|".join(f"(?:{source})" for source in sources), re.DOTALL)
 
 
 def parse_gitignore(text: str, base: str) -> list[_Pattern]:
