@@ -848,6 +848,16 @@ def test_random_notebooks_never_raise_and_document_compiles(cells: list[object])
             cell, line, _ = source.locate(number, 1)
             assert isinstance(cell, int) and line >= 1
             assert isinstance(cells[cell - 1], dict)
+        assert_tree_is_the_documents(source)
+
+
+def assert_tree_is_the_documents(source: Source) -> None:
+    """The tree a reader joins from its blocks' is the one parsing the document gives."""
+    if source.tree is not None:
+        parsed = ast.parse(source.text)
+        assert ast.dump(source.tree, include_attributes=True) == ast.dump(
+            parsed, include_attributes=True
+        )
 
 
 MD_FRAGMENTS = st.sampled_from(
@@ -885,6 +895,7 @@ def test_random_markdown_never_raises_and_keeps_line_numbers(text: str) -> None:
         assert [source.locate(n, 1)[1] for n in range(1, len(source.line_map) + 1)] == list(
             range(1, len(source.line_map) + 1)
         )
+        assert_tree_is_the_documents(source)
 
 
 # --------------------------------------------------------------------------------------------

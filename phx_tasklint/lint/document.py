@@ -46,6 +46,9 @@ class Source:
     candidate: bool = True
     # what was set aside unchecked, one `--statistics` reason per block (`set_aside`)
     skipped: tuple[str, ...] = ()
+    # the document's syntax tree, when a reader built it from its blocks' (each block is
+    # parsed anyway, to find the broken ones): the engine need not parse the text again
+    tree: ast.Module | None = field(default=None, repr=False, compare=False)
 
     def locate(self, line: int, column: int) -> tuple[int | None, int, int]:
         """Document position (1-based) -> (cell or None, line, column) in the original file."""
@@ -157,6 +160,21 @@ def compile_failure(text: str, flags: int) -> CompileFailure | None:
     except MemoryError:
         return 1, 1, 1, 1, "too deeply nested or too large for Python's parser"
     return None
+
+
+def block_tree(lines: list[str], offset: int) -> ast.Module | None:
+    """The block `lines`, the document's lines `offset + 1`..., parsed with the document's
+    line numbers (blank lines in front are all the tokenizer needs to count them); None when it
+    does not compile (`compile_failure` says why)."""
+    try:
+        return pyast.parse("\n" * offset + "\n".join(lines) + "\n", TOP_LEVEL_AWAIT)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # as `compile_failure`
+        return None
+
+
+def joined(trees: list[ast.Module]) -> ast.Module:
+    """One module of the blocks' trees, in order: what parsing their document gives."""
+    return ast.Module(body=[node for tree in trees for node in tree.body], type_ignores=[])
 
 
 def syntax_problem(

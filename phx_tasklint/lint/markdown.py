@@ -7,6 +7,7 @@ out, and reported when it could hold a hand-off (pseudo-code in documentation ca
 
 from __future__ import annotations
 
+import ast
 import codecs
 import re
 from collections.abc import Sequence
@@ -16,12 +17,14 @@ from phx_tasklint.lint.document import (
     TOP_LEVEL_AWAIT,
     CompileFailure,
     Source,
+    block_tree,
     bytes_could_hold,
     cannot_parse,
     compile_failure,
     could_hold,
     decode,
     first_newline,
+    joined,
     split_lines,
     unparsed,
 )
@@ -139,14 +142,24 @@ def read(
     problems_found: list[Finding] = []
     skipped: list[str] = []
     has_code = False
+    trees: list[ast.Module] = []
+    complete = True  # every fence kept has its tree
     for fence, reported in zip(fences, could, strict=True):
         code = fence.code
         if fence.closed:
-            failure = compile_failure("\n".join(code) + "\n", TOP_LEVEL_AWAIT) if code else None
+            tree = block_tree(code, fence.start) if code else None
+            failure = (
+                None
+                if tree is not None or not code
+                else compile_failure("\n".join(code) + "\n", TOP_LEVEL_AWAIT)
+            )
             if failure is None:
                 document[fence.start : fence.start + len(code)] = code
                 shifts[fence.start : fence.start + len(code)] = fence.removed
                 has_code = has_code or any(line.strip() for line in code)
+                if tree is not None:
+                    trees.append(tree)
+                complete = complete and (tree is not None or not code)
                 continue
             problem = _fence_problem(path, fence.open_line, failure, fence.removed)
         else:
@@ -168,6 +181,8 @@ def read(
         line_map=line_map if has_code else (),
         candidate=candidate,
         skipped=tuple(skipped),
+        # none where a fence compiled only the second time: the engine parses the text
+        tree=joined(trees) if has_code and complete else None,
     )
 
 

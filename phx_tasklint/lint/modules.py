@@ -94,7 +94,7 @@ class Module:
     @classmethod
     def parse(cls, source: Source, name: str) -> Module | None:
         try:
-            tree = pyast.parse(source.text)
+            tree = source.tree if source.tree is not None else pyast.parse(source.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, SystemError):
             # the source layer reports what compile() rejects; SystemError: see `pyast`
             return None

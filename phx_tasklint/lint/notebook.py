@@ -9,6 +9,7 @@ Interactive, an F# cell of Polyglot Notebooks) is not Python: it is left out, an
 
 from __future__ import annotations
 
+import ast
 import codecs
 import json
 from collections.abc import Sequence
@@ -17,11 +18,13 @@ from phx_tasklint.lint.document import (
     TOP_LEVEL_AWAIT,
     CompileFailure,
     Source,
+    block_tree,
     bytes_could_hold,
     cannot_parse,
     compile_failure,
     could_hold,
     decode,
+    joined,
     other_language,
     split_lines,
     unparsed,
@@ -161,10 +164,20 @@ def read(
     document: list[str] = []
     line_map: list[tuple[int | None, int, int]] = []
     problems: list[Finding] = []
+    trees: list[ast.Module] = []
+    complete = True  # every cell kept has its tree
     for (number, source), reported in zip(sources, could, strict=True):
         lines, shifts = dedent_cell(split_lines(source))
         lines = mask_ipython(lines)
-        failure = compile_failure("\n".join(lines) + "\n", TOP_LEVEL_AWAIT) if lines else None
+        tree = block_tree(lines, len(document)) if lines else None
+        failure = (
+            None
+            if tree is not None or not lines
+            else compile_failure("\n".join(lines) + "\n", TOP_LEVEL_AWAIT)
+        )
+        if tree is not None:
+            trees.append(tree)
+        complete = complete and (tree is not None or failure is not None or not lines)
         if failure is not None:
             if reported:
                 problems.append(_cell_problem(path, number, failure, shifts))
@@ -184,6 +197,8 @@ def read(
         line_map=tuple(line_map) if text else (),
         candidate=candidate,
         skipped=tuple(skipped),
+        # none where a cell compiled only the second time: the engine parses the text
+        tree=joined(trees) if text and complete else None,
     )
 
 
