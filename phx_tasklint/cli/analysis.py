@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -111,7 +111,7 @@ def analyse_share(
     config: Config,
     index: ModuleIndex,
     screen: bool,
-    items: list[Pending],
+    items: Iterable[Pending],
     keep: list[object] | None = None,
 ) -> list[Analysed]:
     """Parse each file once (ast), keep those that hand something to Phoenix, analyse them.
@@ -125,7 +125,7 @@ def _analyse(
     config: Config,
     index: ModuleIndex,
     screen: bool,
-    items: list[Pending],
+    items: Iterable[Pending],
     keep: list[object] | None,
 ) -> list[Analysed]:
     from phx_tasklint.lint import prefilter, sources, wrappers
