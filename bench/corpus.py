@@ -36,6 +36,7 @@ from pathlib import Path
 
 from phx_tasklint.cli.walk import iter_files
 from phx_tasklint.lint import lint, sources
+from phx_tasklint.lint import wrappers as lint_wrappers
 from phx_tasklint.project.config import load_config
 
 
@@ -95,7 +96,8 @@ def survey(tree: Path) -> tuple[int, int, Counter[str], Counter[str], float]:
     """(files, resolved hand-offs, skipped reasons, findings per code, cold check seconds)."""
     config = load_config(None, tree)
     walked = iter_files([str(tree)], config)
-    loaded = [sources.load(Path(f.raw), f.display) for f in walked.files]
+    wrappers = lint_wrappers(config)  # PHX000 where `check` reports it
+    loaded = [sources.load(Path(f.raw), f.display, wrappers=wrappers) for f in walked.files]
     report = lint(loaded, config)
     codes = Counter(f.diagnostic.code for f in report.findings)
     started = time.perf_counter()

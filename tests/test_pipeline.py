@@ -91,10 +91,17 @@ def test_prefilter_never_changes_a_result(tree: Path) -> None:
     assert len(filtered[0]) > 200
     assert filtered == unfiltered
     phx000 = sorted(k[0] for k in filtered[0] if k[4] == "PHX000")
-    assert phx000 == ["broken_run.py", "docs/page.md"]
+    # the broken blocks that name a runner (the fixtures' own among them)
+    assert phx000 == [
+        "broken_run.py",
+        "docs/page.md",
+        "fixtures/experiment.ipynb",
+        "fixtures/guide.md",
+    ]
     # docs/page.md's pseudo-code, and fixtures/guide.md's `def oops(:` (whose page also hands
-    # something over): each could hold no hand-off
+    # something over): each could hold no hand-off; so could not the notebook's `def broken(:`
     assert filtered[1]["code fence that does not parse (cannot hold a hand-off)"] == 2
+    assert filtered[1]["notebook cell that does not parse (cannot hold a hand-off)"] == 1
 
 
 _CALL = "\n\ndef task(input, question):\n    return question\n\n\n"

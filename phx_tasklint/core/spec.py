@@ -281,17 +281,26 @@ RULES: tuple[Rule, ...] = (
         code="PHX000",
         name="syntax-error",
         severity="error",
-        summary="a file, notebook cell or Markdown fence cannot be parsed",
+        summary=(
+            "a file, notebook cell or Markdown fence that could hand something to Phoenix "
+            "cannot be parsed"
+        ),
         message="cannot parse this {unit}: {error}",
         fix_title=None,
         fix_safety=None,
-        what_it_does="Reports source that Python cannot parse, so nothing in it could be checked.",
+        what_it_does=(
+            "Reports a file, notebook cell or Markdown fence that Python cannot parse where it "
+            "could hand something to Phoenix: it spells an experiment runner, "
+            "`create_evaluator`, an evaluator base class, the pytest marker or a configured "
+            "runner. A block that could not (pseudo-code in documentation, `...`, half a "
+            "sentence) is set aside and counted by `--statistics` instead."
+        ),
         why_is_this_bad=(
             "A file that does not parse cannot be imported, and none of its hand-offs were "
             "checked. The rest of the run goes on."
         ),
-        bad=(_mod("def task(input:\n    return input\n"),),
-        good=(_mod("def task(input):\n    return input\n"),),
+        bad=(_mod("run_experiment(dataset=dataset, task=lambda input: input\n"),),
+        good=(_mod("run_experiment(dataset=dataset, task=lambda input: input)\n"),),
     ),
     Rule(
         code="PHX001",

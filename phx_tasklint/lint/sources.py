@@ -69,8 +69,16 @@ def from_bytes(
     return pyfile.read(data, path, check_syntax, wrappers, screen)
 
 
-def load(path: Path, display: str | None = None, *, check_syntax: bool = True) -> Source:
-    """Read `path` from disk; an unreadable file gives a Source with one PHX000 and no text."""
+def load(
+    path: Path,
+    display: str | None = None,
+    *,
+    check_syntax: bool = True,
+    wrappers: frozenset[str] | None = frozenset(),
+) -> Source:
+    """Read `path` from disk; an unreadable file gives a Source with one PHX000 and no text.
+    A block that does not parse is reported as `check` reports it, only where it could hold
+    a hand-off (`wrappers`: the configured runners' names; None reports every one)."""
     name = display if display is not None else str(path)
     try:
         data = path.read_bytes()
@@ -78,4 +86,5 @@ def load(path: Path, display: str | None = None, *, check_syntax: bool = True) -
         kind = kind_of(name) or kind_of(str(path)) or "python"
         error = f"cannot read it: {exc.strerror or type(exc).__name__}"
         return Source(name, kind, "", (cannot_parse(name, "file", error),))
-    return from_bytes(data, name, kind_of(str(path)) or kind_of(name), check_syntax=check_syntax)
+    found = kind_of(str(path)) or kind_of(name)
+    return from_bytes(data, name, found, check_syntax=check_syntax, wrappers=wrappers)
