@@ -714,3 +714,25 @@ def test_a_name_bound_nowhere_in_the_file_says_so() -> None:
     text = "from phoenix.client import Client\nimport helpers\n" + call
     assert run(text.format("nowhere")).skipped == {UNBOUND_REASON: 1}
     assert run(text.format("helpers.task")).skipped == {OUTSIDE_REASON: 1}
+
+
+CAST = """\
+from typing import Any, cast
+
+from phoenix.client import Client
+
+
+def bad(output, what):  # broken evaluator
+    return 1.0
+
+
+def run(ds):
+    Client().experiments.run_experiment(dataset=ds, task=cast(Any, bad))  # as a task: fine
+    Client().experiments.evaluate_experiment(experiment=ds, evaluators=cast(Any, [bad]))
+"""
+
+
+def test_typing_cast_is_its_value() -> None:
+    report = run(CAST)
+    assert found(report) == {(line_of(CAST, "# broken evaluator"), "PHX002")}
+    assert report.skipped == {}

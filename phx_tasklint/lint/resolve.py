@@ -24,7 +24,7 @@ from phx_tasklint.lint.definitions import (
     class_member,
 )
 from phx_tasklint.lint.modules import Binding, Module, Reach
-from phx_tasklint.lint.runners import argument, is_create_evaluator
+from phx_tasklint.lint.runners import argument, cast_value, is_create_evaluator
 from phx_tasklint.lint.typeexpr import annotation, class_type
 
 _PARTIAL = frozenset({"functools.partial"})
@@ -259,6 +259,9 @@ class Resolver:
         return Skip("resolution too deep")
 
     def _call_target(self, module: Module, call: ast.Call, depth: int) -> Target | Skip:
+        cast = cast_value(module, call)
+        if cast is not None:
+            return self.target(module, cast, depth + 1)
         names = module.qualified(call.func)
         if not _PARTIAL.isdisjoint(names):
             return self._partial_target(module, call, depth)

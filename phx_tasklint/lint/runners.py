@@ -404,6 +404,9 @@ def evaluator_items(
                 )
             skip(reach.conflict)  # different lists on different paths
             return []
+    cast = cast_value(module, expr)
+    if cast is not None:  # `cast(Any, evaluators)` is `evaluators` at run time
+        return evaluator_items(module, cast, skip, sequence_only=sequence_only, depth=depth + 1)
     if (
         isinstance(expr, ast.BoolOp)
         and isinstance(expr.op, ast.Or)
@@ -430,6 +433,22 @@ def evaluator_items(
         skip("evaluators built by a comprehension or set")
         return []
     return [(None, expr)]
+
+
+_CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
+
+
+def cast_value(module: Module, expr: ast.expr) -> ast.expr | None:
+    """`x` of `typing.cast(T, x)`, which returns `x` itself."""
+    if (
+        isinstance(expr, ast.Call)
+        and len(expr.args) == 2
+        and not expr.keywords
+        and not any(isinstance(a, ast.Starred) for a in expr.args)
+        and not _CASTS.isdisjoint(module.qualified(expr.func))
+    ):
+        return expr.args[1]
+    return None
 
 
 def _empty_literal(expr: ast.expr) -> bool:
