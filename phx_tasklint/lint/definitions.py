@@ -104,7 +104,7 @@ class Definitions:
             module = self.module(source)
             if module is None:
                 return None
-            node = module.top_level.get(parts[cut])
+            node = module.top_value(parts[cut])
             if node is None:
                 return None
             if cut + 1 == len(parts):

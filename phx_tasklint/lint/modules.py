@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
@@ -478,30 +478,6 @@ class Module:
                 column = found + 1
                 end_line, end_column = line, found + 1 + len(node.name)
         return line, column, end_line, end_column
-
-    @cached_property
-    def top_level(self) -> Mapping[str, ast.AST]:
-        """Top-level defs, classes and single-assignment values by name, as the module leaves
-        them (`top_value`), each worked out when asked for."""
-        return _TopLevel(self)
-
-
-class _TopLevel(Mapping[str, ast.AST]):
-    def __init__(self, module: Module) -> None:
-        self._module = module
-
-    def __getitem__(self, name: str) -> ast.AST:
-        found = self._module.top_value(name)
-        if found is None:
-            raise KeyError(name)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        root = self._module.scopes[self._module.tree]
-        return (name for name in root.bindings if self._module.top_value(name) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 def _qualified_binding(binding: Binding, at_top: bool, module: str, name: str) -> str | None:

@@ -152,9 +152,14 @@ class Resolver:
     def collection(self, module: Module, expr: ast.expr) -> tuple[Module, ast.expr] | None:
         """The list, tuple or dict literal an imported name stands for (`evaluators=EVALUATORS`
         with `EVALUATORS = [...]` in another module of the project), and that module."""
-        if not isinstance(expr, (ast.Name, ast.Attribute)):
+        root = _root_name(expr)
+        if root is None:
             return None
-        found = {self.definitions.lookup_from(module)(q) for q in module.qualified(expr)}
+        bindings = module.assignments(root)
+        if not bindings or any(b.kind != "import" for b in bindings):
+            return None  # bound here: `evaluator_items` follows what this module binds
+        lookup = self.definitions.lookup_from(module)
+        found = {lookup(q) for q in module.qualified(expr)}
         if len(found) != 1:
             return None
         (looked,) = found
