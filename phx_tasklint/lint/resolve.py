@@ -126,7 +126,7 @@ class Resolver:
             return Skip("resolution too deep")
         if isinstance(expr, (ast.Constant, ast.JoinedStr)):
             return _literal_target(module, expr)
-        if isinstance(expr, (ast.Name, ast.Attribute)):
+        if isinstance(expr, (ast.Name, ast.Attribute)) and _imported(module, expr):
             made = _evals_name(module, module.qualified(expr))
             if made is not None:
                 return _opaque_target(module, expr, EvalsEvaluator(made))
@@ -599,15 +599,26 @@ def _literal_target(module: Module, expr: ast.Constant | ast.JoinedStr) -> Targe
     return _opaque_target(module, expr, NotCallable(TypeExpr.named(kind)))
 
 
+def _imported(module: Module, expr: ast.Name | ast.Attribute) -> bool:
+    """Could `expr` stand for something imported (its root name has an import binding)?"""
+    root = _root_name(expr)
+    if root is None:
+        return False
+    found = module.lookup(root.id, root)
+    return found is not None and any(b.kind == "import" for b in found[1])
+
+
 def _evals_name(module: Module, names: Iterable[str]) -> str | None:
     """The first of `names` under phoenix.evals, if any (not one `module` defines itself, as
     phoenix.evals's own modules do)."""
     prefix = spec.EVALS_MODULE + "."
     own = module.name + "."
-    for q in sorted(names):
-        if (q == spec.EVALS_MODULE or q.startswith(prefix)) and not q.startswith(own):
-            return q
-    return None
+    found = [
+        q
+        for q in names
+        if (q == spec.EVALS_MODULE or q.startswith(prefix)) and not q.startswith(own)
+    ]
+    return min(found) if found else None
 
 
 def _evaluator_name(decorator: ast.Call, default: str) -> str | None:
