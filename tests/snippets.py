@@ -21,8 +21,7 @@ Runner = Literal["client", "async-client", "module", "async-module"]
 # as the table says, by snippet id, with the reason. The tests fail when one of them starts to
 # be reported as the table says (then remove it here).
 NOT_SEEN: dict[str, dict[str, str]] = {
-    "linter": {
-    },
+    "linter": {},
     "mypy": {
         "PHX000-bad-0": "mypy reports the syntax error itself and stops before any plugin hook",
         "PHX401-bad-0": "the plugin judges the callables a call hands over, not how the call "

@@ -735,3 +735,51 @@ def test_typing_cast_is_its_value() -> None:
     report = run(CAST)
     assert found(report) == {(line_of(CAST, "# broken evaluator"), "PHX002")}
     assert report.skipped == {}
+
+
+NONE_EVALUATORS = """\
+from typing import Any, cast
+
+from phoenix.client import Client
+
+EVALS = None
+
+
+def run(ds):
+    Client().experiments.run_experiment(dataset=ds, task=len, evaluators=EVALS or [])
+    Client().experiments.run_experiment(dataset=ds, task=len, evaluators=cast(Any, EVALS))
+    Client().experiments.run_experiment(dataset=ds, task=len, evaluators=EVALS)
+    Client().experiments.run_experiment(dataset=ds, task=len, evaluators=[EVALS])  # a None
+"""
+
+
+def test_an_argument_that_is_none_hands_over_nothing() -> None:
+    """Phoenix skips `evaluators=None`, however it is spelled; a None in a list it does not."""
+    report = run(NONE_EVALUATORS)
+    assert found(report) == {(line_of(NONE_EVALUATORS, "# a None"), "PHX007")}
+
+
+CALL_ASSIGNED = """\
+from phoenix.client import Client
+
+
+def score(output):
+    return 1.0
+
+
+class Assigned:
+    __call__ = staticmethod(score)
+
+
+class Plain:
+    pass
+
+
+Client().experiments.evaluate_experiment(experiment=e, evaluators=[Assigned()])
+Client().experiments.evaluate_experiment(experiment=e, evaluators=[Plain()])  # not callable
+"""
+
+
+def test_a_call_bound_in_a_class_body_any_way_is_not_taken_for_none() -> None:
+    report = run(CALL_ASSIGNED)
+    assert found(report) == {(line_of(CALL_ASSIGNED, "# not callable"), "PHX007")}

@@ -599,3 +599,16 @@ def test_an_evaluator_list_imported_from_another_module_is_followed(project: Pat
         },
     )
     assert both(".") == both("evals/run.py") == [("evals/evaluators.py", "5", "PHX002")]
+
+
+def test_a_none_in_an_imported_list_is_reported_where_the_list_is(project: Path) -> None:
+    write(
+        project,
+        {
+            "evals/evaluators.py": "def good(output):\n    return 1.0\n\n\n"
+            "EVALUATORS = [\n    good,\n    None,\n]\n",
+            "evals/run.py": RUNNER + "from evaluators import EVALUATORS\n\n"
+            "Client().experiments.run_experiment(dataset=None, task=len, evaluators=EVALUATORS)\n",
+        },
+    )
+    assert both(".") == [("evals/evaluators.py", "7", "PHX007")]

@@ -223,6 +223,34 @@ EDGES: dict[str, tuple[dict[str, str], str | None]] = {
         },
         "PHX002",
     ),
+    "pytest-marker-across-fences": (  # the names a marker needs, in two fences
+        {
+            "page.md": "```python\nfrom pytest import mark as m\n```\n\n```python\n"
+            + _EVALUATOR.strip("\n")
+            + "\n\n\n@m.phoenix(evaluators=[ev])\ndef test_x():\n    pass\n```\n"
+        },
+        "PHX002",
+    ),
+    "pytest-marker-across-cells": (
+        {
+            "nb.ipynb": json.dumps(
+                {
+                    "cells": [
+                        {"cell_type": "code", "metadata": {}, "source": source}
+                        for source in (
+                            "from pytest import mark as m\n",
+                            _EVALUATOR.strip("\n") + "\n",
+                            "@m.phoenix(evaluators=[ev])\ndef test_x():\n    pass\n",
+                        )
+                    ],
+                    "metadata": {},
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                }
+            )
+        },
+        "PHX002",
+    ),
     "console-fence-legacy-import": (
         {"page.md": "```pycon\n>>> from phoenix import (\n...     experiments)\n```\n"},
         "PHX402",

@@ -32,7 +32,9 @@ R = TypeVar("R")
 # freeing its syntax trees one object at a time would only delay its result.
 Work = Callable[[Iterable[T], "list[object] | None"], list[R]]
 
-_CHUNKS = 4096  # at most this many chunks: their numbers fit in a pipe's buffer (64 KiB)
+# At most this many chunks: their numbers fill 4 KiB, the one page a pipe's buffer always has
+# (a user over `pipe-user-pages-soft` gets no more), so filling the queue never waits.
+_CHUNKS = 1024
 _NUMBER = 4  # bytes per chunk number
 
 
@@ -71,10 +73,14 @@ def _filled(count: int) -> int | None:
     except OSError:  # out of file descriptors
         return None
     try:
+        os.set_blocking(write_end, False)  # a full pipe is an error, never a wait
         data = b"".join(n.to_bytes(_NUMBER, "little") for n in range(count))
         view = memoryview(data)
         while view:
             view = view[os.write(write_end, view) :]
+    except OSError:  # the pipe holds less than we thought: no queue, the work is done here
+        os.close(read_end)
+        return None
     finally:
         os.close(write_end)
     return read_end

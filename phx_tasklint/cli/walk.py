@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from phx_tasklint.lint.kinds import SUFFIXES, SourceKind
 from phx_tasklint.project.config import Config
-from phx_tasklint.project.globs import glob_regex, path_text
+from phx_tasklint.project.globs import any_glob_regex, path_text
 
 FileKind = SourceKind
 
@@ -176,10 +176,7 @@ def _runs(patterns: tuple[_Pattern, ...]) -> tuple[_Run, ...]:
 
 def _either(patterns: list[_Pattern]) -> re.Pattern[str] | None:
     """One regex matching whatever one of `patterns` matches."""
-    if not patterns:
-        return None
-    sources = [glob_regex(p.regex_source).pattern for p in patterns]
-    return re.compile("|".join(f"(?:{source})" for source in sources), re.DOTALL)
+    return any_glob_regex([p.regex_source for p in patterns]) if patterns else None
 
 
 def parse_gitignore(text: str, base: str) -> list[_Pattern]:

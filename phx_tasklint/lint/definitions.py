@@ -77,11 +77,15 @@ class Definitions:
     def lookup_from(self, module: Module) -> Lookup:
         """`lookup` for the names `module` imports: a script finds them in its own directory
         first."""
+        near = self.near(module)
+        return lambda qualified: self.lookup(qualified, near)
+
+    def near(self, module: Module) -> str | None:
+        """The directory `module` finds its imports in first (a script's own), or None."""
         path = module.source.path
         if path not in self._near:
             self._near[path] = self.script_directory(path, module.source.kind)
-        near = self._near[path]
-        return lambda qualified: self.lookup(qualified, near)
+        return self._near[path]
 
     def lookup(self, qualified: str, near: str | None = None) -> tuple[Module, ast.AST] | None:
         """A qualified name defined at the top level of a module of the project (or a member of
@@ -94,7 +98,7 @@ class Definitions:
             source = self.find_module(name)
             if isinstance(source, Unresolved):
                 self.misses.add(AMBIGUOUS_MARK + name)
-                self.unresolved[qualified] = source.reason
+                self.unresolved[located(near, qualified)] = source.reason
                 return None
             if source is None:
                 self.misses.add(name)
@@ -115,10 +119,12 @@ class Definitions:
             return None
         return None
 
-    def why_not(self, qualified: Iterable[str]) -> str:
+    def why_not(self, qualified: Iterable[str], module: Module) -> str:
         """The reason to skip a hand-off none of whose `qualified` names `lookup` found (the
         first in sorted order that has one, for the same answer in any run)."""
-        reasons = [self.unresolved[q] for q in sorted(qualified) if q in self.unresolved]
+        near = self.near(module)
+        keys = sorted(located(near, q) for q in qualified)
+        reasons = [self.unresolved[k] for k in keys if k in self.unresolved]
         return reasons[0] if reasons else OUTSIDE_REASON
 
 

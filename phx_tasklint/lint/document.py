@@ -100,6 +100,13 @@ def could_hold(
     return [prefilter.could_hand_off(block, wrappers) for block in blocks]
 
 
+def document_could_hold(blocks: Sequence[str], wrappers: frozenset[str] | None) -> bool:
+    """Could the document the blocks make hold a hand-off? Asked of the whole, not block by
+    block: the names a hand-off needs may be spelled in different blocks (`from pytest import
+    mark as m` in one fence, `@m.phoenix(...)` in the next)."""
+    return wrappers is None or prefilter.could_hand_off("\n".join(blocks), wrappers)
+
+
 def bytes_could_hold(data: bytes, wrappers: frozenset[str] | None) -> bool:
     """`could_hold` for a file whose blocks cannot be told apart (it does not decode, or is not
     a notebook): its bytes, and the text they decode to with what does not decode replaced."""

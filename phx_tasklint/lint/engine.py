@@ -170,15 +170,19 @@ class Engine:
         context: Context,
         site: Site | None,
         expr: ast.expr | None = None,
+        written: Module | None = None,
     ) -> None:
+        """`expr`: what was handed over, written in `written` (the call's module unless a list
+        defined in another module held it)."""
+        written = written or (site[0] if site is not None else None)
         if target.opaque is not None:
-            self.check_opaque(target, role, context, site, expr)
+            self.check_opaque(target, role, context, site, expr, written)
             return
         if target.evaluator_method:
             context = replace(context, evaluator_method=True)
         diagnostics = self.verdict(target.signature, role, context)
         if site is not None and self.record_handoffs:
-            self._record_handoff(target, role, context, site, expr, diagnostics)
+            self._record_handoff(target, role, context, site, expr, diagnostics, written)
         for diagnostic in diagnostics:
             anchor = target.anchor
             node = anchor.params.get(diagnostic.param or "", anchor.node)
@@ -187,10 +191,10 @@ class Engine:
             if (
                 target.at_hand_off
                 and expr is not None
-                and site is not None
+                and written is not None
                 and not (diagnostic.param or diagnostic.params)
             ):
-                self.emit(site[0], expr, diagnostic, anchor.function)
+                self.emit(written, expr, diagnostic, anchor.function)
                 continue
             if site is not None and site[0].source.path != anchor.module.source.path:
                 where = self.location(site[0], site[1])
@@ -208,6 +212,7 @@ class Engine:
         context: Context,
         site: Site | None,
         expr: ast.expr | None,
+        written: Module | None,
     ) -> None:
         """A hand-off with no signature: a value that is not callable (reported where it is
         handed over), or a phoenix.evals object (resolved, with nothing to judge here yet)."""
@@ -215,10 +220,10 @@ class Engine:
         if isinstance(target.opaque, NotCallable):
             diagnostics = judge.check_not_callable(target.opaque.type, role, context)
         if site is not None and self.record_handoffs:
-            self._record_handoff(target, role, context, site, expr, diagnostics)
+            self._record_handoff(target, role, context, site, expr, diagnostics, written)
         module, node = target.anchor.module, target.anchor.node
-        if target.at_hand_off and site is not None and expr is not None:
-            module, node = site[0], expr
+        if target.at_hand_off and written is not None and expr is not None:
+            module, node = written, expr
         for diagnostic in diagnostics:
             self.emit(module, node, diagnostic)
 
@@ -230,8 +235,13 @@ class Engine:
         site: Site,
         expr: ast.expr | None,
         diagnostics: list[Diagnostic],
+        written: Module | None = None,
     ) -> None:
-        where = self.location(site[0], expr if expr is not None else site[1])
+        where = (
+            self.location(written or site[0], expr)
+            if expr is not None
+            else self.location(site[0], site[1])
+        )
         span = self.location(site[0], site[1])
         self.result.handoffs.append(
             HandOff(
@@ -312,7 +322,7 @@ class Engine:
             return None
         if none_is_absent and _is_none(found):
             return None
-        self.check_target(found, role, context, site, expr)
+        self.check_target(found, role, context, site, expr, module)
         return found
 
     def hand_off_evaluators(
@@ -328,8 +338,9 @@ class Engine:
                 owner = found[0]
                 items = evaluator_items(owner, found[1], self.skip, sequence_only=sequence_only)
         for key, item in items:
-            # Phoenix skips `evaluators=None`, not a None among the evaluators
-            whole = item is expr
+            # Phoenix skips `evaluators=None` (or `None or []`, `cast(Any, None)`: the item
+            # stands for the whole argument), not a None among the evaluators of a literal
+            whole = not isinstance(owner.parent(item), (ast.List, ast.Tuple, ast.Dict))
             target = self.hand_off(owner, item, "evaluator", context, site, none_is_absent=whole)
             if target is not None and target.own_name:
                 names.append(target.phoenix_name)  # a dict key does not rename an Evaluator

@@ -23,6 +23,7 @@ from phx_tasklint.lint.document import (
     compile_failure,
     could_hold,
     decode,
+    document_could_hold,
     first_newline,
     joined,
     split_lines,
@@ -133,8 +134,9 @@ def read(
         return Source(path, "markdown", "", problems, newline=newline, top_level_await=True)
     lines = split_lines(raw)
     fences = _python_fences(lines)
-    could = could_hold(["\n".join(fence.code) for fence in fences], wrappers)
-    candidate = wrappers is None or any(could)
+    blocks = ["\n".join(fence.code) for fence in fences]
+    could = could_hold(blocks, wrappers)  # which broken fences to report
+    candidate = document_could_hold(blocks, wrappers)
     if not candidate and screen:
         return Source(path, "markdown", "", newline=newline, top_level_await=True, candidate=False)
     document = [""] * len(lines)

@@ -24,6 +24,7 @@ from phx_tasklint.lint.document import (
     compile_failure,
     could_hold,
     decode,
+    document_could_hold,
     joined,
     other_language,
     split_lines,
@@ -149,8 +150,9 @@ def read(
         )
 
     # one look at all the code first: most notebooks hold no name in any cell
-    could = could_hold([source for _, source in sources], wrappers, together=True)
-    candidate = wrappers is None or any(could)
+    blocks = [source for _, source in sources]
+    could = could_hold(blocks, wrappers, together=True)  # which broken cells to report
+    candidate = document_could_hold(blocks, wrappers)
     if not candidate and screen:
         return Source(
             path,

@@ -207,7 +207,7 @@ class Resolver:
         found_node = self.definitions.lookup_from(module)(qualified)
         if found_node is not None:
             return self._node_target(found_node[0], found_node[1], depth + 1)
-        return Skip(self.definitions.why_not([qualified]))
+        return Skip(self.definitions.why_not([qualified], module))
 
     def _binding_target(self, module: Module, binding: Binding, depth: int) -> Target | Skip:
         if binding.kind == "def":
@@ -321,8 +321,10 @@ class Resolver:
             # Phoenix names an instance str(obj): unique per object, never a duplicate
             return replace(found, phoenix_name=None) if isinstance(found, Target) else found
         plain = not (cls.bases or cls.keywords or cls.decorator_list)
-        if plain and not any(class_member(cls, m) for m in spec.EVALUATOR_METHODS):
-            # nothing can give it a __call__, and it is no Evaluator Phoenix uses as it is
+        bound = module.scopes[cls].bindings if cls in module.scopes else {}
+        if plain and not any(m in bound for m in ("__call__", *spec.EVALUATOR_METHODS)):
+            # nothing gives it a __call__ (no base, and its body binds none: not even
+            # `__call__ = staticmethod(f)`), and it is no Evaluator Phoenix uses as it is
             value = TypeExpr.cls(f"{module.name}.{cls.name}")
             return _opaque_target(module, cls, NotCallable(value))
         return Skip("instance of a class without __call__")

@@ -30,6 +30,7 @@ import functools
 import os
 import re
 import string
+from collections.abc import Sequence
 from pathlib import Path
 
 # A pattern with none of these (wildcard, class, escape, `/`) is a plain name.
@@ -242,6 +243,12 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=1024)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(_translate(pattern)[0], re.DOTALL)
+
+
+def any_glob_regex(patterns: Sequence[str]) -> re.Pattern[str]:
+    """One regex matching what any of `patterns` (as `glob_regex` takes them) matches."""
+    sources = "|".join(f"(?:{_translate(p)[0]})" for p in patterns)
+    return re.compile(sources, re.DOTALL)
 
 
 def glob_problem(pattern: str) -> str | None:
