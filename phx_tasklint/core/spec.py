@@ -137,6 +137,8 @@ NEAR_MISSES: dict[Role, dict[str, str]] = {
 # Qualified names of Phoenix's API (the adapters match these, never spellings)
 
 CLIENT_MODULE = "phoenix.client.experiments"
+PACKAGE = "phoenix"  # the top-level package every Phoenix name is under
+CLIENT_EXPERIMENTS = "experiments"  # the attribute of a client that holds its runners
 LEGACY_MODULE = "phoenix.experiments"
 LEGACY_RUNNER_MODULES = (LEGACY_MODULE, LEGACY_MODULE + ".functions")
 CLIENT_CLASSES: dict[str, bool] = {  # qualified name -> is sync

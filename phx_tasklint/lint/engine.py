@@ -138,9 +138,9 @@ class Engine:
                 for alias in node.names:
                     self.on_import(module, node, alias.name)
             elif node.module and not node.level:
-                if node.module == "phoenix":
+                if node.module == spec.PACKAGE:
                     for alias in node.names:
-                        self.on_import(module, node, f"phoenix.{alias.name}")
+                        self.on_import(module, node, f"{spec.PACKAGE}.{alias.name}")
                 else:
                     self.on_import(module, node, node.module)
 

@@ -48,9 +48,6 @@ class RunnerCall:
     evaluators_keyword: str = "evaluators"
 
 
-_PHOENIX = spec.CLIENT_MODULE.partition(".")[0]
-
-
 def find_runner(module: Module, call: ast.Call, config: LintConfig) -> RunnerCall | None:
     """The experiment runner `call` calls, if it calls one."""
     return _runner(module, call.func, call, config, 0)
@@ -130,7 +127,7 @@ def experiments_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
     """True: `expr` is a sync Client's `experiments`; False: an AsyncClient's; None: unknown."""
     if depth > MAX_DEPTH:
         return None
-    if isinstance(expr, ast.Attribute) and expr.attr == "experiments":
+    if isinstance(expr, ast.Attribute) and expr.attr == spec.CLIENT_EXPERIMENTS:
         return client_kind(module, expr.value, depth + 1)
     if isinstance(expr, ast.Name):  # `exps = client.experiments`
         bindings = module.assignments(expr)
@@ -147,7 +144,7 @@ def _unbound_client_kind(module: Module, expr: ast.AST, call: ast.Call) -> bool 
     the kind of client the call only works with (see the module docstring)."""
     if not (
         isinstance(expr, ast.Attribute)
-        and expr.attr == "experiments"
+        and expr.attr == spec.CLIENT_EXPERIMENTS
         and isinstance(expr.value, ast.Name)
         and _bound_nowhere(module, expr.value)
         and _imports_phoenix(module)
@@ -177,7 +174,7 @@ def _imports_phoenix(module: Module) -> bool:
 
 
 def _is_phoenix(module_name: str) -> bool:
-    return module_name.partition(".")[0] == _PHOENIX
+    return module_name.partition(".")[0] == spec.PACKAGE
 
 
 def client_kind(module: Module, expr: ast.AST, depth: int) -> bool | None:
