@@ -1290,10 +1290,13 @@ def test_broken_files_hide_nothing(project: Path, data: st.DataObject) -> None:
     exactly those it has alone, and each broken file has one PHX000."""
     draw = HypothesisDraw(data)
     known = pick(draw, EXPECTING)
+    # a directory of its own each time: imports are followed into any file beside it, and
+    # another example's file left there would answer them
+    lone = f"alone{next(_COUNTER)}"
     alone = run_case(
         Case("alone", ((known.name, known.read_bytes()),), (Verdict("python", None),)),
         project,
-        "alone",
+        lone,
     )
     files = [(known.name, known.read_bytes())]
     files += [(f"broken_{i}.py", _broken_python(draw)) for i in range(draw.integer(1, 3))]
@@ -1305,7 +1308,7 @@ def test_broken_files_hide_nothing(project: Path, data: st.DataObject) -> None:
     assert run.output == []
     assert run.wrong == []
     assert _keys(run.findings, f"{sub}/{known.name}") == _keys(
-        alone.findings, f"alone/{known.name}"
+        alone.findings, f"{lone}/{known.name}"
     )
     for name, _ in files[1:]:  # each broken file has its own PHX000 (it ends with `def oops(:`)
         assert [f.diagnostic.code for f in run.findings if f.location.path == f"{sub}/{name}"] == [
