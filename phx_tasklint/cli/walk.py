@@ -119,14 +119,16 @@ class _Pattern:
 class GitIgnore:
     """The `.gitignore` patterns in effect for a directory, outermost file first."""
 
-    def __init__(self, patterns: tuple[_Pattern, ...] = ()) -> None:
-        self.patterns = patterns
-        self._rules = _runs(patterns)
+    def __init__(self, patterns: tuple[_Pattern, ...] = (), above: GitIgnore | None = None) -> None:
+        """`patterns`, after those of `above` (the directories' above this one), whose regexes
+        are reused: a run of patterns never spans two .gitignore files (they have two bases)."""
+        self.patterns: tuple[_Pattern, ...] = (above.patterns if above else ()) + patterns
+        self._rules: tuple[_Run, ...] = (above._rules if above else ()) + _runs(patterns)
 
     def extended(self, text: str, base: str) -> GitIgnore:
         """These patterns followed by those of a `.gitignore` in directory `base` (absolute)."""
         new = tuple(parse_gitignore(text, base))
-        return GitIgnore(self.patterns + new) if new else self
+        return GitIgnore(new, above=self) if new else self
 
     def ignored(self, absolute: str, is_dir: bool) -> bool:
         """Whether `absolute` (below every pattern's base) is ignored; the last match decides."""
