@@ -1009,6 +1009,18 @@ def test_notebook_in_csharp_is_not_python() -> None:
         assert source.skipped == ("notebook in another language (csharp)",)
 
 
+def test_a_python_cell_in_a_csharp_notebook_is_python() -> None:
+    """A cell's own language wins over the notebook's: a polyglot notebook mixes them."""
+    data = notebook(
+        dotnet_cell('var method = "GET";\n', "csharp"),
+        dotnet_cell("def task(input):\n    return input\n", "python"),
+        metadata=C_SHARP_NOTEBOOK,
+    )
+    source = from_bytes(data, "nb.ipynb", wrappers=WRAPPERS)
+    assert source.text == "def task(input):\n    return input\n"
+    assert source.skipped == ("notebook cell in another language (csharp)",)
+
+
 def test_cells_in_another_language_are_left_out() -> None:
     """No language for the notebook, but each cell names its own (as in .NET Interactive's
     first notebooks): the C# and F# cells are not Python, the python cell is."""

@@ -132,19 +132,21 @@ def read(
         return broken(f"`cells` is {_json_type(cells)}, not a list")
     sources: list[tuple[int, str]] = []
     skipped: list[str] = []
+    default = _language(notebook, _NOTEBOOK_LANGUAGE_KEYS)
     for number, cell in enumerate(cells, start=1):
         source, error = _cell_source(cell, number)
         if error is not None:
             return broken(error, cell=number)
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            language = _language(cell, _CELL_LANGUAGE_KEYS)
+            # a cell's own language wins over the notebook's (a polyglot notebook mixes them)
+            own = _language(cell, _CELL_LANGUAGE_KEYS)
+            language = own if own is not None else default
             if _is_python(language):
                 sources.append((number, source))
             else:
                 skipped.append(other_language("notebook cell", str(language)))
-    language = _language(notebook, _NOTEBOOK_LANGUAGE_KEYS)
-    if not _is_python(language):
-        reason = other_language("notebook", str(language))
+    if not sources and not _is_python(default):
+        reason = other_language("notebook", str(default))
         return Source(
             path, "notebook", "", (), newline=newline, top_level_await=True, skipped=(reason,)
         )
