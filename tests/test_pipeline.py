@@ -1004,10 +1004,11 @@ def test_remembered_verdicts_are_the_judges() -> None:
     signatures differ (`Literal[1] == Literal[True]` in Python)."""
     from phx_tasklint.core import judge
     from phx_tasklint.core.model import Context, Param, Signature, TypeExpr
+    from phx_tasklint.lint.definitions import InMemory
     from phx_tasklint.lint.engine import Engine
     from phx_tasklint.project.config import Config
 
-    engine = Engine(Config(), lambda name: None)
+    engine = Engine(Config(), InMemory({}))
     context = Context()
     signatures = [
         Signature((Param("output"),), TypeExpr.literal(value))

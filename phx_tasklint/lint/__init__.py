@@ -7,7 +7,7 @@ is imported by `fixes` alone, to rewrite the defs that `--fix` edits.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -17,6 +17,7 @@ from phx_tasklint.lint.modindex import module_name
 # The prefilter (and its `ast`) is imported by the functions that screen sources: `merge` serves
 # runs answered from the cache, which read no source.
 if TYPE_CHECKING:
+    from phx_tasklint.lint.definitions import ModuleFinder
     from phx_tasklint.lint.engine import HandOff, Result
     from phx_tasklint.lint.sources import Source
 
@@ -61,9 +62,7 @@ def is_candidate(source: Source, config: LintConfig) -> bool:
 
 
 def analyse(
-    candidates: Iterable[Source],
-    config: LintConfig,
-    find_module: Callable[[str], Source | None],
+    candidates: Iterable[Source], config: LintConfig, find_module: ModuleFinder
 ) -> list[Result]:
     """One engine result per candidate file."""
     from phx_tasklint.lint.engine import Engine
@@ -95,5 +94,7 @@ def lint(sources: Sequence[Source], config: LintConfig) -> Report:
     """Lint loaded sources in memory (the CLI streams files through `checking` instead)."""
     by_module = {module_name(s.path): s for s in sources if s.kind == "python" and s.text}
     candidates = [s for s in sources if is_candidate(s, config)]
-    results = analyse(candidates, config, by_module.get) if candidates else []
+    from phx_tasklint.lint.definitions import InMemory
+
+    results = analyse(candidates, config, InMemory(by_module)) if candidates else []
     return merge((p for s in sources for p in s.problems), results)

@@ -9,8 +9,9 @@ a name found in more than one root is spelled with `AMBIGUOUS_MARK` in front).
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from phx_tasklint.lint.modindex import AMBIGUOUS_MARK, located, module_name
 from phx_tasklint.lint.modules import Module
@@ -33,11 +34,35 @@ class Unresolved:
     reason: str
 
 
-# Finds a module by dotted name: its source, None when no file under the roots is it (a
-# third-party or missing module), or `Unresolved`. A finder may also name files, with a
-# `module_name(path) -> str` method (the roots say what a file is called); else the packages
-# above a file name it (`modindex.module_name`).
-ModuleFinder = Callable[[str], "Source | Unresolved | None"]
+class ModuleFinder(Protocol):
+    """What a run knows of its modules: a module's source by dotted name (None when no file
+    under the roots is it: a third-party or missing module; `Unresolved` when it may be either
+    of two files), a file's dotted name, and where a script finds its imports first."""
+
+    def __call__(self, name: str) -> Source | Unresolved | None: ...
+
+    def module_name(self, path: str) -> str: ...
+
+    def script_directory(self, path: str, kind: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """A `ModuleFinder` over sources given in memory (`lint.lint`): modules by their packages'
+    names (`modindex.module_name`), no roots, no script directories."""
+
+    sources: Mapping[str, Source]
+
+    def __call__(self, name: str) -> Source | Unresolved | None:
+        return self.sources.get(name)
+
+    def module_name(self, path: str) -> str:
+        return module_name(path)
+
+    def script_directory(self, path: str, kind: str) -> str | None:
+        return None
+
+
 Lookup = Callable[[str], "tuple[Module, ast.AST] | None"]
 
 
@@ -47,13 +72,6 @@ class Definitions:
 
     def __init__(self, find_module: ModuleFinder) -> None:
         self.find_module = find_module
-        namer = getattr(find_module, "module_name", None)
-        self.name_of: Callable[[str], str] = namer if callable(namer) else module_name
-        # the directory a script's imports are found in first (see `modindex.located`)
-        script = getattr(find_module, "script_directory", None)
-        self.script_directory: Callable[[str, str], str | None] = (
-            script if callable(script) else lambda _path, _kind: None
-        )
         # qualified name -> why its module is not known (for the run: what a name resolves to
         # does not change within one)
         self.unresolved: dict[str, str] = {}
@@ -70,7 +88,9 @@ class Definitions:
 
     def module(self, source: Source) -> Module | None:
         if source.path not in self.parsed:
-            name = self.name_of(source.path) if source.kind == "python" else "__main__"
+            name = (
+                self.find_module.module_name(source.path) if source.kind == "python" else "__main__"
+            )
             self.parsed[source.path] = Module.parse(source, name)
         return self.parsed[source.path]
 
@@ -84,7 +104,7 @@ class Definitions:
         """The directory `module` finds its imports in first (a script's own), or None."""
         path = module.source.path
         if path not in self._near:
-            self._near[path] = self.script_directory(path, module.source.kind)
+            self._near[path] = self.find_module.script_directory(path, module.source.kind)
         return self._near[path]
 
     def lookup(self, qualified: str, near: str | None = None) -> tuple[Module, ast.AST] | None:
