@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import decimal
+import enum
 import json
+import pathlib
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +18,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from phx_tasklint.cli.commands import main
-from phx_tasklint.runtime import localrun
+from phx_tasklint.core import spec
+from phx_tasklint.core.model import Diagnostic
+from phx_tasklint.runtime import localrun, values
 from phx_tasklint.runtime.binder import check_callable
 from phx_tasklint.runtime.datasets import DatasetError, infer_csv_keys, load_dataset
 
@@ -63,6 +72,31 @@ def unchanged(input, output, metadata):
 
 def with_set(input):
     return {"items": [1, 2, {3}]}
+
+
+def typed_set(input) -> set[str]:
+    return {input["q"]}
+
+
+def label_first(output) -> tuple[str, float]:
+    # (label, score): the order Phoenix does not read; fine only when the label is a number
+    return (output["answer"], 1.0)
+
+
+def four_items(output) -> tuple[float, str, str, str]:
+    return (1.0, "ok", "why", "dropped")
+
+
+def sees_stored(output):
+    return output["items"][2] == "{3}"
+
+
+def not_a_number(input):
+    if input["q"] == "a":
+        return {"score": float("nan")}
+    cycle = []
+    cycle.append(cycle)
+    return cycle
 
 
 def fails_on_b(input):
@@ -289,6 +323,7 @@ def test_run_writes_results_and_a_summary(project: Path) -> None:
                 "error": None,
             },
         ],
+        "notes": [],
     }
 
 
@@ -361,14 +396,40 @@ def test_examples_sharing_objects_do_not_leak_into_each_other() -> None:
     assert shared == {"q": "x", "items": []}
 
 
-def test_output_errors_name_the_path(project: Path) -> None:
+def test_a_converted_output_is_stored_as_phoenix_stores_it(project: Path) -> None:
+    """Phoenix runs a task returning a set and stores what its jsonify makes of it; so does the
+    run, which names the converted value's path and hands the evaluators the stored value."""
     out = project / "r.jsonl"
-    result = run("exp:with_set", "--dataset", "qa.jsonl", "--limit", "1", "--output", str(out))
-    assert result.exit_code == 1
-    assert 'a  task  task output is not JSON: output["items"][2]: set' in result.output
+    result = run(
+        "exp:with_set",
+        "--dataset",
+        "qa.jsonl",
+        "--limit",
+        "1",
+        "--evaluator",
+        "exp:sees_stored",
+        "--output",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert "what Phoenix stores differently (1):" in result.output
+    assert '  a  task  output["items"][2]: set stored as "{3}"' in result.output
     row = results(out)[0]
-    assert row["output"] is None and row["evaluations"] == []
-    assert 'output["items"][2]: set' in row["error"]
+    assert row["output"] == {"items": [1, 2, "{3}"]}
+    assert row["error"] is None
+    assert row["notes"] == [{"name": "task", "note": 'output["items"][2]: set stored as "{3}"'}]
+    assert row["evaluations"][0]["label"] == "True"  # the evaluator saw the string
+
+
+def test_an_output_phoenix_cannot_upload_or_store_fails_the_example(project: Path) -> None:
+    out = project / "r.jsonl"
+    result = run("exp:not_a_number", "--dataset", "qa.jsonl", "--limit", "2", "--output", str(out))
+    assert result.exit_code == 1
+    rows = results(out)
+    assert 'output["score"]: nan (not allowed in JSON)' in rows[0]["error"]
+    assert "the upload to the server fails" in rows[0]["error"]
+    assert "output[0] refers back to a value that contains it" in rows[1]["error"]
+    assert all(row["output"] is None for row in rows)
 
 
 def test_task_and_evaluator_failures_exit_1_and_are_listed(project: Path) -> None:
@@ -387,10 +448,12 @@ def test_task_and_evaluator_failures_exit_1_and_are_listed(project: Path) -> Non
     assert result.exit_code == 1
     text = result.output
     assert "task failures  1" in text
-    assert "failures (5):" in text
+    assert "failures (3):" in text
     assert "  b  task      RuntimeError: model timed out" in text
     assert "  a  explodes  ValueError: bad evaluator" in text
-    assert "an empty str records no evaluation at all" in text
+    # Phoenix records nothing for an empty string, and says nothing: a note, not a failure
+    assert "what Phoenix stores differently (2):" in text
+    assert "  a  empty  evaluator result '': an empty str records no evaluation at all" in text
     rows = {r["id"]: r for r in results(out)}
     assert rows["b"]["error"] == "RuntimeError: model timed out"
     assert rows["a"]["evaluations"][0] == {
@@ -408,6 +471,7 @@ def test_signature_errors_stop_the_run_with_the_linters_diagnostics(project: Pat
     expected = check_callable(module().unbindable, "task", sync_client=True)
     assert [d.code for d in expected] == ["PHX002"]
     assert f"task: PHX002 {expected[0].message} [unbindable-parameter]" in result.output
+    assert "Phoenix would fail this experiment (PHX002)" in result.output
     assert "nothing was run" in result.output
     assert "examples run" not in result.output
 
@@ -553,3 +617,236 @@ def test_the_demo_callables_have_no_findings(monkeypatch: pytest.MonkeyPatch) ->
             assert check_callable(evaluator, "evaluator", sync_client=False) == []
     finally:
         sys.modules.pop("demo_experiment", None)
+
+
+# --------------------------------------------------------------------------------------------
+# what Phoenix refuses, and what it runs anyway
+
+
+def test_a_non_json_return_annotation_is_reported_and_run(project: Path) -> None:
+    """PHX201: Phoenix runs the task and stores `str()` of the set; the run does the same."""
+    out = project / "r.jsonl"
+    result = run("exp:typed_set", "--dataset", "qa.jsonl", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert "task: PHX201 task returns `set[str]`" in result.output
+    assert "Phoenix runs this experiment despite PHX201" in result.output
+    assert "nothing was run" not in result.output
+    assert [r["output"] for r in results(out)] == ["{'a'}", "{'b'}", "{'c'}"]
+    assert "  a  task  output: set stored as \"{'a'}\"" in result.output
+
+
+def test_a_tuple_shape_finding_is_reported_and_each_evaluation_judged_on_its_value(
+    project: Path,
+) -> None:
+    """PHX203: Phoenix reads `(label, score)` as (score, label): `float('A')` fails that
+    evaluation, and a label that happens to be numeric passes; four items lose the fourth."""
+    (project / "mixed.jsonl").write_text(
+        json.dumps({"id": "n", "input": {"q": "0.5"}, "output": {}})
+        + "\n"
+        + json.dumps({"id": "w", "input": {"q": "a"}, "output": {}})
+        + "\n"
+    )
+    out = project / "r.jsonl"
+    result = run(
+        "exp:fails_on_b",
+        "--dataset",
+        "mixed.jsonl",
+        "--evaluator",
+        "exp:label_first",
+        "--evaluator",
+        "exp:four_items",
+        "--output",
+        str(out),
+    )
+    assert result.exit_code == 1, result.output
+    assert "label_first: PHX203" in result.output and "four_items: PHX203" in result.output
+    assert "Phoenix runs this experiment despite PHX203" in result.output
+    rows = {r["id"]: r for r in results(out)}
+    assert rows["n"]["evaluations"][0] == {
+        "name": "label_first",
+        "score": 0.5,
+        "label": "1.0",
+        "explanation": None,
+        "error": None,
+    }
+    assert "is not a number" in rows["w"]["evaluations"][0]["error"]
+    assert rows["w"]["evaluations"][1] == {
+        "name": "four_items",
+        "score": 1.0,
+        "label": "ok",
+        "explanation": "why",
+        "error": None,
+    }
+    assert {"name": "four_items", "note": ANY_DROPPED} in rows["w"]["notes"]
+
+
+class _Dropped:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and "those after the third are dropped" in other
+
+
+ANY_DROPPED: Any = _Dropped()
+
+
+def test_the_run_refuses_exactly_the_rules_phoenix_fails_on() -> None:
+    """One source decides: the rule table's `phoenix_fails`. Warnings never stop a run."""
+    for rule in spec.RULES:
+        refused = localrun.PreflightFinding(
+            "task", "task", Diagnostic(rule.code, rule.name, rule.severity, "m")
+        ).refused
+        assert refused == (rule.phoenix_fails in ("before-run", "every-example")), rule.code
+        if rule.severity == "warning":
+            assert not refused, rule.code
+    assert not spec.rule("PHX201").phoenix_refuses
+    assert not spec.rule("PHX203").phoenix_refuses
+    assert spec.rule("PHX002").phoenix_refuses
+
+
+def test_help_names_the_rules_run_refuses_and_the_ones_it_only_reports() -> None:
+    text = " ".join(CliRunner().invoke(main, ["run", "--help"]).output.split())
+    refuses, _, reports = text.partition("Any other finding is only reported")
+    for rule in spec.RULES:
+        where = refuses if rule.phoenix_refuses else reports
+        assert rule.code in where, rule.code
+        assert rule.code not in (reports if rule.phoenix_refuses else refuses), rule.code
+
+
+class Plain:
+    def __init__(self) -> None:
+        self.tags = {"x"}
+        self.when = dt.datetime(2024, 1, 2, 3, 4, 5)
+
+
+class Slotted:
+    __slots__ = ("a",)
+
+    def __init__(self) -> None:
+        self.a = 1
+
+
+class Colour(enum.Enum):
+    RED = 1
+
+
+class Size(enum.IntEnum):
+    BIG = 2
+
+
+@dataclasses.dataclass
+class Answer:
+    text: str
+    sources: tuple[str, ...]
+
+
+def _gen() -> Iterator[int]:
+    yield 1
+
+
+STORED_CASES: list[object] = [
+    None,
+    "s",
+    1,
+    True,
+    1.5,
+    float("nan"),
+    (1, (2, 3)),
+    [1, {2}],
+    {1: "a", (1, 2): "b", None: "c", False: "d"},
+    {"a": {"b": frozenset({1})}},
+    b"bytes",
+    dt.datetime(2024, 1, 1, 12, 0),
+    dt.date(2024, 1, 1),
+    dt.timedelta(seconds=90),
+    decimal.Decimal("1.10"),
+    uuid.UUID(int=1),
+    pathlib.PurePosixPath("/a/b"),
+    Colour.RED,
+    Size.BIG,
+    Answer("x", ("a", "b")),
+    Plain(),
+    Slotted(),
+    ValueError("boom"),
+    _gen(),
+    _gen,
+    Plain,
+    {"nested": [Answer("y", ()), {"deep": {3}}]},
+]
+
+
+@pytest.mark.parametrize("value", STORED_CASES, ids=lambda v: type(v).__name__)
+def test_jsonify_mirrors_phoenix(value: object) -> None:
+    """values.jsonify gives what the client's own jsonify gives, type for type."""
+    from phoenix.client.resources.experiments import jsonify as phoenix_jsonify
+
+    assert repr(values.jsonify(value)) == repr(phoenix_jsonify(value))
+
+
+def test_a_cyclic_output_is_unstorable_as_in_phoenix() -> None:
+    from phoenix.client.resources.experiments import jsonify as phoenix_jsonify
+
+    cyclic: dict[str, Any] = {"a": []}
+    cyclic["a"].append(cyclic)
+    with pytest.raises(RecursionError):
+        phoenix_jsonify(cyclic)
+    with pytest.raises(values.UnstorableOutput, match=r'output\["a"\]\[0\] refers back'):
+        values.jsonify(cyclic)
+    shared = [1]
+    assert values.jsonify([shared, shared]) == [[1], [1]]  # shared, not cyclic
+
+
+def test_conversions_name_the_path_and_the_stored_value() -> None:
+    stored = values.stored_output({"items": [1, {2}], 3: Answer("x", ())})
+    assert stored.value == {"items": [1, "{2}"], "3": {"text": "x", "sources": []}}
+    assert stored.conversions == (
+        'output["items"][1]: set stored as "{2}"',
+        'output: key 3 (int) stored as "3"',
+        'output["3"]: Answer stored as its __dict__, {"text": "x", "sources": []}',
+    )
+    assert values.stored_output({"a": (1, 2.5, None, True)}).conversions == ()
+
+
+_SIGNATURE_SNIPPETS = [
+    pytest.param(rule, snippet, id=f"{rule.code}-{index}")
+    for rule in spec.RULES
+    for index, snippet in enumerate(rule.bad)
+    if snippet.scope == "signature"
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("rule", "snippet"), _SIGNATURE_SNIPPETS)
+def test_phoenix_fails_where_the_rule_table_says(rule: spec.Rule, snippet: spec.Snippet) -> None:
+    """Each rule's bad example, handed to the installed client: "before-run" fails reading or
+    validating the signature, "every-example" binding or calling it (Phoenix's own error, on a
+    value-independent example), and "by-value" / "never" get as far as the call."""
+    from oracle import EXAMPLE, phoenix_evaluator_verdict, phoenix_task_verdict
+
+    namespace: dict[str, Any] = {}
+    exec(snippet.code, namespace)
+    f = namespace["f"]
+    sync = snippet.sync_runner is not False
+    if snippet.role == "task":
+        verdict = phoenix_task_verdict(f, json.loads(json.dumps(EXAMPLE)), sync_client=sync)
+    else:
+        verdict = phoenix_evaluator_verdict(
+            f,
+            output={"answer": "4"},
+            example=json.loads(json.dumps(EXAMPLE)),
+            trace_id=None,
+            sync_client=sync,
+        )
+    if (rule.code, verdict.stage) == ("PHX005", "bind"):
+        # `*input` passes validation and fails binding instead: every example fails; still
+        # refused, as the rule's other shape (`*args`) is rejected before the run
+        assert rule.phoenix_refuses and "unexpected keyword argument" in str(verdict.error)
+    elif rule.phoenix_fails == "before-run":
+        assert verdict.stage in ("signature", "validate"), verdict
+    elif rule.phoenix_fails == "every-example":
+        assert verdict.stage in ("bind", "call"), verdict
+    else:
+        assert verdict.stage in (None, "call"), verdict  # a body may fail on its own
+        if snippet.role == "task" and verdict.ok:
+            from phoenix.client.resources.experiments import jsonify as phoenix_jsonify
+
+            result = f(*verdict.args, **verdict.kwargs)
+            assert repr(values.jsonify(result)) == repr(phoenix_jsonify(result))

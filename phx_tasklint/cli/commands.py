@@ -11,7 +11,7 @@ import click
 from phx_tasklint import __version__
 from phx_tasklint.cli import report
 from phx_tasklint.cli.report import FORMATS
-from phx_tasklint.core.spec import PROFILES
+from phx_tasklint.core.spec import PROFILES, RULES
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,33 @@ def explain_command(
     sys.exit(explain.command(target, role, profile, client))  # type: ignore[arg-type]
 
 
-@main.command("run")
+# `run` refuses what Phoenix gets nothing from (`Rule.phoenix_refuses`) and reports the rest
+_RUN_REFUSES = ", ".join(r.code for r in RULES if r.phoenix_refuses)
+_RUN_REPORTS = ", ".join(r.code for r in RULES if not r.phoenix_refuses)
+
+
+_RUN_HELP = f"""Dry-run an experiment locally: the task and evaluators on every example, no server.
+
+    This IMPORTS your modules (MODULE as for `explain`: `pkg.experiment:task` from the current
+    directory, or `path/to/experiment.py:task`). Signatures are checked first. A finding
+    Phoenix fails the experiment on stops the run, since Phoenix would not run it or would fail
+    every example: {_RUN_REFUSES}. Any other finding is only reported and the run goes on, as
+    Phoenix's would: {_RUN_REPORTS} (for PHX201 the output is stored converted, as Phoenix's
+    jsonify converts it, and the
+    evaluators see the converted value; for PHX203 each evaluation fails or not on the value
+    returned). Each example is bound and run exactly as Phoenix does; what Phoenix would
+    silently change (a converted output, dropped tuple items, an empty result that records no
+    evaluation) is listed after the summary table. `async def` callables run concurrently on
+    asyncio, sync ones in a thread pool. A CSV is mapped as Phoenix's upload maps it: the
+    --input-keys / --output-keys / --metadata-keys columns each become a dict of strings (none
+    given: inferred as the client does). Examples without an id get `example-N`.
+
+    Exit status: 0 every example passed (silent changes included), 1 a task or evaluator failed
+    or the run was refused, 2 a module or the dataset cannot be loaded.
+    """
+
+
+@main.command("run", help=_RUN_HELP)
 @click.argument("target", metavar="MODULE:TASK")
 @click.option(
     "--dataset",
@@ -266,7 +292,7 @@ def explain_command(
 @click.option(
     "--output",
     type=click.Path(dir_okay=False),
-    help="Write one JSON line per example (id, input, output, error, evaluations).",
+    help="Write one JSON line per example (id, input, output, error, evaluations, notes).",
 )
 @click.option("--input-keys", help="CSV: comma-separated columns that make up `input`.")
 @click.option("--output-keys", help="CSV: comma-separated columns that make up `output`.")
@@ -290,20 +316,6 @@ def run_command(
     example_id_key: str | None,
     phoenix_version: str | None,
 ) -> None:
-    """Dry-run an experiment locally: the task and evaluators on every example, no server.
-
-    This IMPORTS your modules (MODULE as for `explain`: `pkg.experiment:task` from the current
-    directory, or `path/to/experiment.py:task`). Signatures are checked first; an error-level
-    finding stops the run, as Phoenix would. Each example is bound and run exactly as Phoenix
-    does, outputs are checked strictly (a non-JSON value is an error naming its path), and a
-    summary table follows. `async def` callables run concurrently on asyncio, sync ones in a
-    thread pool. A CSV is mapped as Phoenix's upload maps it: the --input-keys / --output-keys
-    / --metadata-keys columns each become a dict of strings (none given: inferred as the client
-    does). Examples without an id get `example-N`.
-
-    Exit status: 0 every example passed, 1 a task or evaluator failed (or a signature error),
-    2 a module or the dataset cannot be loaded.
-    """
     from phx_tasklint.runtime import localrun
 
     profile = _profile(phoenix_version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from phx_tasklint.core.spec import RULES, Rule, Snippet
+from phx_tasklint.core.spec import PHOENIX_FAILS_TEXT, RULES, Rule, Snippet
 
 
 def _snippet_block(snippets: tuple[Snippet, ...], fence: bool) -> str:
@@ -41,8 +41,13 @@ def sections(rule: Rule, fence: bool) -> list[tuple[str, str]]:
     return out
 
 
+def at_run_time(rule: Rule) -> str:
+    """What Phoenix does with an experiment that has this finding, as one sentence."""
+    return f"At run time {PHOENIX_FAILS_TEXT[rule.phoenix_fails]}."
+
+
 def rule_text(rule: Rule) -> str:
-    lines = [f"{rule.code} {rule.name} ({rule.severity})", ""]
+    lines = [f"{rule.code} {rule.name} ({rule.severity})", at_run_time(rule), ""]
     for title, body in sections(rule, fence=False):
         lines += [f"## {title}", body, ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -79,7 +84,12 @@ def rules_markdown() -> str:
         rules_table_markdown().rstrip("\n"),
     ]
     for r in RULES:
-        lines += ["", f"## {r.code} {r.name}", "", f"Default severity: **{r.severity}**."]
+        lines += [
+            "",
+            f"## {r.code} {r.name}",
+            "",
+            f"Default severity: **{r.severity}**. {at_run_time(r)}",
+        ]
         for title, body in sections(r, fence=True):
             lines += ["", f"### {title}", "", body]
     return "\n".join(lines) + "\n"

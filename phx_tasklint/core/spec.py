@@ -250,6 +250,23 @@ class Snippet:
     scope: Literal["signature", "module"] = "signature"
 
 
+# What Phoenix itself does when it meets what a rule reports (checked against the client in
+# tests/test_rules.py): "before-run", the experiment does not run (Phoenix raises before the
+# first example, or at import, or the call never happens); "every-example", it runs and fails
+# every example (or every evaluation); "by-value", whether an example fails depends on the
+# value returned; "never", it runs without failing (converting, dropping or ignoring silently).
+# `phx-tasklint run` refuses to start on the first two, as Phoenix gets nothing from those runs.
+PhoenixFails = Literal["before-run", "every-example", "by-value", "never"]
+PHOENIX_FAILS_TEXT: dict[PhoenixFails, str] = {
+    "before-run": "the experiment does not run: Phoenix fails before the first example",
+    "every-example": "Phoenix runs the experiment and fails on every example",
+    "by-value": (
+        "Phoenix runs the experiment; whether an example fails depends on the value returned"
+    ),
+    "never": "Phoenix runs the experiment without failing (it converts or ignores silently)",
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     """One rule: its identity, its message template, the docs' sections and its examples."""
@@ -257,6 +274,7 @@ class Rule:
     code: str
     name: str
     severity: Severity
+    phoenix_fails: PhoenixFails
     summary: str
     message: str  # str.format template; the judge (or a call-site check) fills the fields
     fix_title: str | None
@@ -268,6 +286,12 @@ class Rule:
 
     def format(self, **fields: object) -> str:
         return self.message.format(**fields)
+
+    @property
+    def phoenix_refuses(self) -> bool:
+        """Phoenix gets nothing from an experiment with this finding: it does not run it, or
+        fails every example."""
+        return self.phoenix_fails in ("before-run", "every-example")
 
 
 def _sig(code: str, role: Role = "task", **kw: object) -> Snippet:
@@ -283,6 +307,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX000",
         name="syntax-error",
         severity="error",
+        phoenix_fails="before-run",
         summary=(
             "a file, notebook cell or Markdown fence that could hand something to Phoenix "
             "cannot be parsed"
@@ -308,6 +333,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX001",
         name="no-parameters",
         severity="error",
+        phoenix_fails="before-run",
         summary="the callable takes no parameters",
         message=(
             "{role_title} takes no parameters: Phoenix rejects it with ValueError before the first "
@@ -327,6 +353,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX002",
         name="unbindable-parameter",
         severity="error",
+        phoenix_fails="before-run",
         summary="2+ parameters and one is not a binding name, has no default and is not **kwargs",
         message=(
             "{role_title} parameter{s} {names} cannot be bound: with two or more parameters "
@@ -364,6 +391,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX003",
         name="keyword-only-single-parameter",
         severity="error",
+        phoenix_fails="every-example",
         summary="the only parameter is keyword-only or **kwargs",
         message=(
             "the only parameter `{param}` is {kind}: Phoenix passes a lone parameter its value "
@@ -390,6 +418,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX004",
         name="positional-only-binding",
         severity="error",
+        phoenix_fails="every-example",
         summary="2+ parameters and a binding name is positional-only",
         message=(
             "binding name{s} {names} {is_are} positional-only: with two or more parameters Phoenix "
@@ -412,6 +441,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX005",
         name="var-positional-parameter",
         severity="error",
+        phoenix_fails="before-run",
         summary="2+ parameters and a *args that Phoenix rejects or cannot fill",
         message="`*{param}` cannot be bound: {reason}; remove `*{param}`",
         fix_title="Remove `*{param}`",
@@ -437,6 +467,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX006",
         name="async-callable-sync-client",
         severity="error",
+        phoenix_fails="every-example",
         summary="an async task or evaluator handed to a sync runner",
         message=(
             "async {role} handed to a sync runner: on every example {consequence}; use "
@@ -463,6 +494,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX007",
         name="not-callable",
         severity="error",
+        phoenix_fails="before-run",
         summary="the task or an evaluator is not callable (None, a number, a string)",
         message="{role_title} is {value}, which is not callable: Phoenix raises TypeError {when}; "
         "{advice}",
@@ -493,6 +525,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX101",
         name="never-bound-parameter",
         severity="warning",
+        phoenix_fails="never",
         summary="a defaulted parameter named like a binding name Phoenix never fills",
         message=(
             "parameter `{param}` is never bound: `{param}` is not a binding name of {role}s, so "
@@ -521,6 +554,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX102",
         name="empty-var-keyword",
         severity="warning",
+        phoenix_fails="never",
         summary="**kwargs on a 2+ parameter callable always receives nothing",
         message=(
             "`**{param}` always receives nothing: with two or more parameters Phoenix passes only "
@@ -545,6 +579,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX201",
         name="non-json-return",
         severity="error",
+        phoenix_fails="never",
         summary="a task's return annotation is not JSON-serializable",
         message=(
             "task returns `{type}`, which is not JSON-serializable ({detail}): Phoenix silently "
@@ -575,6 +610,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX202",
         name="unsupported-evaluator-return",
         severity="error",
+        phoenix_fails="every-example",
         summary="an evaluator's return annotation is not a result the default scorer accepts",
         message=(
             "evaluator returns `{type}`, which Phoenix's default scorer does not accept "
@@ -603,6 +639,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX203",
         name="evaluator-tuple-shape",
         severity="error",
+        phoenix_fails="by-value",
         summary="an evaluator returns a tuple that is not (score, label[, explanation])",
         message="evaluator returns `{type}`: Phoenix reads a tuple as {shape}; {detail}",
         fix_title=None,
@@ -623,6 +660,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX301",
         name="bound-value-type-mismatch",
         severity="warning",
+        phoenix_fails="never",
         summary="a parameter annotation cannot hold the value bound to it",
         message=(
             "parameter `{param}: {annotation}` receives {value}, which `{annotation}` cannot hold; "
@@ -651,6 +689,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX401",
         name="positional-experiment-call",
         severity="error",
+        phoenix_fails="before-run",
         summary="a keyword-only Phoenix experiment API called with positional arguments",
         message=(
             "`{callee}` takes keyword arguments only: this call raises TypeError; pass {args} by "
@@ -682,6 +721,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX402",
         name="legacy-experiments-import",
         severity="warning",
+        phoenix_fails="never",
         summary="phoenix.experiments, removed in arize-phoenix 14",
         message=(
             "`{module}` was removed in arize-phoenix 14: use `{replacement}` from "
@@ -701,6 +741,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX403",
         name="unawaited-async-experiment",
         severity="error",
+        phoenix_fails="before-run",
         summary="an AsyncClient / async_* experiment call that is not awaited",
         message=(
             "`{callee}` returns a coroutine that is never awaited: the experiment never runs; add "
@@ -732,6 +773,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX404",
         name="duplicate-evaluator-name",
         severity="warning",
+        phoenix_fails="never",
         summary="two evaluators in one call share a name",
         message=(
             "evaluators {first} and {second} are both named `{evaluator}`: Phoenix keeps only the "
@@ -769,6 +811,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX405",
         name="invalid-evaluator-kind",
         severity="error",
+        phoenix_fails="before-run",
         summary='create_evaluator(kind=...) is not "CODE" or "LLM"',
         message=(
             "`create_evaluator(kind={kind})` is not a valid kind: Phoenix raises ValueError when "
@@ -798,6 +841,7 @@ RULES: tuple[Rule, ...] = (
         code="PHX406",
         name="bare-create-evaluator",
         severity="error",
+        phoenix_fails="every-example",
         summary="@create_evaluator used without parentheses",
         message=(
             "`@create_evaluator` without parentheses: the function becomes a wrapper that fails "

@@ -44,10 +44,14 @@ __all__ = [
     "BindingError",
     "ExampleProxy",
     "OutputError",
+    "acall_evaluator",
+    "acall_task",
     "arun_evaluator",
     "arun_task",
     "bind_evaluator",
     "bind_task",
+    "call_evaluator",
+    "call_task",
     "check_callable",
     "run_evaluator",
     "run_task",
@@ -771,10 +775,11 @@ def _checked_result(result: Any, profile: str) -> list[dict[str, object]]:
     return evaluations
 
 
-def run_task(
+def call_task(
     task: Callable[..., Any], example: object, *, profile: str = spec.DEFAULT_PROFILE
 ) -> Any:
-    """Bind, call and check a sync task the way Phoenix's sync Client would."""
+    """Bind and call a sync task the way Phoenix's sync Client would: its output as returned,
+    before Phoenix's `jsonify` (`run` shows what that makes of it)."""
     plan = _plan(task, "task", profile)
     bound = _bind(plan, "task", example, {})
     result = task(*bound.args, **bound.kwargs)
@@ -782,18 +787,53 @@ def run_task(
         if inspect.iscoroutine(result):
             result.close()
         raise _async_error(plan, "task", profile)
-    return _checked_output(result)
+    return result
+
+
+def run_task(
+    task: Callable[..., Any], example: object, *, profile: str = spec.DEFAULT_PROFILE
+) -> Any:
+    """Bind, call and check a sync task the way Phoenix's sync Client would."""
+    return _checked_output(call_task(task, example, profile=profile))
+
+
+async def acall_task(
+    task: Callable[..., Any], example: object, *, profile: str = spec.DEFAULT_PROFILE
+) -> Any:
+    """Bind and call (awaiting if needed) a task the way the AsyncClient would; its output as
+    returned."""
+    bound = _bind(_plan(task, "task", profile), "task", example, {})
+    result = task(*bound.args, **bound.kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
 
 
 async def arun_task(
     task: Callable[..., Any], example: object, *, profile: str = spec.DEFAULT_PROFILE
 ) -> Any:
     """Bind, call (awaiting if needed) and check a task the way the AsyncClient would."""
-    bound = _bind(_plan(task, "task", profile), "task", example, {})
-    result = task(*bound.args, **bound.kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return _checked_output(result)
+    return _checked_output(await acall_task(task, example, profile=profile))
+
+
+def call_evaluator(
+    evaluator: Callable[..., Any],
+    *,
+    output: Any,
+    example: object,
+    trace_id: str | None = None,
+    profile: str = spec.DEFAULT_PROFILE,
+) -> Any:
+    """Bind and call a sync evaluator as Phoenix would: its result, before the scorer."""
+    plan = _plan(evaluator, "evaluator", profile)
+    if plan.signature.is_async:
+        raise _async_error(plan, "evaluator", profile)
+    bound = _bind(plan, "evaluator", example, {"output": output, "trace_id": trace_id})
+    result = evaluator(*bound.args, **bound.kwargs)
+    if inspect.iscoroutine(result):
+        result.close()
+        raise _async_error(plan, "evaluator", profile)
+    return result
 
 
 def run_evaluator(
@@ -805,15 +845,31 @@ def run_evaluator(
     profile: str = spec.DEFAULT_PROFILE,
 ) -> list[dict[str, object]]:
     """Bind, call and score a sync evaluator; returns the evaluations Phoenix would record."""
+    result = call_evaluator(
+        evaluator, output=output, example=example, trace_id=trace_id, profile=profile
+    )
+    return _checked_result(result, profile)
+
+
+async def acall_evaluator(
+    evaluator: Callable[..., Any],
+    *,
+    output: Any,
+    example: object,
+    trace_id: str | None = None,
+    profile: str = spec.DEFAULT_PROFILE,
+) -> Any:
+    """The AsyncClient's evaluation call: awaits a coroutine function, never a sync one's
+    result; the result, before the scorer."""
     plan = _plan(evaluator, "evaluator", profile)
-    if plan.signature.is_async:
-        raise _async_error(plan, "evaluator", profile)
     bound = _bind(plan, "evaluator", example, {"output": output, "trace_id": trace_id})
     result = evaluator(*bound.args, **bound.kwargs)
-    if inspect.iscoroutine(result):
+    if plan.signature.is_async and isinstance(result, Awaitable):
+        result = await result
+    elif inspect.iscoroutine(result):
         result.close()
         raise _async_error(plan, "evaluator", profile)
-    return _checked_result(result, profile)
+    return result
 
 
 async def arun_evaluator(
@@ -824,13 +880,8 @@ async def arun_evaluator(
     trace_id: str | None = None,
     profile: str = spec.DEFAULT_PROFILE,
 ) -> list[dict[str, object]]:
-    """The AsyncClient's evaluation: awaits a coroutine function, never a sync one's result."""
-    plan = _plan(evaluator, "evaluator", profile)
-    bound = _bind(plan, "evaluator", example, {"output": output, "trace_id": trace_id})
-    result = evaluator(*bound.args, **bound.kwargs)
-    if plan.signature.is_async and isinstance(result, Awaitable):
-        result = await result
-    elif inspect.iscoroutine(result):
-        result.close()
-        raise _async_error(plan, "evaluator", profile)
+    """The AsyncClient's evaluation, scored: the evaluations Phoenix would record."""
+    result = await acall_evaluator(
+        evaluator, output=output, example=example, trace_id=trace_id, profile=profile
+    )
     return _checked_result(result, profile)

@@ -1,10 +1,14 @@
 """`phx-tasklint run`: a local dry run of a Phoenix experiment with the runtime binder, no server.
 
-The run does what Phoenix's runner does with each example — bind the task, call it, bind and call
-each evaluator on the output, score the result — through the runtime binder, so a binding,
-output or scoring problem is reported with the linter's codes and messages. Before the first
-example the signatures are checked with `check_callable`; an error-level finding stops the run,
-as Phoenix rejects a bad signature before the first example.
+The run does what Phoenix's runner does with each example — bind the task, call it, store its
+output as Phoenix's `jsonify` does, bind and call each evaluator on the stored output, score the
+result — through the runtime binder, so a binding or scoring problem is reported with the
+linter's codes and messages. Before the first example the signatures are checked with
+`check_callable`. A finding Phoenix fails the experiment on (its rule's `phoenix_fails` is
+"before-run" or "every-example") stops the run; any other is reported and the run goes on, as
+Phoenix's would: what Phoenix silently changes (a set stored as its `str()`, tuple items after
+the third dropped) is shown as a note beside the example, and what makes one example fail (a
+first tuple item `float()` rejects) as that example's failure.
 
 When the task or an evaluator is `async def`, the run follows the AsyncClient: examples run
 concurrently on one event loop (at most `concurrency` at once; sync callables run in a worker
@@ -27,6 +31,7 @@ from typing import Any
 
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import CallSite, Diagnostic, Role
+from phx_tasklint.runtime import values
 
 __all__ = [
     "Evaluation",
@@ -64,9 +69,11 @@ class Evaluation:
 class ExampleResult:
     id: str
     input: Any
-    output: Any = None
+    output: Any = None  # as Phoenix stores it (after its jsonify)
     error: str | None = None
     evaluations: tuple[Evaluation, ...] = ()
+    # (who, what): what Phoenix silently changed or dropped; who is "task" or an evaluator
+    notes: tuple[tuple[str, str], ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -79,6 +86,7 @@ class ExampleResult:
             "output": self.output,
             "error": self.error,
             "evaluations": [e.to_json() for e in self.evaluations],
+            "notes": [{"name": who, "note": note} for who, note in self.notes],
         }
 
 
@@ -94,6 +102,11 @@ class PreflightFinding:
         d = self.diagnostic
         return f"{self.who}: {d.code} {d.message} [{d.name}]"
 
+    @property
+    def refused(self) -> bool:
+        """Phoenix would not run the experiment, or would fail every example, for this."""
+        return spec.RULES_BY_CODE[self.diagnostic.code].phoenix_refuses
+
 
 @dataclass
 class PreflightResult:
@@ -103,8 +116,14 @@ class PreflightResult:
     evaluators: list[tuple[str, Callable[..., Any]]] = field(default_factory=list)
 
     @property
-    def blocked(self) -> bool:
-        return any(f.diagnostic.severity == "error" for f in self.findings)
+    def refused(self) -> list[PreflightFinding]:
+        """The findings the run refuses to start on."""
+        return [f for f in self.findings if f.refused]
+
+    @property
+    def errors_run_anyway(self) -> list[PreflightFinding]:
+        """Error-level findings Phoenix runs the experiment with regardless (PHX201, PHX203)."""
+        return [f for f in self.findings if f.diagnostic.severity == "error" and not f.refused]
 
 
 def evaluator_name(evaluator: object) -> str:
@@ -163,10 +182,41 @@ def preflight(
 def _message(exc: BaseException) -> str:
     from phx_tasklint.runtime.binder import BindingError, OutputError
 
-    if isinstance(exc, (BindingError, OutputError)):
+    if isinstance(exc, (BindingError, OutputError, values.UnstorableOutput)):
         return str(exc)
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _conversion_note(stored: values.Stored) -> str | None:
+    if not stored.conversions:
+        return None
+    more = len(stored.conversions) - 1
+    rest = f" (and {more} more conversion{'s' if more != 1 else ''})" if more else ""
+    return f"{stored.conversions[0]}{rest}"
+
+
+@dataclass(frozen=True)
+class _Output:
+    """A task's output as Phoenix stores it, or why the example fails."""
+
+    stored: Any = None
+    note: str | None = None
+    error: str | None = None
+
+
+def _store(raw: Any) -> _Output:
+    """Phoenix's jsonify on a task output; NaN and infinity pass it and fail the upload."""
+    try:
+        stored = values.stored_output(raw)
+    except (values.UnstorableOutput, RecursionError) as exc:
+        return _Output(error=_message(exc))
+    problem = values.json_value_problem(stored.value)
+    if problem is not None:
+        return _Output(
+            error=f"task output {problem}: Phoenix stores it, and the upload to the server fails"
+        )
+    return _Output(stored.value, _conversion_note(stored))
 
 
 def _evaluations(name: str, scored: Iterable[dict[str, object]]) -> list[Evaluation]:
@@ -186,27 +236,64 @@ def _evaluations(name: str, scored: Iterable[dict[str, object]]) -> list[Evaluat
     return out
 
 
+class _Evaluated:
+    """The evaluations of one example, and the notes on them, as they are collected."""
+
+    def __init__(self, profile: str) -> None:
+        self.scorer = spec.PROFILES[profile].scorer
+        self.evaluations: list[Evaluation] = []
+        self.notes: list[tuple[str, str]] = []
+
+    def failed(self, name: str, exc: BaseException) -> None:
+        self.evaluations.append(Evaluation(name, error=_message(exc)))
+
+    def returned(self, name: str, result: Any) -> None:
+        scored = values.score_result(result, self.scorer)
+        if scored.error is not None:
+            error = f"evaluator result {result!r:.80}: {scored.error}"
+            self.evaluations.append(Evaluation(name, error=error))
+            return
+        self.evaluations.extend(_evaluations(name, scored.evaluations))
+        if scored.note is not None:
+            self.notes.append((name, f"evaluator result {result!r:.80}: {scored.note}"))
+
+    def result(self, example: dict[str, Any], output: _Output) -> ExampleResult:
+        notes = ([("task", output.note)] if output.note else []) + self.notes
+        return ExampleResult(
+            example["id"],
+            example["input"],
+            output.stored,
+            None,
+            tuple(self.evaluations),
+            tuple(notes),
+        )
+
+
 def _run_one_sync(
     task: Callable[..., Any],
     evaluators: Sequence[tuple[str, Callable[..., Any]]],
     example: dict[str, Any],
     profile: str,
 ) -> ExampleResult:
-    from phx_tasklint.runtime.binder import run_evaluator, run_task
+    from phx_tasklint.runtime.binder import call_evaluator, call_task
 
     try:
-        output = run_task(task, example, profile=profile)
+        output = _store(call_task(task, example, profile=profile))
     except Exception as exc:
         return ExampleResult(example["id"], example["input"], None, _message(exc))
-    evaluations: list[Evaluation] = []
+    if output.error is not None:
+        return ExampleResult(example["id"], example["input"], None, output.error)
+    evaluated = _Evaluated(profile)
     for name, evaluator in evaluators:
         try:
-            scored = run_evaluator(evaluator, output=output, example=example, profile=profile)
+            result = call_evaluator(
+                evaluator, output=output.stored, example=example, profile=profile
+            )
         except Exception as exc:
-            evaluations.append(Evaluation(name, error=_message(exc)))
+            evaluated.failed(name, exc)
         else:
-            evaluations.extend(_evaluations(name, scored))
-    return ExampleResult(example["id"], example["input"], output, None, tuple(evaluations))
+            evaluated.returned(name, result)
+    return evaluated.result(example, output)
 
 
 async def _run_one_async(
@@ -215,33 +302,40 @@ async def _run_one_async(
     example: dict[str, Any],
     profile: str,
 ) -> ExampleResult:
-    from phx_tasklint.runtime.binder import arun_evaluator, arun_task, run_evaluator, run_task
+    from phx_tasklint.runtime.binder import acall_evaluator, acall_task, call_evaluator, call_task
 
     try:
         if is_async(task):
-            output = await arun_task(task, example, profile=profile)
+            raw = await acall_task(task, example, profile=profile)
         else:
-            output = await asyncio.to_thread(run_task, task, example, profile=profile)
+            raw = await asyncio.to_thread(call_task, task, example, profile=profile)
+        output = _store(raw)
     except Exception as exc:
         return ExampleResult(example["id"], example["input"], None, _message(exc))
-    evaluations: list[Evaluation] = []
+    if output.error is not None:
+        return ExampleResult(example["id"], example["input"], None, output.error)
+    evaluated = _Evaluated(profile)
     for name, evaluator in evaluators:
         try:
             if is_async(evaluator):
-                scored = await arun_evaluator(
-                    evaluator, output=output, example=example, profile=profile
+                result = await acall_evaluator(
+                    evaluator, output=output.stored, example=example, profile=profile
                 )
             else:
-                scored = await asyncio.to_thread(
+                result = await asyncio.to_thread(
                     functools.partial(
-                        run_evaluator, evaluator, output=output, example=example, profile=profile
+                        call_evaluator,
+                        evaluator,
+                        output=output.stored,
+                        example=example,
+                        profile=profile,
                     )
                 )
         except Exception as exc:
-            evaluations.append(Evaluation(name, error=_message(exc)))
+            evaluated.failed(name, exc)
         else:
-            evaluations.extend(_evaluations(name, scored))
-    return ExampleResult(example["id"], example["input"], output, None, tuple(evaluations))
+            evaluated.returned(name, result)
+    return evaluated.result(example, output)
 
 
 def run_examples(
@@ -308,7 +402,7 @@ def _score(value: float) -> str:
 
 def summary(results: Sequence[ExampleResult], evaluator_names: Sequence[str]) -> str:
     """The table printed after a run: examples, task failures, per-evaluator statistics,
-    then every failure with its example id."""
+    then every failure and every silent change Phoenix would make, with its example id."""
     task_failures = [r for r in results if r.error is not None]
     lines = [
         f"examples run   {len(results)}",
@@ -343,13 +437,21 @@ def summary(results: Sequence[ExampleResult], evaluator_names: Sequence[str]) ->
     listed = [(r.id, "task", r.error) for r in results if r.error is not None] + [
         (r.id, e.name, e.error) for r in results for e in r.evaluations if e.error is not None
     ]
-    if listed:
-        lines += ["", f"failures ({len(listed)}):"]
-        id_width = max(len(f[0]) for f in listed)
-        who_width = max(len(f[1]) for f in listed)
-        for example_id, who, message in listed:
-            lines.append(f"  {example_id:<{id_width}}  {who:<{who_width}}  {message}")
+    lines += _listing("failures", listed)
+    noted = [(r.id, who, note) for r in results for who, note in r.notes]
+    lines += _listing("what Phoenix stores differently", noted)
     return "\n".join(lines) + "\n"
+
+
+def _listing(title: str, rows: Sequence[tuple[str, str, str | None]]) -> list[str]:
+    if not rows:
+        return []
+    id_width = max(len(row[0]) for row in rows)
+    who_width = max(len(row[1]) for row in rows)
+    lines = ["", f"{title} ({len(rows)}):"]
+    for example_id, who, message in rows:
+        lines.append(f"  {example_id:<{id_width}}  {who:<{who_width}}  {message}")
+    return lines
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,13 +522,21 @@ def command(
         return 1
     for finding in checked.findings:
         click.echo(finding.line())
-    if checked.blocked:
+    refused = sorted({f.diagnostic.code for f in checked.refused})
+    if refused:
         click.echo(
-            "phx-tasklint: error: Phoenix would fail this experiment; fix the errors above "
-            "first (nothing was run)",
+            f"phx-tasklint: error: Phoenix would fail this experiment ({', '.join(refused)}); "
+            "fix the errors above first (nothing was run)",
             err=True,
         )
         return 1
+    anyway = sorted({f.diagnostic.code for f in checked.errors_run_anyway})
+    if anyway:
+        click.echo(
+            f"phx-tasklint: note: Phoenix runs this experiment despite {', '.join(anyway)}; "
+            "running it to show what Phoenix would store and score",
+            err=True,
+        )
 
     def execute(progress: Callable[[], None] | None) -> list[ExampleResult]:
         return run_examples(
