@@ -66,6 +66,22 @@ class Grader:
     def score(self, output, expected):
         return 1.0
 
+    @staticmethod
+    def static(output):
+        return 1.0
+
+    @classmethod
+    def of_class(cls, output):
+        return 1.0
+
+
+class Pipeline:
+    def __init__(self, model):
+        self.model = model
+
+    def run(this, input):
+        return input
+
 
 grader = Grader()
 partial_grader = functools.partial(near_miss, metdata={})
@@ -164,6 +180,34 @@ def test_method_of_an_instance() -> None:
     assert lines(result)[2] == (
         "  expected  ← example.output — the example's expected output (a dict)"
     )
+
+
+def test_a_method_read_from_its_class_is_judged_with_self_and_the_note_says_so() -> None:
+    """`Grader.score` is the plain function: Phoenix sees `self` and rejects it (PHX002). The
+    output says why, and what to hand Phoenix instead."""
+    result = run("shapes:Grader.score", "--role", "evaluator")
+    assert result.exit_code == 1, result.output
+    assert lines(result)[1] == "  self      ← nothing — not a binding name and no default  [PHX002]"
+    assert lines(result)[-1] == (
+        "note: `Grader.score` read from the class is the plain function, `self` included: that "
+        "is what Phoenix would be handed, and what is judged above. Hand Phoenix a bound method "
+        "instead, `Grader().score`, so that Python fills `self`"
+    )
+
+
+def test_the_bound_method_suggestion_names_the_first_parameter_and_constructor_arguments() -> None:
+    result = run("shapes:Pipeline.run")
+    assert result.exit_code == 1, result.output
+    assert "`this` included" in lines(result)[-1]
+    assert "`Pipeline(...).run`, so that Python fills `this`" in lines(result)[-1]
+
+
+@pytest.mark.parametrize("target", ["shapes:Grader.static", "shapes:Grader.of_class"])
+def test_static_and_class_methods_get_no_note(target: str) -> None:
+    result = run(target, "--role", "evaluator")
+    assert result.exit_code == 0, result.output
+    assert "note:" not in result.output
+    assert "note:" not in run("shapes:grader.score", "--role", "evaluator").output
 
 
 # --------------------------------------------------------------------------------------------

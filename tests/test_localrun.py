@@ -74,6 +74,11 @@ def with_set(input):
     return {"items": [1, 2, {3}]}
 
 
+class Runner:
+    def task(self, input):
+        return input
+
+
 def typed_set(input) -> set[str]:
     return {input["q"]}
 
@@ -474,6 +479,15 @@ def test_signature_errors_stop_the_run_with_the_linters_diagnostics(project: Pat
     assert "Phoenix would fail this experiment (PHX002)" in result.output
     assert "nothing was run" in result.output
     assert "examples run" not in result.output
+
+
+def test_a_method_read_from_its_class_is_refused_with_the_bound_method_suggestion(
+    project: Path,
+) -> None:
+    result = run("exp:Runner.task", "--dataset", "qa.jsonl")
+    assert result.exit_code == 1
+    assert "task: PHX002 Task parameter `self` cannot be bound" in result.output
+    assert "Hand Phoenix a bound method instead, `Runner().task`" in result.output
 
 
 def test_duplicate_evaluator_names_keep_the_last_like_phoenix(project: Path) -> None:

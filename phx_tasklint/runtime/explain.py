@@ -34,9 +34,12 @@ __all__ = [
     "Binding",
     "Explanation",
     "LoadError",
+    "Loaded",
     "explain",
     "load_callable",
+    "load_target",
     "render",
+    "unbound_method_note",
     "unwrap_phoenix_evaluator",
 ]
 
@@ -110,8 +113,19 @@ def _import_dotted(module: str) -> types.ModuleType:
         raise LoadError(f"importing {module!r} failed: {_one_line(exc)}") from exc
 
 
-def load_callable(target: str) -> Any:
-    """Import `MODULE:NAME` and return the object NAME names (raises LoadError)."""
+@dataclass(frozen=True)
+class Loaded:
+    """What a `MODULE:NAME` target names, and the object its last part was read from (the
+    module, or the class of `Class.method`)."""
+
+    target: str
+    obj: Any
+    owner: Any
+    attribute: str  # NAME's last part
+
+
+def load_target(target: str) -> Loaded:
+    """Import `MODULE:NAME` and find what NAME names (raises LoadError)."""
     module, sep, attribute = target.rpartition(":")
     if not sep or not module or not attribute or (len(module) == 1 and module.isalpha()):
         raise LoadError(
@@ -119,12 +133,61 @@ def load_callable(target: str) -> Any:
         )
     loaded = _import_path(module) if _is_path(module) else _import_dotted(module)
     obj: Any = loaded
+    owner: Any = loaded
     for part in attribute.split("."):
+        owner = obj
         try:
             obj = getattr(obj, part)
         except AttributeError:
             raise LoadError(f"{module!r} has no attribute {attribute!r}") from None
-    return obj
+    return Loaded(target, obj, owner, attribute.rsplit(".", 1)[-1])
+
+
+def load_callable(target: str) -> Any:
+    """Import `MODULE:NAME` and return the object NAME names (raises LoadError)."""
+    return load_target(target).obj
+
+
+def unbound_method_note(loaded: Loaded) -> str | None:
+    """For `Class.method` naming a function defined in a class body (not a static or class
+    method): what Phoenix makes of it, and what to hand it instead.
+
+    Read from the class, such a method is the plain function, `self` included: Phoenix binds
+    `self` like any other parameter, and so does the judgement printed with this note.
+    """
+    owner = loaded.owner
+    if not isinstance(owner, type):
+        return None
+    try:
+        defined = inspect.getattr_static(owner, loaded.attribute)
+    except AttributeError:
+        return None
+    if not isinstance(defined, types.FunctionType):
+        return None  # staticmethod, classmethod, a callable object: bound as Python binds them
+    params = list(inspect.signature(defined).parameters)
+    if not params:
+        return None  # nothing for an instance to fill; Phoenix rejects it either way (PHX001)
+    first = f"`{params[0]}`"
+    cls = owner.__qualname__
+    try:
+        arguments = "..." if _needs_arguments(owner) else ""
+    except (TypeError, ValueError):
+        arguments = "..."
+    return (
+        f"note: `{cls}.{loaded.attribute}` read from the class is the plain function, {first} "
+        "included: that is what Phoenix would be handed, and what is judged above. Hand "
+        f"Phoenix a bound method instead, `{cls}({arguments}).{loaded.attribute}`, so that "
+        f"Python fills {first}"
+    )
+
+
+def _needs_arguments(cls: type) -> bool:
+    """Whether `cls()` needs arguments (the suggestion then shows `Class(...)`)."""
+    return any(
+        p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        for p in inspect.signature(cls).parameters.values()
+    )
 
 
 def unwrap_phoenix_evaluator(obj: Any) -> tuple[Any, str | None]:
@@ -330,10 +393,12 @@ def command(target: str, role: Role, profile: str, client: str | None) -> int:
     from phx_tasklint.runtime.binder import BindingError
 
     try:
-        obj, _ = unwrap_phoenix_evaluator(load_callable(target))
+        loaded = load_target(target)
+        obj, _ = unwrap_phoenix_evaluator(loaded.obj)
     except LoadError as exc:
         click.echo(f"phx-tasklint: error: {exc}", err=True)
         return 2
+    note = unbound_method_note(loaded)
     sync_client = None if client is None else client == "sync"
     try:
         explanation = explain(obj, role, profile=profile, sync_client=sync_client)
@@ -344,4 +409,6 @@ def command(target: str, role: Role, profile: str, client: str | None) -> int:
         click.echo(f"{role} {target}: {exc}")
         return 1
     click.echo(render(explanation), nl=False)
+    if note is not None:
+        click.echo(note)
     return 1 if explanation.has_errors else 0

@@ -486,15 +486,21 @@ def command(
     import click
 
     from phx_tasklint.runtime.datasets import DatasetError, load_dataset
-    from phx_tasklint.runtime.explain import LoadError, load_callable, unwrap_phoenix_evaluator
+    from phx_tasklint.runtime.explain import (
+        LoadError,
+        load_target,
+        unbound_method_note,
+        unwrap_phoenix_evaluator,
+    )
 
     def fail(message: str) -> int:
         click.echo(f"phx-tasklint: error: {message}", err=True)
         return 2
 
     try:
-        task = load_callable(target)
-        unwrapped = [unwrap_phoenix_evaluator(load_callable(t)) for t in evaluator_targets]
+        loaded = [load_target(t) for t in (target, *evaluator_targets)]
+        task = loaded[0].obj
+        unwrapped = [unwrap_phoenix_evaluator(each.obj) for each in loaded[1:]]
         evaluators = [function for function, _ in unwrapped]
         examples = load_dataset(
             dataset,
@@ -522,6 +528,8 @@ def command(
         return 1
     for finding in checked.findings:
         click.echo(finding.line())
+    for note in filter(None, map(unbound_method_note, loaded)):
+        click.echo(note)
     refused = sorted({f.diagnostic.code for f in checked.refused})
     if refused:
         click.echo(
