@@ -343,6 +343,36 @@ def test_parse_codes_without_source_names_the_flag() -> None:
     assert str(info.value).startswith("--select: unknown rule code")
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        # a prefix no code starts with: nothing near is worth suggesting (PHX9 is not PHX406)
+        ("PHX9", "'PHX9': no rule code starts with PHX9"),
+        ("phx9", "'phx9': no rule code starts with PHX9"),
+        ("PHX999", "'PHX999': no rule code starts with PHX999"),
+        # one edit from several codes or prefixes: no guess
+        ("PHX602", "'PHX602': no rule code starts with PHX602"),
+        ("PHX0002", "'PHX0002': no rule code starts with PHX0002"),
+        # one edit from exactly one: suggested
+        ("PHX2O1", "'PHX2O1' (did you mean 'PHX201'?)"),
+        ("PHX4O6", "'PHX4O6' (did you mean 'PHX406'?)"),
+        ("unbindable-parameters", "(did you mean 'unbindable-parameter'?)"),
+        ("al", "(did you mean 'ALL'?)"),
+    ],
+)
+@pytest.mark.parametrize("flag", ["--select", "--ignore"])
+def test_an_unknown_selector_gets_a_suggestion_only_when_one_is_near(
+    flag: str, value: str, said: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        Config().with_overrides(**{flag.lstrip("-"): value})
+    message = str(info.value)
+    assert message.startswith(f"{flag}: unknown rule code, prefix or name ")
+    assert said in message, message
+    if "did you mean" not in said:
+        assert "did you mean" not in message
+
+
 # --------------------------------------------------------------------------------------------
 # per-file-ignores
 

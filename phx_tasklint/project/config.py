@@ -174,15 +174,41 @@ def parse_codes(
     for value in _string_list(values, key, source, label):
         selector = _normalize_selector(value)
         if selector is None:
-            candidates = [*spec.RULES_BY_CODE, *spec.RULES_BY_NAME, ALL]
-            hint = _did_you_mean(value, candidates)
             raise ConfigError(
-                f"{shown}: unknown rule code, prefix or name {value!r}{hint}",
+                f"{shown}: unknown rule code, prefix or name {value!r}{_selector_hint(value)}",
                 source=source,
                 key=key,
             )
         out.add(selector)
     return frozenset(out)
+
+
+_CODE_LIKE = re.compile(rf"{CODE_PREFIX}[0-9A-Z]*")
+
+
+def _selector_hint(value: str) -> str:
+    """What to say after an unknown selector. A code or prefix gets a suggestion only when
+    exactly one code or prefix is one edit away (`PHX2O1` -> PHX201); otherwise it matches no
+    rule, and a neighbour that merely looks alike (`PHX9` and PHX406) is no help. A name gets
+    the nearest rule name."""
+    upper = value.strip().upper()
+    if not _CODE_LIKE.fullmatch(upper):
+        return _did_you_mean(value, [*spec.RULES_BY_NAME, ALL])
+    selectors = {code[:end] for code in spec.RULES_BY_CODE for end in range(4, len(code) + 1)}
+    near = sorted(s for s in selectors if _one_edit_apart(upper, s))
+    if len(near) == 1:
+        return f" (did you mean {near[0]!r}?)"
+    return f": no rule code starts with {upper} (`phx-tasklint rules` lists them)"
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One character substituted, inserted or deleted turns `a` into `b`."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _specificity(selector: str) -> int:
