@@ -106,6 +106,9 @@ class Settings:
     fingerprint: str = "defaults"
     task_runners: tuple[str, ...] = ()
     evaluator_runners: tuple[str, ...] = ()
+    # `mypy-warnings-as = "note"`: warning-level rules as notes, which leave mypy's exit status
+    # alone (mypy has errors and notes only); part of `fingerprint`, so the cache follows it
+    warnings_as_notes: bool = False
 
 
 def load_settings(options: Options) -> Settings:
@@ -116,12 +119,15 @@ def load_settings(options: Options) -> Settings:
         # mypy offers a plugin no way to report this; say it once and check with the defaults
         sys.stderr.write(f"phx-tasklint: {exc}; the mypy plugin uses the default settings\n")
         return Settings(fingerprint=f"error:{exc}")
+    for warning in loaded.warnings:  # once: mypy makes one plugin per run
+        sys.stderr.write(f"phx-tasklint: warning: {warning}\n")
     return Settings(
         profile=loaded.phoenix_version,
         enabled=loaded.enabled,
         fingerprint=loaded.fingerprint(),
         task_runners=tuple(loaded.task_runners),
         evaluator_runners=tuple(loaded.evaluator_runners),
+        warnings_as_notes=loaded.mypy_warnings_as == "note",
     )
 
 
@@ -373,8 +379,15 @@ class PhxTaskLintPlugin(Plugin):
             found = judge.check(given, role, judged)
         path = api.path
         for d in found:
-            if self.settings.enabled(d.code, path):
-                api.fail(d.message, where, code=ERROR_CODES[d.code])
+            if not self.settings.enabled(d.code, path):
+                continue
+            code = ERROR_CODES[d.code]
+            if d.severity == "warning" and self.settings.warnings_as_notes:
+                # mypy shows no code on a note: it is written out, as on an error, so that the
+                # `# type: ignore[...]` / `disable_error_code` that silence it can be found
+                api.note(f"{d.message}  [{code.code}]", where, code=code)
+            else:
+                api.fail(d.message, where, code=code)
 
 
 def _actuals(

@@ -373,6 +373,51 @@ def test_an_unknown_selector_gets_a_suggestion_only_when_one_is_near(
         assert "did you mean" not in message
 
 
+def test_a_runner_without_its_module_is_warned_about_once(in_tmp: Path) -> None:
+    """`task-runners = ["my_wrapper"]` can match no call (calls are matched by qualified name,
+    which has a module part): said on stderr once per run, cached or not; `-q` keeps quiet."""
+    write(
+        in_tmp,
+        '[tool.phx-tasklint]\ntask-runners = ["my_wrapper", "run.wrap"]\n'
+        'evaluator-runners = ["score_all"]\n',
+    )
+    (in_tmp / "run.py").write_text(
+        "def my_wrapper(task):\n    pass\n\ndef wrap(task):\n    pass\n\n"
+        "def bad(input, question):\n    return 1\n\nmy_wrapper(bad)\nwrap(bad)\n"
+    )
+    config = load_config()
+    assert config.warnings == (
+        "pyproject.toml: [tool.phx-tasklint] task-runners: 'my_wrapper' has no module part, so "
+        "it matches no call; write the qualified name, e.g. 'experiments.run.my_wrapper' for a "
+        "`def my_wrapper` in experiments/run.py",
+        "pyproject.toml: [tool.phx-tasklint] evaluator-runners: 'score_all' has no module part, "
+        "so it matches no call; write the qualified name, e.g. 'experiments.run.score_all' for "
+        "a `def score_all` in experiments/run.py",
+    )
+    assert config == load_config(explicit=in_tmp / "pyproject.toml")  # not a setting
+    for _ in range(2):  # the second run is answered from the cache
+        result = CliRunner().invoke(main, ["check", "run.py"])
+        assert result.exit_code == 1
+        assert result.stderr.count("'my_wrapper' has no module part") == 1
+        assert result.stderr.count("'score_all' has no module part") == 1
+        assert result.stdout.count("PHX002") == 1  # wrap(bad) only
+    quiet = CliRunner().invoke(main, ["check", "-q", "run.py"])
+    assert "no module part" not in quiet.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [('"notes"', "not 'notes'"), ("true", "not a boolean"), ('"ERROR"', "not 'ERROR'")],
+)
+def test_mypy_warnings_as_takes_error_or_note(in_tmp: Path, value: str, said: str) -> None:
+    assert config_of(in_tmp, 'mypy-warnings-as = "note"').mypy_warnings_as == "note"
+    assert Config().mypy_warnings_as == "error"
+    with pytest.raises(ConfigError) as info:
+        config_of(in_tmp, f"mypy-warnings-as = {value}")
+    assert info.value.key == "mypy-warnings-as"
+    assert f"mypy-warnings-as must be 'error' or 'note', {said}" in str(info.value)
+
+
 # --------------------------------------------------------------------------------------------
 # per-file-ignores
 

@@ -699,6 +699,74 @@ def test_configured_runners(tmp_path: Path, plugin_cache: Path) -> None:
     assert run.codes(module, _line_of(module, "score_all([misspelt])")) == {"PHX101"}
 
 
+WARNINGS_ONLY = """\
+from typing import Any
+
+from phoenix.client.experiments import run_experiment
+
+ds: Any = None
+
+
+def typo(output, metdata=None) -> bool:
+    return True
+
+
+def echo(input):
+    return input
+
+
+run_experiment(dataset=ds, task=echo, evaluators=[typo])
+run_experiment(dataset=ds, task=echo, evaluators=[typo])  # type: ignore[phx-never-bound-parameter]
+"""
+
+
+@pytest.mark.parametrize("warnings_as", ["error", "note"])
+def test_warning_rules_as_errors_or_notes(
+    tmp_path: Path, plugin_cache: Path, warnings_as: str
+) -> None:
+    """`mypy-warnings-as = "note"` demotes warning-level rules to notes: mypy then passes, and
+    the note names its code, which `# type: ignore[...]` still silences."""
+    module = tmp_path / "handoff.py"
+    module.write_text(WARNINGS_ONLY)
+    config = write_config(
+        tmp_path, mypy="warn_unused_ignores = true", phx=f'mypy-warnings-as = "{warnings_as}"'
+    )
+    run = run_mypy([module], config, plugin_cache)
+    line = _line_of(module, "evaluators=[typo])")
+    message = check_callable(_load_function(WARNINGS_ONLY, "typo"), "evaluator")[0].message
+    notes = [text for text in run.stdout.splitlines() if ": note: " in text]
+    if warnings_as == "error":
+        assert run.status == 1
+        assert run.errors[(str(module), line)] == [Error("PHX101", message)]
+        assert notes == []
+    else:
+        assert run.status == 0, run.stdout
+        assert run.errors == {}
+        assert notes == [f"{module}:{line}: note: {message}  [phx-never-bound-parameter]"]
+    assert "unused" not in run.stdout  # the ignore on the second call was needed either way
+
+
+def test_disable_error_code_silences_a_warning_rule(tmp_path: Path, plugin_cache: Path) -> None:
+    """The README's advice for warning-level rules, error or note."""
+    module = tmp_path / "handoff.py"
+    module.write_text(WARNINGS_ONLY)
+    for warnings_as in ("error", "note"):
+        config = write_config(
+            tmp_path / warnings_as,
+            mypy='disable_error_code = ["phx-never-bound-parameter"]',
+            phx=f'mypy-warnings-as = "{warnings_as}"',
+        )
+        run = run_mypy([module], config, plugin_cache)
+        assert run.status == 0, run.stdout
+        assert "metdata" not in run.stdout
+
+
+def _load_function(source: str, name: str) -> Any:
+    namespace: dict[str, Any] = {}
+    exec(source.split("run_experiment(")[0].replace("from phoenix", "# from phoenix"), namespace)
+    return namespace[name]
+
+
 def test_broken_configuration_is_reported_not_raised(
     tmp_path: Path, plugin_cache: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -719,11 +787,31 @@ def test_config_fingerprint_reaches_mypy(tmp_path: Path) -> None:
     first = mypy_plugin.PhxTaskLintPlugin(options)
     options.config_file = str(write_config(tmp_path / "other", phx='phoenix-version = "2.3"'))
     second = mypy_plugin.PhxTaskLintPlugin(options)
+    options.config_file = str(write_config(tmp_path / "notes", phx='mypy-warnings-as = "note"'))
+    notes = mypy_plugin.PhxTaskLintPlugin(options)
     user = _ReportConfig("handoff", str(tmp_path / "handoff.py"), True)
     installed = _ReportConfig("phoenix", "/venv/lib/site-packages/phoenix/__init__.py", True)
     assert first.report_config_data(user) != second.report_config_data(user)
+    assert notes.report_config_data(user) not in (
+        first.report_config_data(user),
+        second.report_config_data(user),
+    )
     assert first.report_config_data(installed) == second.report_config_data(installed)
     assert mypy_plugin.__version__.startswith(mypy_plugin.phx_tasklint.__version__ + "+")
+
+
+def test_configuration_warnings_are_written_once(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from mypy.options import Options
+
+    options = Options()
+    options.config_file = str(write_config(tmp_path, phx='task-runners = ["my_wrapper"]'))
+    plugin = mypy_plugin.PhxTaskLintPlugin(options)
+    assert plugin.settings.task_runners == ("my_wrapper",)
+    stderr = capfd.readouterr().err
+    assert stderr.count("phx-tasklint: warning: ") == 1
+    assert "task-runners: 'my_wrapper' has no module part" in stderr
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ class Plan:
     config: Config
     cache: Cache | None
     files: list[CheckedFile]
-    messages: list[str]  # the walk's
+    messages: list[str]  # the configuration's warnings, then the walk's
     names: dict[str, str] = field(default_factory=dict)  # the walk's (`Outcome.names`)
 
 
@@ -100,7 +100,7 @@ def plan(options: Options) -> Plan:
     if options.use_cache and list(options.paths) != ["-"]:
         cache = cache_for(config)
     files, messages, names = _files(options, config)
-    return Plan(config, cache, files, messages, names)
+    return Plan(config, cache, files, [*config.warnings, *messages], names)
 
 
 def _files(options: Options, config: Config) -> tuple[list[CheckedFile], list[str], dict[str, str]]:

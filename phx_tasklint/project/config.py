@@ -77,6 +77,7 @@ KEYS: tuple[str, ...] = (
     "exclude",
     "extend-exclude",
     "phoenix-version",
+    "mypy-warnings-as",
     "task-runners",
     "evaluator-runners",
     "module-roots",
@@ -269,6 +270,8 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     phoenix_version: str = spec.DEFAULT_PROFILE
+    # how the mypy plugin reports warning-level rules: as errors (mypy has no warnings) or notes
+    mypy_warnings_as: str = "error"
     task_runners: tuple[str, ...] = ()
     evaluator_runners: tuple[str, ...] = ()
     # extra directories modules are imported from, as written (relative to `root`), like
@@ -279,6 +282,9 @@ class Config:
     source: Path | None = None  # the pyproject.toml read, or None for the defaults
     # command-line selections, applied after the file's, in order
     overrides: tuple[RuleSelection, ...] = ()
+    # what is accepted but surely not what was meant (`runner_warnings`), for the front ends to
+    # print once; no setting, so no part of the fingerprint
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @functools.cached_property
     def codes(self) -> frozenset[str]:
@@ -357,6 +363,7 @@ class Config:
             "exclude": list(self.exclude),
             "extend-exclude": list(self.extend_exclude),
             "phoenix-version": self.phoenix_version,
+            "mypy-warnings-as": self.mypy_warnings_as,
             "task-runners": sorted(self.task_runners),
             "evaluator-runners": sorted(self.evaluator_runners),
             "module-roots": list(self.module_roots),
@@ -401,6 +408,14 @@ def _parse_profile(value: object, key: str, source: Path | None) -> str:
     return value
 
 
+def _parse_choice(value: object, key: str, choices: Sequence[str], source: Path | None) -> str:
+    if not isinstance(value, str) or value not in choices:
+        shown = repr(value) if isinstance(value, str) else _type_name(value)
+        expected = " or ".join(repr(c) for c in choices)
+        raise ConfigError(f"{key} must be {expected}, not {shown}", source=source, key=key)
+    return value
+
+
 def _check_glob(glob: str, key: str, source: Path | None) -> None:
     if not glob.strip():
         raise ConfigError(f"{key}: empty glob", source=source, key=key)
@@ -414,6 +429,19 @@ def _parse_globs(values: object, key: str, source: Path | None) -> tuple[str, ..
     for glob in globs:
         _check_glob(glob, key, source)
     return tuple(globs)
+
+
+def runner_warnings(names: Sequence[str], key: str, source: Path | None) -> list[str]:
+    """A runner named without its module (`my_wrapper`) matches nothing: calls are matched by
+    their fully qualified name, which always has a module part. Said, not refused: the rest of
+    the configuration works, and a CI run should not stop over a wrapper it merely misses."""
+    where = "" if source is None else f"{display_path(source)}: [tool.{SECTION}] "
+    return [
+        f"{where}{key}: {name!r} has no module part, so it matches no call; write the qualified "
+        f"name, e.g. 'experiments.run.{name}' for a `def {name}` in experiments/run.py"
+        for name in names
+        if "." not in name
+    ]
 
 
 def _parse_names(values: object, key: str, source: Path | None) -> tuple[str, ...]:
@@ -467,6 +495,7 @@ def config_from_table(table: Mapping[str, object], *, root: Path, source: Path |
         key = unknown[0]
         raise ConfigError(f"unknown key {key!r}{_did_you_mean(key, KEYS)}", source=source, key=key)
     kwargs: dict[str, Any] = {"root": root, "source": source}
+    warnings: list[str] = []
     for key, value in table.items():
         attr = key.replace("-", "_")
         if key in ("select", "ignore", "extend-select"):
@@ -477,11 +506,14 @@ def config_from_table(table: Mapping[str, object], *, root: Path, source: Path |
             kwargs[attr] = _parse_globs(value, key, source)
         elif key == "phoenix-version":
             kwargs[attr] = _parse_profile(value, key, source)
+        elif key == "mypy-warnings-as":
+            kwargs[attr] = _parse_choice(value, key, ("error", "note"), source)
         elif key == "module-roots":
             kwargs[attr] = _parse_roots(value, key, root, source)
         else:  # task-runners, evaluator-runners
             kwargs[attr] = _parse_names(value, key, source)
-    return Config(**kwargs)
+            warnings.extend(runner_warnings(kwargs[attr], key, source))
+    return Config(**kwargs, warnings=tuple(warnings))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
