@@ -57,3 +57,32 @@ def test_readme_rule_table_matches_the_rule_table() -> None:
         "README.md's rule table differs from the rule table; regenerate the block between the "
         "markers from phx_tasklint.core.docs.rules_table_markdown('docs/rules.md')"
     )
+
+
+def test_the_readme_states_the_version_pyproject_toml_holds() -> None:
+    """pyproject.toml's `version` is the single source: the package and the README's
+    published-package forms (`phx-tasklint==X`, `rev: vX`) must say the same."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    import phx_tasklint
+
+    root = RULES_MD.parent.parent
+    version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
+    assert phx_tasklint.__version__ == version
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    pinned = re.findall(r"phx-tasklint==([^\s`\"]+)", readme)
+    tagged = re.findall(r"`rev: v(\d[^\s`]*)`", readme)
+    stated = re.findall(r"version (\d+\.\d+\.\d+) will install", readme)
+    assert pinned and tagged and stated, "README.md lost its published-package forms"
+    assert set(pinned) == set(tagged) == set(stated) == {version}
+    # and no form that fails today is shown as a command to run
+    assert "pip install phx-tasklint\n" not in readme
+    hook = re.search(r"repo: https://github.com/OWNER/phx-tasklint\n\s*rev: (\S+)", readme)
+    assert hook is not None and hook.group(1) == "COMMIT", "pin the hook with a commit sha"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import mypy.api
+import mypy.version
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -759,6 +760,52 @@ def test_disable_error_code_silences_a_warning_rule(tmp_path: Path, plugin_cache
         run = run_mypy([module], config, plugin_cache)
         assert run.status == 0, run.stdout
         assert "metdata" not in run.stdout
+
+
+README = ROOT / "README.md"
+
+
+def _readme_block(language: str, first_line: str) -> str:
+    """The README's fenced block of `language` whose first line is `first_line`."""
+    blocks = re.findall(rf"```{language}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    found = [b for b in blocks if b.startswith(first_line + "\n")]
+    assert len(found) == 1, f"README.md: one {language} block starting {first_line!r}"
+    return found[0]
+
+
+def test_the_readme_mypy_example_is_what_mypy_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tour's experiment.py through mypy with the README's configuration prints exactly the
+    README's output; without `check_untyped_defs` nothing (the body of `main` is skipped); with
+    `mypy-warnings-as = "note"` the README's note line."""
+    # the first line names the file (the tour's `check` output counts lines without it too)
+    experiment = _readme_block("python", "# experiment.py").split("\n", 1)[1]
+    shown = _readme_block("console", "$ mypy experiment.py").splitlines()[1:]
+    tour = '# pyproject.toml\n[tool.mypy]\nplugins = ["phx_tasklint.mypy"]\n'
+    tour += "check_untyped_defs = true"
+    toml = _readme_block("toml", tour)
+    note_line = _readme_block("console", "$ mypy experiment.py | grep metdata").splitlines()[1]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiment.py").write_text(experiment)
+
+    def mypy_output(config: str) -> tuple[list[str], int]:
+        (tmp_path / "pyproject.toml").write_text(config)
+        cache = tmp_path / f"cache-{len(list(tmp_path.glob('cache-*')))}"
+        stdout, _, status = mypy.api.run(
+            ["experiment.py", "--config-file", "pyproject.toml", "--cache-dir", str(cache)]
+        )
+        return stdout.splitlines(), status
+
+    lines, status = mypy_output(toml)
+    assert status == 1
+    assert [line for line in lines if "[phx-" in line] == [s for s in shown if "[phx-" in s]
+    if int(mypy.version.__version__.split(".")[0]) >= 2:  # 1.19 words its own call-arg error apart
+        assert lines == shown
+    lines, status = mypy_output(toml.replace("check_untyped_defs = true\n", ""))
+    assert (lines, status) == (["Success: no issues found in 1 source file"], 0)
+    lines, _ = mypy_output(toml + '\n[tool.phx-tasklint]\nmypy-warnings-as = "note"\n')
+    assert [line for line in lines if "metdata" in line] == [note_line]
 
 
 def _load_function(source: str, name: str) -> Any:
