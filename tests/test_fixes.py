@@ -232,6 +232,12 @@ def test_unsafe_fixes_do_more_than_safe_ones(
             id="add-default-annotated",
         ),
         pytest.param(
+            "def t(input, context, question):\n    return question\n",
+            "def t(input, context=None, question=None):\n    return question\n",
+            ("--unsafe-fixes",),
+            id="add-two-defaults",
+        ),
+        pytest.param(
             "def t(input, *args):\n    return input\n",
             "def t(input):\n    return input\n",
             (),
@@ -271,6 +277,22 @@ def test_fix_in_a_lambda(project: Path) -> None:
     (project / "a.py").write_text(source)
     check("--fix")
     assert (project / "a.py").read_text() == source.replace(", *rest", "")
+
+
+def test_one_def_handed_off_twice_gets_its_identical_fix_once(project: Path) -> None:
+    # as task and as evaluator: two PHX002 findings at 4:14 offer the same two defaults (in
+    # alphabetical order, which is the signature's: each added alone would not compile)
+    source = (
+        HEADER + "def t(input, context, question):\n    return 1.0\n\n\n"
+        "run_experiment(dataset=None, task=t, evaluators=[t])\n"
+    )
+    (project / "a.py").write_text(source)
+    assert [f["line"] for f in json_findings() if f["fix"]] == [4, 4]
+    result = check("--fix", "--unsafe-fixes")
+    assert "not fixed" not in result.stderr
+    assert (project / "a.py").read_text() == source.replace(
+        "context, question)", "context=None, question=None)"
+    )
 
 
 def test_fix_reports_what_it_fixed(project: Path) -> None:

@@ -11,7 +11,7 @@ the scopes nested in it, so `fixes` can hand libcst the definition alone.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import Assignment, Scope
@@ -186,11 +186,15 @@ def _introspects(owner: Owner) -> bool:
 
 def edit_parameters(params: cst.Parameters, edits: Iterable[Edit]) -> cst.Parameters:
     """`params` with `edits` applied; raises `CSTValidationError` for an impossible result."""
+    edits = list(edits)
+    # Every default at once: libcst validates each step, and `def f(a=None, b)` (the first of
+    # two defaults added alone) is not Python.
+    defaulted = {e.param for e in edits if e.action == "add-default"}
+    if defaulted:
+        params = _map_params(params, defaulted, _with_default)
     for edit in sorted(edits, key=lambda e: _ORDER[e.action]):
         if edit.action == "rename" and edit.new_name:
-            params = _map_params(params, edit.param, _renamed(edit.new_name))
-        elif edit.action == "add-default":
-            params = _map_params(params, edit.param, _with_default)
+            params = _map_params(params, {edit.param}, _renamed(edit.new_name))
         elif edit.action == "remove":
             params = _without_star(params, edit.param)
     return params
@@ -234,16 +238,16 @@ def _without_star(params: cst.Parameters, name: str) -> cst.Parameters:
 
 
 def _map_params(
-    params: cst.Parameters, name: str, change: Callable[[cst.Param], cst.Param]
+    params: cst.Parameters, names: Collection[str], change: Callable[[cst.Param], cst.Param]
 ) -> cst.Parameters:
     def each(items: Sequence[cst.Param]) -> list[cst.Param]:
-        return [change(p) if p.name.value == name else p for p in items]
+        return [change(p) if p.name.value in names else p for p in items]
 
     star_arg = params.star_arg
-    if isinstance(star_arg, cst.Param) and star_arg.name.value == name:
+    if isinstance(star_arg, cst.Param) and star_arg.name.value in names:
         star_arg = change(star_arg)
     star_kwarg = params.star_kwarg
-    if star_kwarg is not None and star_kwarg.name.value == name:
+    if star_kwarg is not None and star_kwarg.name.value in names:
         star_kwarg = change(star_kwarg)
     return params.with_changes(
         posonly_params=each(params.posonly_params),
