@@ -8,8 +8,11 @@ string annotation (`"Model" | None` is a TypeError), `Optional[X]` is. That need
 `typing.Optional` where the def is evaluated: one imported at the top of the module before the
 def (`from typing import Optional`, `import typing` -> `typing.Optional`) and bound nowhere
 else, or else one the fix imports itself, after the module's leading imports, when no code in the
-module spells `Optional` and no `import *` could bind it. Otherwise the annotation cannot be
-widened and the fix is not offered.
+module spells `Optional` and no `import *` could bind it. A string is wrapped only when it reads
+as an expression: typing compiles it when `Optional["..."]` runs, so `Optional["a b"]` would raise
+where `x: "a b"` did not. Otherwise the annotation cannot be widened and the fix is not offered
+(rather than a default a type checker rejects). An annotation the judge cannot read is widened
+all the same: `Optional[X]` is right whatever `X` means, if redundant when it admits None.
 
 Read from `ast` alone, so that the linter (which offers fixes) and `--fix` (which makes them)
 agree on it without the linter importing libcst.

@@ -562,7 +562,9 @@ def python_target(config: Config) -> PythonVersion | None:
     nearest directory, at or above the configuration's, that holds one of their files; None when
     none says. A file that cannot be read or parsed says nothing here: its own tool reports it.
     There is no setting of our own: a project that states none of these can only be assumed to
-    run anywhere, and then `Optional[X]` is the spelling that does."""
+    run anywhere, and then `Optional[X]` is the spelling that does. The target changes what
+    `--fix` writes, never what is reported or offered (the linter offers a widening only where
+    Optional can be spelled), so it is no part of `settings()` and the cache's fingerprint."""
     directory = _target_directory(config.root)
     if directory is None:
         return None
