@@ -277,9 +277,10 @@ class _Fixer:
             splices.append((piece.start, piece.end, code[len(piece.head) :]))
             rewritten.append(code)
         if any(needs_import(o, e, self.styles[o]) for o, e in plans.items()):
-            splices = _spliced_in(text, splices, self._import())
-            if splices is None:
+            with_import = _spliced_in(text, splices, self._import())
+            if with_import is None:
                 return None
+            splices = with_import
         parts: list[str] = []
         done = 0
         for start, end, new in sorted(splices, key=lambda s: (s[0], s[1])):
