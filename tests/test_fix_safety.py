@@ -28,7 +28,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from phx_tasklint.cli.commands import main
-from phx_tasklint.lint import fixes
+from phx_tasklint.lint import engine, fixes
 from phx_tasklint.lint.fixes import FixResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -335,8 +335,12 @@ def test_a_file_libcst_cannot_write_back_is_said_and_not_counted(project: Path) 
     assert [f["fix"] for f in _json(again)] == [None]
 
 
-def test_a_refused_edit_is_said_and_not_counted(project: Path) -> None:
-    # renaming `inputs` to `input` would make `input = inputs` rebind the parameter
+def test_a_refused_edit_is_said_and_not_counted(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # renaming `inputs` to `input` would make `input = inputs` rebind the parameter: the
+    # linter offers no such fix (tests/test_fixes.py), but were it to, `--fix` says so
+    monkeypatch.setattr(engine, "_writable", lambda fix, anchor: True)
     (project / "a.py").write_text(
         HEADER + "def t(inputs, expected):\n    input = inputs\n    return input\n" + HAND_OFF
     )
@@ -356,7 +360,7 @@ def test_an_edit_that_would_not_parse_is_not_written(
     path = project / "a.py"
     path.write_text(BUGGY)
 
-    def broken(source: Any, findings: Any, unsafe: bool) -> FixResult:
+    def broken(source: Any, findings: Any, unsafe: bool, **options: Any) -> FixResult:
         return FixResult(source.text.replace("def t(", "def t(("), tuple(findings))
 
     monkeypatch.setattr(fixes, "apply_fixes", broken)

@@ -255,6 +255,10 @@ def _whole_module_parsed(text: str, seen: list[str]) -> None:
     assert seen and seen[0] == text
 
 
+def _nothing_parsed(text: str, seen: list[str]) -> None:
+    assert seen == []
+
+
 def _only(part: str) -> Check:
     def check(text: str, seen: list[str]) -> None:
         assert seen == [part]
@@ -292,10 +296,12 @@ ALONE = {
         "input = 1\n\n\ndef t(input, expected):\n    return input\n",
         _only("def t(inputs, expected):\n    return inputs\n"),
     ),
+    # the body reads the global `input`: the linter offers no fix (`fixcheck`), so libcst
+    # parses nothing (tests/test_fixes.py has the planner refuse it when handed it anyway)
     "global-of-the-new-name-read": (
         "input = 1\n\n\ndef t(inputs, expected):\n    return inputs + input\n",
         None,
-        _only("def t(inputs, expected):\n    return inputs + input\n"),
+        _nothing_parsed,
     ),
 }
 

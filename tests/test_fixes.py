@@ -21,7 +21,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from phx_tasklint.cli import fixing
 from phx_tasklint.cli.commands import main
-from phx_tasklint.lint import sources
+from phx_tasklint.lint import engine, fixes, lint, sources
+from phx_tasklint.lint.findings import Finding
+from phx_tasklint.project.config import Config
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = "from phoenix.client.experiments import run_experiment\n\n\n"
@@ -226,10 +228,10 @@ def test_unsafe_fixes_do_more_than_safe_ones(
             id="add-default",
         ),
         pytest.param(
-            "def t(input, question: str):\n    return question\n",
-            "def t(input, question: str = None):\n    return question\n",
+            "def t(input, context, question):\n    return question\n",
+            "def t(input, context=None, question=None):\n    return question\n",
             ("--unsafe-fixes",),
-            id="add-default-annotated",
+            id="add-two-defaults",
         ),
         pytest.param(
             "def t(input, *args):\n    return input\n",
@@ -271,6 +273,22 @@ def test_fix_in_a_lambda(project: Path) -> None:
     (project / "a.py").write_text(source)
     check("--fix")
     assert (project / "a.py").read_text() == source.replace(", *rest", "")
+
+
+def test_one_def_handed_off_twice_gets_its_identical_fix_once(project: Path) -> None:
+    # as task and as evaluator: two PHX002 findings at 4:14 offer the same two defaults (in
+    # alphabetical order, which is the signature's: each added alone would not compile)
+    source = (
+        HEADER + "def t(input, context, question):\n    return 1.0\n\n\n"
+        "run_experiment(dataset=None, task=t, evaluators=[t])\n"
+    )
+    (project / "a.py").write_text(source)
+    assert [f["line"] for f in json_findings() if f["fix"]] == [4, 4]
+    result = check("--fix", "--unsafe-fixes")
+    assert "not fixed" not in result.stderr
+    assert (project / "a.py").read_text() == source.replace(
+        "context, question)", "context=None, question=None)"
+    )
 
 
 def test_fix_reports_what_it_fixed(project: Path) -> None:
@@ -434,24 +452,40 @@ UNCHANGED = {
 }
 
 
+def offered_anyway(monkeypatch: pytest.MonkeyPatch, text: str) -> list[Finding]:
+    """The findings of `text` with every fix the judge attaches, even those the linter holds
+    back because `--fix` would refuse them (`engine._writable`)."""
+    monkeypatch.setattr(engine, "_writable", lambda fix, anchor: True)
+    findings = lint([sources.from_bytes(text.encode(), "a.py")], Config()).findings
+    monkeypatch.undo()
+    return [f for f in findings if f.diagnostic.fix is not None]
+
+
 @pytest.mark.parametrize(("name", "body"), UNCHANGED.items(), ids=UNCHANGED.keys())
-def test_unsafe_edit_is_not_applied(project: Path, name: str, body: str | None) -> None:
+def test_unsafe_edit_is_not_offered_nor_applied(
+    project: Path, monkeypatch: pytest.MonkeyPatch, name: str, body: str | None
+) -> None:
     if body is None:
         source = HEADER + "run_experiment(dataset=None, task=lambda input, *rest: rest)\n"
     else:
         source = HEADER + body + "\n\nrun_experiment(dataset=None, task=t)\n"
     (project / "a.py").write_text(source)
-    offered = [f for f in json_findings() if f["fix"] is not None]
-    assert offered, "the case needs a fix on offer"
+    assert [f["fix"] for f in json_findings()] == [None]  # the linter offers none
     result = check("--fix", "--unsafe-fixes")
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and "not fixed" not in result.stderr
     assert (project / "a.py").read_text() == source
+    # and `--fix` refuses it when handed it anyway
+    offered = offered_anyway(monkeypatch, source)
+    assert offered, "the case needs a fix the judge attaches"
+    result_text = fixes.apply_fixes(sources.from_bytes(source.encode(), "a.py"), offered, True)
+    assert result_text.applied == ()
 
 
 def test_add_default_before_a_required_parameter_is_not_written(project: Path) -> None:
-    # partial() binds `b`, so only `a` is unbindable; `def two(a=None, b)` is a SyntaxError
+    # partial() binds `b`, so only `a` is unbindable; `def two(input, a=None, b)` is a
+    # SyntaxError
     source = (
-        "import functools\n\n" + HEADER + "def two(a, b):\n    return a\n\n\n"
+        "import functools\n\n" + HEADER + "def two(input, a, b):\n    return a\n\n\n"
         "run_experiment(dataset=None, task=functools.partial(two, b=1))\n"
     )
     (project / "a.py").write_text(source)
@@ -613,7 +647,7 @@ def test_cli_reports_a_failed_write(project: Path, monkeypatch: pytest.MonkeyPat
             id="decorator-hides-the-signature",
         ),
         pytest.param(
-            "import functools\n\n\ndef two(a, b):\n    return a\n\n\n"
+            "import functools\n\n\ndef two(input, a, b):\n    return a\n\n\n"
             "run_experiment(dataset=None, task=functools.partial(two, b=1))\n",
             ("--fix", "--unsafe-fixes"),
             id="partial-binds-the-later-parameter",
@@ -629,8 +663,8 @@ def test_no_regression_fix_on_offer_that_fix_can_never_make(
     * `@unwrapped def hidden(input, expected)` (a decorator without functools.wraps): PHX005 is
       reported at the def name with fix `remove args`, but `*args` belongs to the wrapper, not
       to the decorated def (fixtures/callables.py:78 `hidden_task` is the same case);
-    * `functools.partial(two, b=1)` with `def two(a, b)`: PHX002 offers `add-default a`, but
-      `def two(a=None, b)` is not Python.
+    * `functools.partial(two, b=1)` with `def two(input, a, b)`: PHX002 offers `add-default a`,
+      but `def two(input, a=None, b)` is not Python.
 
     The engine should attach no fix when the edit cannot be made to the source it points at."""
     (project / "a.py").write_text(HEADER + source)

@@ -73,7 +73,8 @@ class Entry(NamedTuple):  # a tuple: a warm run of a big tree builds one per fil
 def _diagnostic_row(d: Diagnostic) -> list[Any]:
     fix = None
     if d.fix is not None:
-        fix = [d.fix.title, d.fix.safe, [[e.action, e.param, e.new_name] for e in d.fix.edits]]
+        edits = [[e.action, e.param, e.new_name, e.admit_none] for e in d.fix.edits]
+        fix = [d.fix.title, d.fix.safe, edits]
     return [d.code, d.name, d.severity, d.message, d.role, d.param, list(d.params), d.item, fix]
 
 
@@ -82,7 +83,7 @@ def _diagnostic(row: list[Any]) -> Diagnostic:
     fix = None
     if fix_row is not None:
         title, safe, edits = fix_row
-        fix = Fix(str(title), bool(safe), tuple(Edit(a, p, n) for a, p, n in edits))
+        fix = Fix(str(title), bool(safe), tuple(Edit(a, p, n, bool(w)) for a, p, n, w in edits))
     if not (
         all(type(v) is str for v in (code, name, severity, message))
         and all(v is None or type(v) is str for v in (role, param))

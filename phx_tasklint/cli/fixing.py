@@ -59,9 +59,11 @@ def fix_pass(
     unsafe: bool,
     diff: bool,
     roots: Sequence[str],
+    target: tuple[int, int] | None = None,
 ) -> Applied:
     """Apply the fixes of `findings` once (with `diff`, only show them). Files are written only
-    within `roots` (`writeback.target`); stdin's fixed source is returned, not printed."""
+    within `roots` (`writeback.target`); stdin's fixed source is returned, not printed.
+    `target`: the oldest Python the project supports (`config.python_target`)."""
     from phx_tasklint.lint.fixes import fixable
 
     by_path: dict[str, list[Finding]] = {}
@@ -76,7 +78,7 @@ def fix_pass(
             continue
         try:
             before = read(file)
-            source, text, applied = _fixed_text(file, before, wanted, unsafe)
+            source, text, applied = _fixed_text(file, before, wanted, unsafe, target)
             after = writeback.fixed_bytes(before, source, text)
             real = None if file.path is None else writeback.target(file.path, roots)
             if diff:
@@ -97,7 +99,11 @@ def fix_pass(
 
 
 def _fixed_text(
-    file: CheckedFile, data: bytes, findings: list[Finding], unsafe: bool
+    file: CheckedFile,
+    data: bytes,
+    findings: list[Finding],
+    unsafe: bool,
+    target: tuple[int, int] | None,
 ) -> tuple[Source, str, int]:
     """The file read as the linter reads it, its text with the fixes applied, and how many
     findings that fixes; raises `NotFixed` when none could be applied."""
@@ -107,7 +113,7 @@ def _fixed_text(
     # no syntax check: the file was just linted, and what is written is parsed (`writeback`)
     kind = kinds.kind_of(file.display) or "python"
     source = sources.from_bytes(data, file.display, kind, check_syntax=False)
-    result = apply_fixes(source, findings, unsafe)
+    result = apply_fixes(source, findings, unsafe, target=target)
     if not result.applied:
         raise NotFixed(_why_refused(source, findings))
     return source, result.text, len(result.applied)

@@ -25,7 +25,7 @@ from phx_tasklint.cli.walk import iter_files
 from phx_tasklint.lint import kinds, merge
 from phx_tasklint.lint.findings import Finding
 from phx_tasklint.lint.modindex import ModuleIndex, forget_packages, project_roots
-from phx_tasklint.project.config import Config, load_config
+from phx_tasklint.project.config import Config, load_config, python_target
 
 if TYPE_CHECKING:
     from phx_tasklint.lint.engine import Result
@@ -160,11 +160,12 @@ def _fix(planned: Plan, options: Options, outcome: Outcome) -> None:
     from phx_tasklint.lint.fixes import fixable
 
     roots = writeback.checked_roots(options.paths)
+    target = python_target(planned.config)
     refused: dict[str, str] = {}
     for _ in range(fixing.PASSES):
         with gc_paused():  # a big file's trees, parsed to fix it and to check the result
             applied = fixing.fix_pass(
-                outcome.findings, planned.files, options.unsafe_fixes, options.diff, roots
+                outcome.findings, planned.files, options.unsafe_fixes, options.diff, roots, target
             )
         outcome.fixed += applied.fixed
         outcome.diff += applied.diff

@@ -20,6 +20,9 @@ class Edit:
     action: Literal["rename", "remove", "add-default"]
     param: str
     new_name: str | None = None
+    # add-default: the parameter's annotation does not admit None (or cannot be told to), so
+    # the fix widens it too (`str` -> `str | None`), lest `x: str = None` fail type checking
+    admit_none: bool = False
 
 
 @dataclass(frozen=True)

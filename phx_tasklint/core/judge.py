@@ -436,8 +436,7 @@ def _check_validation(
     out: list[Diagnostic] = []
     required = [p for p in offenders if p.kind is not Kind.VAR_POSITIONAL]
     if required:
-        names = {p.name for p in params}
-        out.append(_unbindable(required, role, valid, names, _quote(valid)))
+        out.append(_unbindable(required, role, valid, params))
     article = "an" if role == "evaluator" else "a"
     for p in offenders:
         if p.kind is Kind.VAR_POSITIONAL:
@@ -543,12 +542,14 @@ def _evaluate_without_kwargs(role: Role, valid: Sequence[str]) -> Diagnostic:
 
 
 def _unbindable(
-    required: list[Param], role: Role, valid: Sequence[str], names: set[str], valid_text: str
+    required: list[Param], role: Role, valid: Sequence[str], params: tuple[Param, ...]
 ) -> Diagnostic:
     ordered = sorted(p.name for p in required)
     advice: list[str] = []
     edits: list[Edit] = []
-    taken = set(names)
+    defaulted: list[Param] = []
+    by_name = {p.name: p for p in required}
+    taken = {p.name for p in params}
     for name in ordered:
         target = suggest_name(name, role, valid)
         other = _other_role_hint(name, role, valid)
@@ -560,26 +561,108 @@ def _unbindable(
             # a default would only trade this error for a never-bound parameter (PHX101)
             advice.append(f"{other}: remove `{name}`")
         else:
-            advice.append(f"give `{name}` a default or read it from `input`")
-            edits.append(Edit("add-default", name))
-    fix = None
-    if edits:
-        safe = all(e.action == "rename" for e in edits)
-        rule_title = spec.RULES_BY_CODE["PHX002"].fix_title
-        title = rule_title if safe and rule_title else "Add `= None` defaults"
-        fix = Fix(title, safe, tuple(edits))
+            defaulted.append(by_name[name])
+    guess = None
+    if defaulted and not _receives_after(params, edits, valid):
+        # Defaults would turn Phoenix's ValueError into a callable that sees only None.
+        advice.append(_nothing_received(defaulted, role))
+        guess = _lone_rename(defaulted, required, role, taken)
+    else:
+        for p in defaulted:
+            advice.append(f"give `{p.name}` a default or read it from `input`")
+            edits.append(Edit("add-default", p.name, admit_none=_needs_none(p.annotation)))
     signature_order = [p.name for p in required]
     return _diag(
         "PHX002",
         role,
         param=signature_order[0],
         params=signature_order,
-        fix=fix,
+        fix=_unbindable_fix(edits, guess),
         s="s" if len(ordered) > 1 else "",
         names=_quote(ordered),
-        valid=valid_text,
+        valid=_quote(valid),
         advice="; ".join(advice),
     )
+
+
+def _receives_after(params: tuple[Param, ...], renames: list[Edit], valid: Sequence[str]) -> bool:
+    """Whether, once `renames` are made, some parameter has a binding name Phoenix passes a
+    value to (a positional-only one counts: binding it fails loudly, PHX004)."""
+    renamed = {e.param: e.new_name for e in renames}
+    return any(
+        renamed.get(p.name, p.name) in valid
+        for p in params
+        if p.kind not in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD)
+    )
+
+
+def _nothing_received(defaulted: list[Param], role: Role) -> str:
+    fallback = spec.SINGLE_PARAMETER_FALLBACK[role]
+    if len(defaulted) == 1:
+        return (
+            f"no parameter would receive a value, so a default would leave "
+            f"`{defaulted[0].name}` None on every example: rename it to `{fallback}`"
+        )
+    return (
+        "no parameter would receive a value, so defaults would leave them None on every "
+        f"example: rename one of them to `{fallback}` and read the others from it"
+    )
+
+
+def _lone_rename(
+    defaulted: list[Param], required: list[Param], role: Role, taken: set[str]
+) -> Edit | None:
+    """The rename to the role's main value, when the lone unbound parameter can take it."""
+    fallback = spec.SINGLE_PARAMETER_FALLBACK[role]
+    if len(required) != 1 or len(defaulted) != 1 or fallback in taken:
+        return None
+    param = defaulted[0]
+    if param.kind not in (Kind.POSITIONAL_OR_KEYWORD, Kind.KEYWORD_ONLY):
+        return None  # a positional-only `input` fails to bind (PHX004)
+    return Edit("rename", param.name, fallback)
+
+
+def _needs_none(annotation: TypeExpr | None) -> bool:
+    """Whether `= None` needs the annotation widened: it is there and may not admit None."""
+    return annotation is not None and admits_none(annotation) is not True
+
+
+def admits_none(t: TypeExpr) -> bool | None:
+    """Whether an annotation admits None (None: cannot tell)."""
+    if t.kind is TypeKind.UNKNOWN:
+        return None
+    if t.kind is TypeKind.UNION:
+        verdicts = [admits_none(arg) for arg in t.args]
+        if any(v is True for v in verdicts):
+            return True
+        return False if all(v is False for v in verdicts) else None
+    if t.kind is TypeKind.LITERAL:
+        return any(v is None for v in t.values)
+    if t.kind is TypeKind.NAME:
+        return t.name in _NONE or t.name in _ANY
+    return False  # a class, a TypedDict
+
+
+def _unbindable_fix(edits: list[Edit], guess: Edit | None) -> Fix | None:
+    if guess is not None:
+        value = spec.VALUE_DESCRIPTION[guess.new_name or ""]
+        title = f"Rename `{guess.param}` to `{guess.new_name}`: it then receives {value}"
+        return Fix(title, False, (guess,))
+    if not edits:
+        return None
+    defaults = [e for e in edits if e.action == "add-default"]
+    if not defaults:  # renames to the binding name a typo means
+        return Fix(spec.RULES_BY_CODE["PHX002"].fix_title or "", True, tuple(edits))
+    parts = [f"rename `{e.param}` to `{e.new_name}`" for e in edits if e.action == "rename"]
+    one = len(defaults) == 1
+    widened = any(e.admit_none for e in defaults)
+    parts.append(
+        f"add `= None` to {_quote(e.param for e in defaults)}"
+        + (f" (widening {'its' if one else 'their'} type to admit None)" if widened else "")
+        + f": the body then receives None for {'it' if one else 'them'}"
+    )
+    text = "; ".join(parts)
+    return Fix(text[0].upper() + text[1:], False, tuple(edits))
 
 
 def _var_positional(p: Param, role: Role, reason: str) -> Diagnostic:

@@ -362,8 +362,16 @@ RULES: tuple[Rule, ...] = (
         ),
         fix_title="Rename the parameter to the binding name it means",
         fix_safety=(
-            "renames are safe; adding a `= None` default is unsafe, as it changes what the "
-            "function receives"
+            "a rename to the binding name a typo means is safe. Adding `= None` defaults is "
+            "unsafe: the body then receives None for those parameters on every example. An "
+            "annotation that does not admit None is widened with the default, so that a type "
+            "checker accepts it: `str` becomes `str | None`, or `Optional[str]` (imported when "
+            "the module has no name for it) where the project's oldest Python (ruff's "
+            "`target-version`, mypy's `python_version`, `requires-python`) is below 3.10 and "
+            "the module lacks `from __future__ import annotations`. No default is offered "
+            "where no parameter would be left to receive a value: a lone unbound parameter is "
+            "renamed to `input` (`output` for an evaluator) instead, unsafe too as it then "
+            "receives that value, and otherwise there is no fix"
         ),
         what_it_does=(
             "Checks that every parameter of a multi-parameter task or evaluator is a binding name, "

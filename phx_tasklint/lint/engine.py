@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import CallSite, Context, Diagnostic, Fix, Kind, Role, Signature
-from phx_tasklint.lint import LintConfig
+from phx_tasklint.lint import LintConfig, fixcheck
 from phx_tasklint.lint.definitions import (
     FUNCTIONS,
     Definitions,
@@ -25,6 +25,7 @@ from phx_tasklint.lint.definitions import (
 from phx_tasklint.lint.findings import Finding, Location
 from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.noqa import suppresses
+from phx_tasklint.lint.optional import none_spelling
 from phx_tasklint.lint.resolve import Anchor, NotCallable, Resolver, Skip, Target, is_method
 from phx_tasklint.lint.runners import (
     argument,
@@ -441,9 +442,16 @@ def _has_literal(signature: Signature) -> bool:
 
 def _writable(fix: Fix, anchor: Anchor) -> bool:
     """Can the judge's edits be made to the def as written? Not when a decorator, a partial or
-    a notebook stands between the signature Phoenix sees and the source text."""
+    a notebook stands between the signature Phoenix sees and the source text, nor when `--fix`
+    would refuse them (`fixcheck`): what is offered, and counted as fixable, is what it makes."""
     if anchor.module.source.kind != "python":
         return False  # --fix rewrites .py files only
+    if not isinstance(anchor.node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        return False
+    widens = any(e.admit_none for e in fix.edits)
+    spelling = none_spelling(anchor.module.tree) if widens else None
+    if fixcheck.refusal(fix, anchor.node, spelling) is not None:
+        return False
     written = {p.name: i for i, p in enumerate(anchor.written)}
     defaulted = {e.param for e in fix.edits if e.action == "add-default"}
     positional = (Kind.POSITIONAL_ONLY, Kind.POSITIONAL_OR_KEYWORD)

@@ -18,6 +18,10 @@ function's variable, say) has the whole file compiled. The whole module goes to 
 when a definition shares its lines with module-level code, when the file has a lone "\\r" line
 ending (libcst's round trip loses a final one: the whole file decides, as before), or when `ast`
 cannot parse it.
+
+A default given to an annotated parameter widens its annotation (`optional`); when that needs
+`from typing import Optional`, the import is spliced in after the module's leading imports, the
+one line a fix adds outside a definition.
 """
 
 from __future__ import annotations
@@ -40,7 +44,16 @@ from libcst.metadata import (
 from phx_tasklint.core.model import Edit
 from phx_tasklint.lint import fixspans, pyast
 from phx_tasklint.lint.findings import Finding
-from phx_tasklint.lint.fixplan import Owner, Planner, Plans, Rewrite, Scopes
+from phx_tasklint.lint.fixplan import (
+    NoneStyle,
+    Owner,
+    Planner,
+    Plans,
+    Rewrite,
+    Scopes,
+    needs_import,
+)
+from phx_tasklint.lint.optional import IMPORT, NoneSpelling, PythonVersion, none_spelling
 from phx_tasklint.lint.sources import Source, compile_problem
 
 
@@ -56,21 +69,28 @@ def fixable(finding: Finding, unsafe: bool) -> bool:
 
 
 def apply_fixes(
-    source: Source, findings: Sequence[Finding], unsafe: bool, *, whole_module: bool = False
+    source: Source,
+    findings: Sequence[Finding],
+    unsafe: bool,
+    *,
+    whole_module: bool = False,
+    target: PythonVersion | None = None,
 ) -> FixResult:
     """`source` with the fixes of `findings` that can be made. `whole_module` gives libcst the
-    whole module, as the fallback does: the reference the cut definitions must agree with."""
+    whole module, as the fallback does: the reference the cut definitions must agree with.
+    `target`, the oldest Python the project supports, decides how an annotation is widened to
+    admit a `None` default (`optional`)."""
     chosen = [f for f in findings if fixable(f, unsafe) and f.location.cell is None]
     if source.kind != "python" or not chosen or not source.text:
         return FixResult(source.text, ())
     cut = None if whole_module else _cut(source.text, [f.location.line for f in chosen])
     if cut is not None:
-        pieces, futures = cut
-        return _Fixer(source, pieces, futures).run(chosen)
+        pieces, spelling = cut
+        return _Fixer(source, pieces, spelling, target, whole=False).run(chosen)
     whole = _piece(source.text, 0, len(source.text), 1, "")
     if whole is None:
         return FixResult(source.text, ())
-    return _Fixer(source, [whole], None).run(chosen)
+    return _Fixer(source, [whole], _module_spelling(source.text), target, whole=True).run(chosen)
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,16 +110,33 @@ class _Piece:
     params_at: dict[tuple[int, int], Owner]
 
 
-def _cut(text: str, param_lines: Iterable[int]) -> tuple[list[_Piece], str] | None:
-    """A piece per statement holding a fixed parameter's definition, and the file's
-    `__future__` imports; None when the whole module must go to libcst."""
+@dataclass(frozen=True)
+class _Spelling:
+    """What the module's `ast` says beyond the cuts: its `__future__` imports (a cut is
+    compiled behind them) and how it writes "X or None"."""
+
+    futures: str
+    none: NoneSpelling
+
+
+def _module_spelling(text: str) -> _Spelling | None:
+    try:
+        tree = pyast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+        return None
+    return _Spelling(_future_imports(tree), none_spelling(tree))
+
+
+def _cut(text: str, param_lines: Iterable[int]) -> tuple[list[_Piece], _Spelling] | None:
+    """A piece per statement holding a fixed parameter's definition, and what the module's
+    `ast` says beyond them; None when the whole module must go to libcst."""
     if text.count("\r") != text.count("\r\n"):  # a lone "\r" (counting beats a regex scan)
         return None
     lines = fixspans.Lines(text)
     found = _spans(text, lines, param_lines)  # the module's tree is gone before libcst starts
     if found is None:
         return None
-    spans, futures = found
+    spans, spelling = found
     pieces: list[_Piece] = []
     for span in spans:
         head = f"if 1:{lines.ending(span.first)}" if lines.indentation(span.first) else ""
@@ -108,13 +145,13 @@ def _cut(text: str, param_lines: Iterable[int]) -> tuple[list[_Piece], str] | No
         if piece is None:
             return None  # libcst cannot take the cut alone: the whole module decides
         pieces.append(piece)
-    return pieces, futures
+    return pieces, spelling
 
 
 def _spans(
     text: str, lines: fixspans.Lines, param_lines: Iterable[int]
-) -> tuple[list[fixspans.Span], str] | None:
-    """The cuts (`fixspans.spans`) and the `__future__` imports, from the module's `ast`."""
+) -> tuple[list[fixspans.Span], _Spelling] | None:
+    """The cuts (`fixspans.spans`) and what else the fixes need, from the module's `ast`."""
     # Like the lint pass, no cyclic collection while the tree is built: the collector would
     # walk its many objects again and again, and none of them is part of a cycle.
     enabled = gc.isenabled()
@@ -122,7 +159,9 @@ def _spans(
     try:
         tree = pyast.parse(text)
         spans = fixspans.spans(tree, lines, param_lines)
-        return None if spans is None else (spans, _future_imports(tree))
+        if spans is None:
+            return None
+        return spans, _Spelling(_future_imports(tree), none_spelling(tree))
     except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
         return None
     finally:
@@ -163,26 +202,46 @@ def _future_imports(tree: ast.Module) -> str:
 
 class _Fixer:
     """Plans the chosen findings' edits in `pieces`, renders and splices them, and keeps what
-    passes the check: everything, or else each finding alone, in order. `futures` (the file's
-    `__future__` imports) is None when the one piece is the whole module."""
+    passes the check: everything, or else each finding alone, in order. `whole`: the one piece
+    is the whole module. `spelling` is None when `ast` cannot read the module."""
 
-    def __init__(self, source: Source, pieces: Sequence[_Piece], futures: str | None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        pieces: Sequence[_Piece],
+        spelling: _Spelling | None,
+        target: PythonVersion | None,
+        *,
+        whole: bool,
+    ) -> None:
         self.source = source
         self.pieces = pieces
-        self.futures = futures
+        self.spelling = spelling
+        self.target = target
+        self.futures = None if whole or spelling is None else spelling.futures
         self.piece_of = {o: p for p in pieces for o in p.params_at.values()}
         self.original_compiles: bool | None = None  # found out when needed
+        self.styles: dict[Owner, NoneStyle] = {}
+
+    def _style(self, line: int) -> NoneStyle:
+        """How a def with parameters on `line` widens an annotation to admit None."""
+        if self.spelling is None:
+            return NoneStyle(pep604=False, optional=None)
+        none = self.spelling.none
+        return NoneStyle(none.pep604(self.target), none.optional(line))
 
     def run(self, chosen: Sequence[Finding]) -> FixResult:
         text = self.source.text
         params_at = {k: v for p in self.pieces for k, v in p.params_at.items()}
         planner = Planner({owner: piece.scopes for owner, piece in self.piece_of.items()})
+        self.styles = planner.styles
         accepted: list[tuple[Finding, Owner, tuple[Edit, ...]]] = []
         for finding in chosen:
             fix = finding.diagnostic.fix
             assert fix is not None
-            owner = params_at.get((finding.location.line, finding.location.column))
-            if owner is not None and planner.add(owner, fix.edits):
+            line = finding.location.line
+            owner = params_at.get((line, finding.location.column))
+            if owner is not None and planner.add(owner, fix.edits, self._style(line)):
                 accepted.append((finding, owner, fix.edits))
         if not accepted:
             return FixResult(text, ())
@@ -206,25 +265,46 @@ class _Fixer:
     def _render(self, plans: Plans) -> str | None:
         """The document with `plans` made, or None when that fails the check."""
         text = self.source.text
-        parts: list[str] = []
+        splices: list[tuple[int, int, str]] = []  # (start, end, new text)
         rewritten: list[str] = []
-        done = 0
         for piece in self.pieces:
             mine = {o: e for o, e in plans.items() if self.piece_of[o] is piece}
             if not mine:
                 continue
-            code = _rewrite(piece, mine)
+            code = _rewrite(piece, mine, self.styles)
             if code is None or not code.startswith(piece.head):
                 return None
-            parts += [text[done : piece.start], code[len(piece.head) :]]
+            splices.append((piece.start, piece.end, code[len(piece.head) :]))
             rewritten.append(code)
-            done = piece.end
+        if any(needs_import(o, e, self.styles[o]) for o, e in plans.items()):
+            with_import = _spliced_in(text, splices, self._import())
+            if with_import is None:
+                return None
+            splices = with_import
+        parts: list[str] = []
+        done = 0
+        for start, end, new in sorted(splices, key=lambda s: (s[0], s[1])):
+            parts += [text[done:start], new]
+            done = end
         parts.append(text[done:])
         result = "".join(parts)
         futures = self.futures
         if futures is not None and all(_compiles(futures + c, self.source.path) for c in rewritten):
             return result  # the original parsed, so the result compiles if the original did
         return result if self._acceptable(result) else None
+
+    def _import(self) -> tuple[int, int, str]:
+        """`from typing import Optional` on a line of its own after the leading imports (the
+        planner only widens with it when `optional` found a place for it)."""
+        assert self.spelling is not None and self.spelling.none.import_line is not None
+        lines = fixspans.Lines(self.source.text)
+        line = self.spelling.none.import_line
+        offset = lines.offset(line)
+        ending = lines.ending(1)
+        before = self.source.text[:offset]
+        if before and not before.endswith(("\n", "\r")):  # after a last line without an end
+            return offset, offset, ending + IMPORT + ending
+        return offset, offset, IMPORT + ending
 
     def _acceptable(self, text: str) -> bool:
         """The whole document's check: it parses, and compiles if the original compiled."""
@@ -236,6 +316,23 @@ class _Fixer:
         if self.original_compiles is None:
             self.original_compiles = _compiles(source.text, source.path)
         return not self.original_compiles
+
+
+def _spliced_in(
+    text: str, splices: list[tuple[int, int, str]], insertion: tuple[int, int, str]
+) -> list[tuple[int, int, str]] | None:
+    """`splices` with `insertion` (an empty span) added; inside a rewritten span (the whole
+    module's), into its new text, where the rewrite left the text before it as it was (None if
+    it did not)."""
+    at, _, added = insertion
+    for index, (start, end, new) in enumerate(splices):
+        if start < at < end:
+            if new[: at - start] != text[start:at]:
+                return None
+            splices = list(splices)
+            splices[index] = (start, end, new[: at - start] + added + new[at - start :])
+            return splices
+    return [*splices, insertion]
 
 
 def _params_by_position(
@@ -271,9 +368,9 @@ def _params_by_position(
     return found
 
 
-def _rewrite(piece: _Piece, plans: Plans) -> str | None:
+def _rewrite(piece: _Piece, plans: Plans, styles: Mapping[Owner, NoneStyle]) -> str | None:
     try:
-        return piece.module.visit(Rewrite(plans, piece.scopes)).code
+        return piece.module.visit(Rewrite(plans, piece.scopes, styles)).code
     except (cst.CSTValidationError, ValueError):
         return None
 

@@ -4,19 +4,25 @@ A finding's fix is applied whole or not at all, and only when it cannot change w
 does beyond the signature: a rename needs a name no code inside the function already means (a
 local, a global or builtin read there, a `global` / `nonlocal`), and every use of the old name
 must be a plain name we can rewrite; `*args` is removed only when nothing reads it; a default is
-added only where Python allows one. Everything consulted lies in the function's own scope and
-the scopes nested in it, so `fixes` can hand libcst the definition alone.
+added only where Python allows one, all of a fix's defaults in one step, and with it the
+annotation is widened to admit None (`NoneStyle`, from `optional`) or the default is not added.
+Everything consulted lies in the function's own scope and the scopes nested in it (how the module
+spells Optional comes from its `ast`, read once), so `fixes` can hand libcst the definition alone.
+The linter asks `fixcheck` the same questions of `ast`, and offers only the fixes made here.
 """
 
 from __future__ import annotations
 
+import ast
 import keyword
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import Assignment, Scope
 
 from phx_tasklint.core.model import Edit
+from phx_tasklint.lint.optional import OptionalName
 
 Owner = cst.FunctionDef | cst.Lambda
 Plans = dict[Owner, list[Edit]]
@@ -26,6 +32,15 @@ Scopes = Mapping[cst.CSTNode, Scope | None]
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 # Renames last, so a default or removal found by a parameter's old name still finds it.
 _ORDER = {"add-default": 0, "remove": 1, "rename": 2}
+
+
+@dataclass(frozen=True)
+class NoneStyle:
+    """How a def's annotations are widened to admit None (see `optional`): `X | None` when
+    `pep604`, else (and around a string) `optional[X]`; None when Optional cannot be spelled."""
+
+    pep604: bool
+    optional: OptionalName | None
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:
@@ -40,18 +55,20 @@ class Planner:
     def __init__(self, scopes_of: Mapping[Owner, Scopes]) -> None:
         self.scopes_of = scopes_of  # the scopes of the piece each function is in
         self.plans: Plans = {}
+        self.styles: dict[Owner, NoneStyle] = {}
 
-    def add(self, owner: Owner, edits: Iterable[Edit]) -> bool:
+    def add(self, owner: Owner, edits: Iterable[Edit], style: NoneStyle) -> bool:
         planned = self.plans.get(owner, [])
         new = [e for e in dict.fromkeys(edits) if e not in planned]
         combined = planned + new
         if not all(self._allowed(owner, e, combined) for e in new):
             return False
         try:
-            edit_parameters(owner.params, combined)
+            edit_parameters(owner.params, combined, style)
         except (cst.CSTValidationError, ValueError):
             return False  # e.g. a default before a parameter without one
         self.plans[owner] = combined
+        self.styles[owner] = style
         return True
 
     def _allowed(self, owner: Owner, edit: Edit, combined: Sequence[Edit]) -> bool:
@@ -184,13 +201,20 @@ def _introspects(owner: Owner) -> bool:
 # Editing
 
 
-def edit_parameters(params: cst.Parameters, edits: Iterable[Edit]) -> cst.Parameters:
-    """`params` with `edits` applied; raises `CSTValidationError` for an impossible result."""
+def edit_parameters(
+    params: cst.Parameters, edits: Iterable[Edit], style: NoneStyle
+) -> cst.Parameters:
+    """`params` with `edits` applied; raises `CSTValidationError` for an impossible result and
+    ValueError for an annotation that cannot be widened."""
+    edits = list(edits)
+    # Every default at once: libcst validates each step, and `def f(a=None, b)` (the first of
+    # two defaults added alone) is not Python.
+    widened = {e.param: e.admit_none for e in edits if e.action == "add-default"}
+    if widened:
+        params = _map_params(params, widened, _with_default(widened, style))
     for edit in sorted(edits, key=lambda e: _ORDER[e.action]):
         if edit.action == "rename" and edit.new_name:
-            params = _map_params(params, edit.param, _renamed(edit.new_name))
-        elif edit.action == "add-default":
-            params = _map_params(params, edit.param, _with_default)
+            params = _map_params(params, {edit.param}, _renamed(edit.new_name))
         elif edit.action == "remove":
             params = _without_star(params, edit.param)
     return params
@@ -200,14 +224,92 @@ def _renamed(new_name: str) -> Callable[[cst.Param], cst.Param]:
     return lambda p: p.with_changes(name=cst.Name(new_name))
 
 
-def _with_default(p: cst.Param) -> cst.Param:
-    if p.default is not None:
-        return p
-    space = cst.SimpleWhitespace(" " if p.annotation else "")  # PEP 8: `x=None`, `x: T = None`
-    return p.with_changes(
-        default=cst.Name("None"),
-        equal=cst.AssignEqual(whitespace_before=space, whitespace_after=space),
+def _with_default(
+    widened: Mapping[str, bool], style: NoneStyle
+) -> Callable[[cst.Param], cst.Param]:
+    """`= None` added; where `widened` says so, the annotation widened to admit None too."""
+
+    def change(p: cst.Param) -> cst.Param:
+        if p.default is not None:
+            return p
+        annotation = p.annotation
+        if widened[p.name.value] and annotation is not None:
+            wide = widen(annotation.annotation, style)
+            if wide is None:
+                raise ValueError("the annotation cannot be widened to admit None")
+            annotation = annotation.with_changes(annotation=wide)
+        space = cst.SimpleWhitespace(" " if annotation else "")  # PEP 8: `x=None`, `x: T = None`
+        return p.with_changes(
+            annotation=annotation,
+            default=cst.Name("None"),
+            equal=cst.AssignEqual(whitespace_before=space, whitespace_after=space),
+        )
+
+    return change
+
+
+def needs_import(owner: Owner, edits: Iterable[Edit], style: NoneStyle) -> bool:
+    """Whether `edits` widen an annotation with an Optional the module does not import yet."""
+    if style.optional is None or style.optional.imported:
+        return False
+    params = {p.name.value: p for p in _all_params(owner.params)}
+    for edit in edits:
+        param = params.get(edit.param)
+        if not (edit.action == "add-default" and edit.admit_none and param is not None):
+            continue
+        annotation = param.annotation
+        if annotation is not None and uses_optional(annotation.annotation, style):
+            return True
+    return False
+
+
+# What binds more loosely than `|` and so needs parentheses in `(X) | None`.
+_LOOSER = (cst.IfExp, cst.Lambda, cst.BooleanOperation, cst.Comparison, cst.NamedExpr)
+
+
+def widen(annotation: cst.BaseExpression, style: NoneStyle) -> cst.BaseExpression | None:
+    """`annotation | None` or `Optional[annotation]`; None when neither can be written."""
+    if uses_optional(annotation, style):
+        if style.optional is None or not _forward_reference(annotation):
+            return None
+        return cst.Subscript(
+            value=cst.parse_expression(style.optional.spelling),
+            slice=[cst.SubscriptElement(cst.Index(annotation))],
+        )
+    if isinstance(annotation, _LOOSER) or (
+        isinstance(annotation, cst.UnaryOperation) and isinstance(annotation.operator, cst.Not)
+    ):
+        annotation = annotation.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.BinaryOperation(
+        left=annotation,
+        operator=cst.BitOr(
+            whitespace_before=cst.SimpleWhitespace(" "), whitespace_after=cst.SimpleWhitespace(" ")
+        ),
+        right=cst.Name("None"),
     )
+
+
+def uses_optional(annotation: cst.BaseExpression, style: NoneStyle) -> bool:
+    """Whether widening `annotation` writes Optional (a string's `| None` is a TypeError)."""
+    return not style.pep604 or isinstance(annotation, _STRINGS)
+
+
+_STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+
+def _forward_reference(annotation: cst.BaseExpression) -> bool:
+    """A string annotation `Optional[...]` takes: typing compiles it as an expression when the
+    subscript runs (`Optional["a b"]` raises SyntaxError where `x: "a b"` did not)."""
+    if not isinstance(annotation, _STRINGS):
+        return True
+    try:
+        value = ast.literal_eval(cst.Module([]).code_for_node(annotation))
+        if not isinstance(value, str):
+            return False  # bytes
+        compile(value, "<string>", "eval", dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return False  # an f-string is no literal
+    return True
 
 
 def _without_star(params: cst.Parameters, name: str) -> cst.Parameters:
@@ -234,16 +336,16 @@ def _without_star(params: cst.Parameters, name: str) -> cst.Parameters:
 
 
 def _map_params(
-    params: cst.Parameters, name: str, change: Callable[[cst.Param], cst.Param]
+    params: cst.Parameters, names: Collection[str], change: Callable[[cst.Param], cst.Param]
 ) -> cst.Parameters:
     def each(items: Sequence[cst.Param]) -> list[cst.Param]:
-        return [change(p) if p.name.value == name else p for p in items]
+        return [change(p) if p.name.value in names else p for p in items]
 
     star_arg = params.star_arg
-    if isinstance(star_arg, cst.Param) and star_arg.name.value == name:
+    if isinstance(star_arg, cst.Param) and star_arg.name.value in names:
         star_arg = change(star_arg)
     star_kwarg = params.star_kwarg
-    if star_kwarg is not None and star_kwarg.name.value == name:
+    if star_kwarg is not None and star_kwarg.name.value in names:
         star_kwarg = change(star_kwarg)
     return params.with_changes(
         posonly_params=each(params.posonly_params),
@@ -255,9 +357,10 @@ def _map_params(
 
 
 class Rewrite(cst.CSTTransformer):
-    def __init__(self, plans: Plans, scopes: Scopes) -> None:
+    def __init__(self, plans: Plans, scopes: Scopes, styles: Mapping[Owner, NoneStyle]) -> None:
         super().__init__()
         self.plans = plans
+        self.styles = styles
         self.renames: dict[int, str] = {}
         for owner, edits in plans.items():
             for edit in edits:
@@ -275,10 +378,12 @@ class Rewrite(cst.CSTTransformer):
         edits = self.plans.get(original_node)
         if not edits:
             return updated_node
-        return updated_node.with_changes(params=edit_parameters(updated_node.params, edits))
+        style = self.styles[original_node]
+        return updated_node.with_changes(params=edit_parameters(updated_node.params, edits, style))
 
     def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.Lambda:
         edits = self.plans.get(original_node)
         if not edits:
             return updated_node
-        return updated_node.with_changes(params=edit_parameters(updated_node.params, edits))
+        style = self.styles[original_node]
+        return updated_node.with_changes(params=edit_parameters(updated_node.params, edits, style))

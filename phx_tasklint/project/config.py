@@ -598,3 +598,100 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         return Config(root=base if base.is_dir() else base.parent)
     section = _section(_read_toml(found), found) or {}
     return config_from_table(section, root=found.parent, source=found)
+
+
+# --------------------------------------------------------------------------------------------
+# The oldest Python the project runs on (for `--fix`: `X | None` or `Optional[X]`)
+
+PythonVersion = tuple[int, int]
+# Each tool's own files in its own order of precedence; pyproject.toml is read in between.
+_RUFF_FILES = (".ruff.toml", "ruff.toml")
+_MYPY_FILES = ("mypy.ini", ".mypy.ini")
+_TARGET_FILES = (*_RUFF_FILES, *_MYPY_FILES, "pyproject.toml", "setup.cfg")
+_RUFF_TARGET = re.compile(r"py(\d)(\d+)")
+_VERSION = re.compile(r"(\d+)\.(\d+)")
+_SPECIFIER = re.compile(r"\s*(~=|===|==|!=|<=|>=|<|>)\s*v?(\d+)(?:\.(\d+))?[\w.*+!-]*\s*")
+
+
+def python_target(config: Config) -> PythonVersion | None:
+    """The oldest Python the project supports, as its own tools state it: ruff's
+    `target-version`, else mypy's `python_version`, else the lowest version `requires-python`
+    admits (ruff's order: a tool's own setting before the package metadata). Read from the
+    nearest directory, at or above the configuration's, that holds one of their files; None when
+    none says. A file that cannot be read or parsed says nothing here: its own tool reports it.
+    There is no setting of our own: a project that states none of these can only be assumed to
+    run anywhere, and then `Optional[X]` is the spelling that does. The target changes what
+    `--fix` writes, never what is reported or offered (the linter offers a widening only where
+    Optional can be spelled), so it is no part of `settings()` and the cache's fingerprint."""
+    directory = _target_directory(config.root)
+    if directory is None:
+        return None
+    pyproject = _quiet_toml(directory / "pyproject.toml")
+    tool = pyproject.get("tool")
+    tool = tool if isinstance(tool, dict) else {}
+    tool_ruff = tool.get("ruff")
+    ruff = [_quiet_toml(directory / name) for name in _RUFF_FILES]
+    ruff.append(tool_ruff if isinstance(tool_ruff, dict) else {})
+    for table in ruff:
+        found = _ruff_version(table.get("target-version"))
+        if found is not None:
+            return found
+    for value in (
+        *(_ini_value(directory / name, "mypy", "python_version") for name in _MYPY_FILES),
+        tool["mypy"].get("python_version") if isinstance(tool.get("mypy"), dict) else None,
+        _ini_value(directory / "setup.cfg", "mypy", "python_version"),
+    ):
+        match = _VERSION.fullmatch(str(value).strip()) if isinstance(value, str) else None
+        if match:
+            return int(match[1]), int(match[2])
+    project = pyproject.get("project")
+    requires = project.get("requires-python") if isinstance(project, dict) else None
+    return lowest_admitted(requires) if isinstance(requires, str) else None
+
+
+def lowest_admitted(specifiers: str) -> PythonVersion | None:
+    """The lowest `major.minor` a `requires-python` specifier set admits (`>=3.9,<4` -> 3.9,
+    `~=3.10` -> 3.10, `>3.8` -> 3.8, which admits 3.8.1); None when it sets no lower bound or
+    cannot be read."""
+    lows: list[PythonVersion] = []
+    for clause in specifiers.split(","):
+        match = _SPECIFIER.fullmatch(clause)
+        if match is None:
+            return None
+        if match[1] in ("~=", "===", "==", ">=", ">"):
+            lows.append((int(match[2]), int(match[3] or 0)))
+    return max(lows) if lows else None
+
+
+def _target_directory(start: Path) -> Path | None:
+    current = Path(os.path.abspath(start))
+    while True:
+        if any((current / name).is_file() for name in _TARGET_FILES):
+            return current
+        if (current / ".git").exists() or current.parent == current:
+            return None
+        current = current.parent
+
+
+def _quiet_toml(path: Path) -> dict[str, Any]:
+    try:
+        return _parse_toml(path.read_bytes(), path)
+    except (OSError, ConfigError):
+        return {}
+
+
+def _ruff_version(value: object) -> PythonVersion | None:
+    match = _RUFF_TARGET.fullmatch(value) if isinstance(value, str) else None
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _ini_value(path: Path, section: str, key: str) -> str | None:
+    import configparser  # only when a fix asks
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        if not parser.read(path, encoding="utf-8"):
+            return None
+    except (configparser.Error, UnicodeDecodeError):
+        return None
+    return parser.get(section, key, fallback=None)
