@@ -301,9 +301,12 @@ def source_args(api: TypeChecker, func: FuncItem | None) -> tuple[tuple[str, boo
 
 
 def class_source(api: TypeChecker, info: TypeInfo) -> ast.ClassDef | None:
-    """A class's definition in its module's source (None for a class local to a function)."""
+    """A class's definition in its module's source (None for a class local to a function, and
+    for a stub's: a `.pyi` declares attributes without binding them)."""
     module = api.modules.get(info.module_name)
     if module is None or not module.path or "@" in info.fullname:
+        return None
+    if not module.path.endswith(".py"):
         return None
     node: ast.AST | None = _parsed(module.path)
     for name in info.fullname[len(info.module_name) + 1 :].split("."):

@@ -221,11 +221,20 @@ def class_fields(info: TypeInfo, classes: ClassSource | None = None) -> tuple[st
     fields = _declared_fields(info)
     if fields is not None or classes is None:
         return fields
-    plain = [base.fullname for base in info.mro[1:]] == ["builtins.object"]
-    if not plain or info.declared_metaclass is not None or info.is_protocol:
+    if not info.mro or info.mro[-1].fullname != "builtins.object":
         return None
-    node = classes(info)
-    return instance_attributes(node) if node is not None else None
+    found: set[str] = set()
+    for klass in info.mro[:-1]:  # what every class below `object` sets, across modules
+        if klass.declared_metaclass is not None or klass.is_protocol:
+            return None
+        if _declared_fields(klass) is not None:
+            return None  # a dataclass or model among the bases: not read here
+        node = classes(klass)
+        attributes = instance_attributes(node) if node is not None else None
+        if attributes is None:
+            return None
+        found.update(attributes)
+    return tuple(sorted(found))
 
 
 def _declared_fields(info: TypeInfo) -> tuple[str, ...] | None:

@@ -33,11 +33,23 @@ NOT_SEEN: dict[str, dict[str, str]] = {
         "PHX405-bad-0": "the plugin judges the decorated function, not the `kind` argument",
         "PHX406-bad-0": "the plugin judges what `create_evaluator(...)` decorates; a bare "
         "`@create_evaluator` is no such call (mypy itself may reject it)",
+        **{
+            f"{code}-bad-2": "no return annotation: mypy types the result as Any; the linter "
+            "reads the `return` statements"
+            for code in ("PHX201", "PHX202", "PHX203")
+        },
     },
     "runtime": {
-        f"{code}-bad-0": "a module-level example: the binder judges a callable, and the example "
-        "hands it none"
-        for code in ("PHX000", "PHX401", "PHX402", "PHX403", "PHX404", "PHX405", "PHX406")
+        **{
+            f"{code}-bad-0": "a module-level example: the binder judges a callable, and the "
+            "example hands it none"
+            for code in ("PHX000", "PHX401", "PHX402", "PHX403", "PHX404", "PHX405", "PHX406")
+        },
+        **{
+            f"{code}-bad-2": "no return annotation: the binder judges annotations (`run` sees "
+            "the value returned); the linter reads the `return` statements"
+            for code in ("PHX201", "PHX202", "PHX203")
+        },
     },
 }
 

@@ -31,6 +31,7 @@ KNOWN_FIELDS = {
     "consequence",
     "hint",
     "type",
+    "origin",
     "detail",
     "shape",
     "annotation",

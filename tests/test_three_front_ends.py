@@ -46,6 +46,47 @@ EXCEPTIONS = {
     "that reaches the call, as Python runs it",
     ("flow.py", 25, "PHX002", "linter"): "same redefinition: mypy judges the first `solve`",
 }
+# Return types the linter reads from a def's `return` statements (no return annotation): mypy
+# types an unannotated def's result as Any, and the runtime binder judges annotations only (its
+# `run` sees the value itself).
+_INFERRED = {
+    "mypy": "no return annotation: mypy types the result as Any; the linter reads the def's "
+    "`return` statements",
+    "runtime": "no return annotation: the binder judges annotations (`run` sees the value "
+    "returned); the linter reads the def's `return` statements",
+}
+EXCEPTIONS.update(
+    {
+        ("inferred_returns.py", line, code, front_end): reason
+        for line, code in (
+            (175, "PHX203"),
+            (176, "PHX203"),
+            (177, "PHX203"),
+            (178, "PHX202"),
+            (179, "PHX202"),
+            (180, "PHX202"),
+            (181, "PHX202"),
+            (199, "PHX201"),
+            (200, "PHX201"),
+            (201, "PHX201"),
+            (202, "PHX201"),
+            (203, "PHX201"),
+            (209, "PHX201"),
+            (209, "PHX202"),
+        )
+        for front_end, reason in _INFERRED.items()
+    }
+)
+
+
+def runtime_exceptions(path: str, site_line: int) -> set[str]:
+    """The codes the runtime binder is known not to report on the call site at `site_line`
+    (tests/test_fixtures.py compares the runtime leg per hand-off)."""
+    return {
+        code
+        for p, line, code, front_end in EXCEPTIONS
+        if front_end == "runtime" and p == path and line == site_line
+    }
 
 
 class _Config:
@@ -117,6 +158,6 @@ def test_mypy_reports_what_the_linter_reports_per_call_site(
         for code in by_site[site] - linted:
             differences.add((site[0], site[1], code, "linter"))
     unexplained = sorted(differences - set(EXCEPTIONS))
-    stale = sorted(set(EXCEPTIONS) - differences)
+    stale = sorted({e for e in EXCEPTIONS if e[3] != "runtime"} - differences)
     assert not unexplained, f"front ends disagree: {unexplained}"
     assert not stale, f"documented exceptions that no longer happen: {stale}"

@@ -22,6 +22,7 @@ from phx_tasklint.core.model import (
     Fix,
     Kind,
     Param,
+    ReturnSource,
     Role,
     Signature,
     TypeExpr,
@@ -307,6 +308,8 @@ def _may_be_evaluation(item: TypeExpr) -> bool:
     """Whether a list item can be a score or an evaluation dict, or cannot be told apart."""
     if item.kind in (TypeKind.TYPEDDICT, TypeKind.UNKNOWN):
         return True
+    if item.kind is TypeKind.UNION:  # which member each item is, is not known
+        return any(_may_be_evaluation(member) for member in item.args)
     if item.kind is TypeKind.CLASS:
         return item.fields is None
     if item.kind is TypeKind.NAME:
@@ -693,6 +696,42 @@ def _check_returns(signature: Signature, role: Role, ctx: Context, scorer: str) 
     returns = signature.returns
     if returns is None:
         return []
+    source = signature.returns_inferred
+    if source is None:
+        return _judge_returns(returns, signature.is_async, role, ctx, scorer, "")
+    origin = _inferred_origin(source)
+    if returns.kind is TypeKind.UNION:
+        # Read from several `return`s (or falling off the end), each member is one way out of
+        # the def, and which ones real examples take is unknown: reported only when every way
+        # out draws the same finding, so that no guess about the paths taken is needed.
+        verdicts = {
+            tuple(d.code for d in _judge_returns(member, False, role, ctx, scorer, ""))
+            for member in returns.args
+        }
+        if len(verdicts) != 1:
+            return []
+    # an inferred type is the value the body produces: for `async def`, the awaited one
+    return _judge_returns(returns, False, role, ctx, scorer, origin)
+
+
+def _inferred_origin(source: ReturnSource) -> str:
+    """Where the message says the type came from."""
+    lines = [str(n) for n in source.lines]
+    if not lines:
+        return f" (it returns nothing: falls off the end at line {source.falls_off_at})"
+    where = f"line {lines[0]}" if len(lines) == 1 else f"lines {_and(lines)}"
+    if source.falls_off_at is not None:
+        where += f" and from falling off the end at line {source.falls_off_at}"
+    return f" (type inferred from `return` at {where})"
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _judge_returns(
+    returns: TypeExpr, is_async: bool, role: Role, ctx: Context, scorer: str, origin: str
+) -> list[Diagnostic]:
     if role == "task":
         result = unwrap_awaitable(returns) or returns
         problem = json_problem(result)
@@ -700,11 +739,11 @@ def _check_returns(signature: Signature, role: Role, ctx: Context, scorer: str) 
             return []
         part, why = problem
         detail = why if part is result else f"in it, `{part.display()}`: {why}"
-        return [_diag("PHX201", role, type=result.display(), detail=detail)]
+        return [_diag("PHX201", role, type=result.display(), origin=origin, detail=detail)]
     if ctx.evaluator_method:
         return []  # Phoenix records an Evaluator object's result as-is, with no scorer
     scored = returns
-    if signature.is_async:
+    if is_async:
         scored = unwrap_awaitable(returns) or returns
     found = scorer_problem(scored, scorer)
     if found is None:
@@ -716,9 +755,9 @@ def _check_returns(signature: Signature, role: Role, ctx: Context, scorer: str) 
             if scorer == "legacy"
             else ("(score, label) or (score, label, explanation)")
         )
-        return [_diag(code, role, type=part.display(), shape=shape, detail=why)]
+        return [_diag(code, role, type=part.display(), origin=origin, shape=shape, detail=why)]
     detail = why if part is scored else f"`{part.display()}`: {why}"
-    return [_diag(code, role, type=scored.display(), detail=detail)]
+    return [_diag(code, role, type=scored.display(), origin=origin, detail=detail)]
 
 
 def _check_annotations(

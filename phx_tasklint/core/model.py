@@ -97,16 +97,28 @@ class Param:
 
 
 @dataclass(frozen=True)
+class ReturnSource:
+    """Where a return type the def does not annotate was read from: lines as the user sees them
+    (in a notebook, inside the def's cell)."""
+
+    lines: tuple[int, ...] = ()  # the `return` statements read, in source order
+    falls_off_at: int | None = None  # the def's last line, when its end can be reached
+
+
+@dataclass(frozen=True)
 class Signature:
     """A callable as Phoenix's `inspect.signature` sees it.
 
     `is_async` is what `inspect.iscoroutinefunction` would say; a sync callable that returns an
-    awaitable keeps `is_async=False` and says so through `returns`.
+    awaitable keeps `is_async=False` and says so through `returns`. `returns_inferred` is set
+    when `returns` was read from the body instead of an annotation (only the linter reads
+    bodies): then a union is one member per way out of the def, not a declared union.
     """
 
     params: tuple[Param, ...]
     returns: TypeExpr | None = None
     is_async: bool = False
+    returns_inferred: ReturnSource | None = None
 
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)

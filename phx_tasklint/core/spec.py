@@ -183,6 +183,8 @@ CREATE_EVALUATOR = (
 )
 # create_evaluator(kind, name, scorer): where the name Phoenix records comes from.
 CREATE_EVALUATOR_NAME = ("name", 1)  # keyword, position
+# create_evaluator(scorer=...): a scorer of the user's own takes the result instead of Phoenix's.
+CREATE_EVALUATOR_SCORER = ("scorer", 2)
 # A different decorator with its own binder: never judged by experiment rules.
 EVALS_CREATE_EVALUATOR = "phoenix.evals.create_evaluator"
 # Everything phoenix.evals makes (evaluator classes, bind_evaluator, prebuilt metrics) is an
@@ -588,15 +590,23 @@ RULES: tuple[Rule, ...] = (
         name="non-json-return",
         severity="error",
         phoenix_fails="never",
-        summary="a task's return annotation is not JSON-serializable",
+        summary=(
+            "a task's return type (annotated, or read from its `return`s) is not "
+            "JSON-serializable"
+        ),
         message=(
-            "task returns `{type}`, which is not JSON-serializable ({detail}): Phoenix silently "
-            "converts it (objects to their `__dict__`, the rest to `str()`) and evaluators see the "
-            "converted value; return dicts, lists, str, numbers, bool or None"
+            "task returns `{type}`{origin}, which is not JSON-serializable ({detail}): Phoenix "
+            "silently converts it (objects to their `__dict__`, the rest to `str()`) and "
+            "evaluators see the converted value; return dicts, lists, str, numbers, bool or None"
         ),
         fix_title=None,
         fix_safety=None,
-        what_it_does="Checks that a task's return annotation is JSON-serializable.",
+        what_it_does=(
+            "Checks that a task's return type is JSON-serializable: its return annotation, or "
+            "without one what its `return` statements show (literals, f-strings, calls of "
+            "builtins and of classes the linter can see). Only the linter reads bodies; the mypy "
+            "plugin and the runtime binder judge annotations."
+        ),
         why_is_this_bad=(
             "Phoenix stores task outputs as JSON. Other values are converted without a warning: a "
             "set becomes the string `\"{'a'}\"`, a dataclass its `__dict__`, an Enum its "
@@ -608,10 +618,12 @@ RULES: tuple[Rule, ...] = (
                 "import datetime\ndef f(input) -> datetime.datetime:\n"
                 "    return datetime.datetime.now()"
             ),
+            _sig("def f(input):\n    tags = set(input['tags'])\n    return tags"),
         ),
         good=(
             _sig("def f(input) -> list[str]:\n    return sorted(set(input['tags']))"),
             _sig("from typing import Any\ndef f(input) -> dict[str, Any]:\n    return input"),
+            _sig("def f(input):\n    return {'tags': sorted(set(input['tags']))}"),
         ),
     ),
     Rule(
@@ -619,28 +631,41 @@ RULES: tuple[Rule, ...] = (
         name="unsupported-evaluator-return",
         severity="error",
         phoenix_fails="every-example",
-        summary="an evaluator's return annotation is not a result the default scorer accepts",
+        summary=(
+            "an evaluator's return type (annotated, or read from its `return`s) is not a result "
+            "the default scorer accepts"
+        ),
         message=(
-            "evaluator returns `{type}`, which Phoenix's default scorer does not accept "
+            "evaluator returns `{type}`{origin}, which Phoenix's default scorer does not accept "
             "({detail}): the evaluation fails with ValueError; return a bool, a number, a str, a "
             "(score, label) tuple or an evaluation dict"
         ),
         fix_title=None,
         fix_safety=None,
-        what_it_does="Checks that an evaluator's return annotation is something Phoenix can score.",
+        what_it_does=(
+            "Checks that an evaluator's return type is something Phoenix can score: its return "
+            "annotation, or without one what its `return` statements show, and None when its "
+            "body can end without a `return` (a stub, or a def that always raises, is not "
+            "reported)."
+        ),
         why_is_this_bad=(
             "Phoenix turns an evaluator's result into a score with its default scorer, which "
             "accepts bool, int, float, str, `(score, label[, explanation])` tuples and evaluation "
             "dicts. Anything else (None, a list of numbers, a Decimal, a coroutine) raises "
-            "`ValueError: Unsupported evaluation result type` on every example."
+            "`ValueError: Unsupported evaluation result type` on every example; an evaluator "
+            "that forgets its `return` returns None."
         ),
         bad=(
             _sig("def f(output) -> None:\n    print(output)", "evaluator"),
             _sig("def f(output) -> list[float]:\n    return [1.0, 0.0]", "evaluator"),
+            _sig("def f(output):\n    score = 1.0 if output else 0.0", "evaluator"),
         ),
         good=(
             _sig("def f(output) -> float:\n    return 1.0", "evaluator"),
             _sig("def f(output) -> dict[str, float]:\n    return {'score': 1.0}", "evaluator"),
+            _sig(
+                "def f(output):\n    score = 1.0 if output else 0.0\n    return score", "evaluator"
+            ),
         ),
     ),
     Rule(
@@ -649,10 +674,13 @@ RULES: tuple[Rule, ...] = (
         severity="error",
         phoenix_fails="by-value",
         summary="an evaluator returns a tuple that is not (score, label[, explanation])",
-        message="evaluator returns `{type}`: Phoenix reads a tuple as {shape}; {detail}",
+        message="evaluator returns `{type}`{origin}: Phoenix reads a tuple as {shape}; {detail}",
         fix_title=None,
         fix_safety=None,
-        what_it_does="Checks the shape of tuples returned by evaluators.",
+        what_it_does=(
+            "Checks the shape of tuples returned by evaluators, annotated or read from their "
+            "`return` statements."
+        ),
         why_is_this_bad=(
             "Phoenix reads a returned tuple by position. A 1-tuple raises `ValueError`, items "
             "after the third are dropped, and a non-numeric first item fails `float()` at "
@@ -661,8 +689,22 @@ RULES: tuple[Rule, ...] = (
         bad=(
             _sig("def f(output) -> tuple[float]:\n    return (1.0,)", "evaluator"),
             _sig("def f(output) -> tuple[str, float]:\n    return ('ok', 1.0)", "evaluator"),
+            _sig(
+                "def f(output, expected):\n"
+                "    label = 'correct' if output == expected else 'incorrect'\n"
+                "    return label, float(output == expected)",
+                "evaluator",
+            ),
         ),
-        good=(_sig("def f(output) -> tuple[float, str]:\n    return (1.0, 'ok')", "evaluator"),),
+        good=(
+            _sig("def f(output) -> tuple[float, str]:\n    return (1.0, 'ok')", "evaluator"),
+            _sig(
+                "def f(output, expected):\n"
+                "    label = 'correct' if output == expected else 'incorrect'\n"
+                "    return float(output == expected), label",
+                "evaluator",
+            ),
+        ),
     ),
     Rule(
         code="PHX301",

@@ -24,6 +24,7 @@ from phx_tasklint.lint.definitions import (
     class_member,
 )
 from phx_tasklint.lint.modules import Binding, Module, Reach
+from phx_tasklint.lint.returns import inferred_returns
 from phx_tasklint.lint.runners import argument, cast_value, is_create_evaluator
 from phx_tasklint.lint.typeexpr import annotation, class_type
 
@@ -44,6 +45,19 @@ _PRESERVING = frozenset(
     }
 )
 _WRAPS = frozenset({"functools.wraps", "functools.update_wrapper"})
+# Decorators after which calling the function still returns what its body returns (a return
+# type read from the body holds only through these).
+_KEEP_RESULT = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "functools.wraps",
+        "functools.cache",
+        "functools.lru_cache",
+        "typing.override",
+        "typing_extensions.override",
+    }
+)
 # Called on a function, these return a wrapper that inspect.signature sees through.
 _CACHES = frozenset({"functools.cache", "functools.lru_cache"})
 _LRU_CACHE = "functools.lru_cache"
@@ -233,7 +247,9 @@ class Resolver:
         found = self._constructor(module, node, depth)
         if isinstance(found, Target):
             returns = class_type(module, node, self.definitions.lookup_from(module), depth)
-            signature = replace(found.signature, returns=returns, is_async=False)
+            signature = replace(
+                found.signature, returns=returns, is_async=False, returns_inferred=None
+            )
             # Phoenix names it by the class's __qualname__, not by `__init__`
             found = replace(found, signature=signature, phoenix_name=node.name, at_hand_off=True)
         return found
@@ -439,15 +455,21 @@ class Resolver:
                 own_name = True
                 if isinstance(expr, ast.Call):
                     name = _evaluator_name(expr, node.name)
+                    if argument(expr, *spec.CREATE_EVALUATOR_SCORER) is not None:
+                        signature = _uninferred(signature)  # its own scorer takes the result
                 continue
             if not _PRESERVING.isdisjoint(names):
+                if _KEEP_RESULT.isdisjoint(names):
+                    signature = _uninferred(signature)
                 continue
             replaced = self._decorator_signature(module, expr, depth)
             if isinstance(replaced, Skip):
                 return replaced
-            if replaced is not None:
+            if replaced is not None:  # the wrapper's: what it returns is what Phoenix gets
                 signature = replaced
                 anchor = replace(anchor, params={}, written=())
+            else:  # a wrapper that keeps the signature may still return something else
+                signature = _uninferred(signature)
         if bound:
             dropped = drop_first(signature)
             if dropped is None:
@@ -459,19 +481,18 @@ class Resolver:
         self, module: Module, node: FunctionNode, params: tuple[Param, ...]
     ) -> Signature:
         """The signature of a def as written: a generator without a return annotation returns
-        a (sync) generator."""
-        returns = (
-            annotation(module, node.returns, self.definitions.lookup_from(module))
-            if node.returns is not None
-            else None
-        )
+        a (sync) generator; another def without one returns what its body shows."""
+        lookup = self.definitions.lookup_from(module)
         is_async = isinstance(node, ast.AsyncFunctionDef)
-        if returns is None and _is_generator(node):
-            returns = TypeExpr.named(
-                "typing.AsyncGenerator" if is_async else "typing.Generator", UNKNOWN
-            )
-            is_async = False
-        return Signature(params, returns, is_async)
+        if node.returns is not None:
+            return Signature(params, annotation(module, node.returns, lookup), is_async)
+        if _is_generator(node):
+            kind = "typing.AsyncGenerator" if is_async else "typing.Generator"
+            return Signature(params, TypeExpr.named(kind, UNKNOWN), False)
+        inferred = inferred_returns(module, node, lookup, lambda line: _shown(module, line))
+        if inferred is None:
+            return Signature(params, None, is_async)
+        return Signature(params, inferred[0], is_async, inferred[1])
 
     def _decorator_signature(
         self, module: Module, expr: ast.expr, depth: int
@@ -576,6 +597,18 @@ def _local_def(fn: FunctionNode, expr: ast.expr | None) -> FunctionNode | None:
         if isinstance(stmt, FUNCTIONS) and stmt.name == expr.id:
             found = stmt
     return found
+
+
+def _uninferred(signature: Signature) -> Signature:
+    """Without the return type read from the body (a decorator may change the result)."""
+    if signature.returns_inferred is None:
+        return signature
+    return replace(signature, returns=None, returns_inferred=None)
+
+
+def _shown(module: Module, line: int) -> int:
+    """A line of the module as the user sees it (inside a notebook cell or a Markdown fence)."""
+    return module.source.locate(line, 1)[1]
 
 
 def _is_generator(fn: FunctionNode) -> bool:

@@ -196,9 +196,44 @@ def class_type(module: Module, node: ast.ClassDef, lookup: Lookup, depth: int) -
     }
     if decorators & _DATACLASS or bases & _PYDANTIC:
         return TypeExpr.cls(qualified, fields)
-    if bases - {"builtins.object"}:
+    if bases - {"builtins.object"} and _plain_bases(module, node, lookup, depth) is None:
         return UNKNOWN  # a base we cannot see might make it anything
-    return TypeExpr.cls(qualified, instance_attributes(node))
+    return TypeExpr.cls(qualified, plain_attributes(module, node, lookup, depth))
+
+
+def plain_attributes(
+    module: Module, node: ast.ClassDef, lookup: Lookup, depth: int
+) -> tuple[str, ...] | None:
+    """The attributes an instance of a plain class can have: its own (`instance_attributes`)
+    and those it inherits from plain classes the checked files define. None when any class on
+    the way is not plain, or is not seen."""
+    own = instance_attributes(node)
+    inherited = _plain_bases(module, node, lookup, depth)
+    if own is None or inherited is None:
+        return None
+    return tuple(sorted({*own, *inherited}))
+
+
+def _plain_bases(
+    module: Module, node: ast.ClassDef, lookup: Lookup, depth: int
+) -> tuple[str, ...] | None:
+    """What instances inherit from the bases of `node` (None: a base is not a plain class of
+    the checked files)."""
+    if depth > 20:
+        return None
+    out: set[str] = set()
+    for base in node.bases:
+        names = set(module.qualified(base))
+        if names == {"builtins.object"}:
+            continue
+        found = lookup(names.pop()) if len(names) == 1 else None
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return None
+        inherited = plain_attributes(found[0], found[1], lookup, depth + 1)
+        if inherited is None:
+            return None
+        out.update(inherited)
+    return tuple(out)
 
 
 def _class_fields(cls: ast.ClassDef) -> list[tuple[str, ast.expr]]:

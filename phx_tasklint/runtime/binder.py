@@ -180,9 +180,23 @@ _ATTRIBUTES: weakref.WeakKeyDictionary[type, tuple[str, ...] | None] = weakref.W
 
 
 def _plain_class_attributes(cls: type) -> tuple[str, ...] | None:
-    """The attributes an instance of a class with no base but `object` can have, read from its
-    source as the other front ends read it (None when the source is not at hand)."""
-    if cls.__mro__[1:] != (object,) or type(cls) is not type:
+    """The attributes an instance of a plain class can have: what each class of its MRO below
+    `object` sets, read from its source as the other front ends read it, and what was set on
+    it after it was made (None when any of them is not a plain class whose source is at
+    hand)."""
+    if cls.__mro__[-1] is not object:
+        return None
+    found: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        attributes = _own_attributes(klass)
+        if attributes is None:
+            return None
+        found.update(attributes)
+    return tuple(sorted(found))
+
+
+def _own_attributes(cls: type) -> tuple[str, ...] | None:
+    if type(cls) is not type:
         return None
     try:
         return _ATTRIBUTES[cls]
