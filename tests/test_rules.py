@@ -45,6 +45,7 @@ KNOWN_FIELDS = {
     "unit",
     "error",
     "when",
+    "cause",
 }
 DESIGN_CODES = [
     "PHX000",
