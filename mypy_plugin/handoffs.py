@@ -66,7 +66,7 @@ from mypy.types import (
 
 from mypy_plugin.translate import Origin, def_arguments, is_coroutine_type, signature
 from phx_tasklint.core import spec
-from phx_tasklint.core.model import Signature, TypeExpr
+from phx_tasklint.core.model import Signature, TypeExpr, Wrapper
 
 _PARTIAL = "functools.partial"
 _PARTIAL_ATTR = "__mypy_partial"  # where mypy's functools plugin keeps the partial's signature
@@ -536,6 +536,29 @@ def _instance(api: TypeChecker, p: Instance) -> Signature | None:
     if not isinstance(bound, CallableType):
         return None
     return signature(bound, _origin(api, func, call_method=True))
+
+
+def wrapper_of(api: TypeChecker, expr: Expression) -> Wrapper | None:
+    """A `functools.partial` handed over, in words for messages (mypy's functools plugin keeps
+    the function it was made from); decorators are Any to mypy, or typed without saying
+    whether they copy `__wrapped__`, and are not named."""
+    p = get_proper_type(expression_type(api, expr))
+    if not isinstance(p, Instance) or p.type.fullname != _PARTIAL or p.extra_attrs is None:
+        return None
+    stored = get_proper_type(p.extra_attrs.attrs.get(_PARTIAL_ATTR))
+    name = getattr(stored.definition, "name", None) if isinstance(stored, CallableType) else None
+    if not isinstance(name, str) or not name:
+        return None
+    spelled = _PARTIAL
+    if isinstance(expr, CallExpr):
+        callee = expr.callee
+        if isinstance(callee, NameExpr):
+            spelled = callee.name
+        elif isinstance(callee, MemberExpr) and isinstance(callee.expr, NameExpr):
+            spelled = f"{callee.expr.name}.{callee.name}"
+        rest = ", …" if len(expr.args) > 1 else ""
+        return Wrapper("partial", f"{spelled}({name}{rest})", name)
+    return Wrapper("partial", f"{spelled}({name}, …)", name)
 
 
 def _partial(api: TypeChecker, p: Instance) -> Signature | None:

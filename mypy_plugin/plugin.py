@@ -32,7 +32,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mypy.checker import TypeChecker
@@ -62,7 +62,7 @@ import phx_tasklint
 from mypy_plugin import handoffs
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import Context as JudgeContext
-from phx_tasklint.core.model import Role
+from phx_tasklint.core.model import Role, RunnerKind
 from phx_tasklint.project import config
 
 # --------------------------------------------------------------------------------------------
@@ -140,6 +140,7 @@ class Runner:
     takes_task: bool
     takes_evaluators: bool = True
     sync_runner: bool | None = None
+    kind: RunnerKind | None = None  # when Phoenix validates (None: a configured wrapper)
     profile: str | None = None  # forced (legacy); None: the configured one
     # the formal parameter holding the callables: by name, else by position
     task_position: int | None = None
@@ -149,12 +150,14 @@ class Runner:
 def _runners(settings: Settings) -> dict[str, Runner]:
     out: dict[str, Runner] = {}
     for r in spec.CLIENT_RUNNERS:
-        out[f"{spec.CLIENT_MODULE}.{r.method}"] = Runner(r.takes_task, sync_runner=True)
+        out[f"{spec.CLIENT_MODULE}.{r.method}"] = Runner(
+            r.takes_task, sync_runner=True, kind=r.kind
+        )
         out[f"{spec.CLIENT_MODULE}.{spec.ASYNC_PREFIX}{r.method}"] = Runner(
-            r.takes_task, sync_runner=False
+            r.takes_task, sync_runner=False, kind=r.kind
         )
         for cls, sync in spec.EXPERIMENTS_CLASSES.items():
-            out[f"{cls}.{r.method}"] = Runner(r.takes_task, sync_runner=sync)
+            out[f"{cls}.{r.method}"] = Runner(r.takes_task, sync_runner=sync, kind=r.kind)
     # arize-phoenix < 14 defines them in phoenix.experiments.functions and re-exports them
     for module in spec.LEGACY_RUNNER_MODULES:
         for r in spec.LEGACY_RUNNERS:
@@ -163,6 +166,7 @@ def _runners(settings: Settings) -> dict[str, Runner]:
                 profile="legacy",
                 task_position=r.task_position,
                 evaluators_position=r.evaluators_position,
+                kind=r.kind,
             )
     for name in settings.task_runners:
         out.setdefault(name, Runner(True, takes_evaluators=False, task_position=0))
@@ -325,7 +329,9 @@ class PhxTaskLintPlugin(Plugin):
         self, api: TypeChecker, ctx: FunctionContext | MethodContext, runner: Runner
     ) -> None:
         judged = JudgeContext(
-            profile=runner.profile or self.settings.profile, sync_runner=runner.sync_runner
+            profile=runner.profile or self.settings.profile,
+            sync_runner=runner.sync_runner,
+            runner=runner.kind,
         )
         if runner.takes_task:
             for expr, t in _actuals(ctx, "task", runner.task_position):
@@ -349,7 +355,7 @@ class PhxTaskLintPlugin(Plugin):
     def _check_create_evaluator(
         self, api: TypeChecker, call: CallExpr, profile: str | None
     ) -> None:
-        judged = JudgeContext(profile=profile or self.settings.profile)
+        judged = JudgeContext(profile=profile or self.settings.profile, runner="decorator")
         index = handoffs.module_index(api)
         decorated = index.decorated.get(id(call))
         if decorated is not None:
@@ -376,6 +382,8 @@ class PhxTaskLintPlugin(Plugin):
         if isinstance(given, handoffs.NotCallable):
             found = judge.check_not_callable(given.value, role, judged)
         else:
+            if isinstance(where, Expression):
+                judged = replace(judged, wrapper=handoffs.wrapper_of(api, where))
             found = judge.check(given, role, judged)
         path = api.path
         for d in found:

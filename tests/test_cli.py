@@ -190,7 +190,8 @@ def test_text_format_is_path_line_col_code_message_name(project: Path) -> None:
         "src/tasks.py:4:17: PHX002 Task parameter `question` cannot be bound: with two or more "
         "parameters Phoenix passes only `input`, `expected`, `reference`, `metadata` and "
         "`example` by name, so it rejects this task with ValueError before the first example; "
-        "give `question` a default or read it from `input` [unbindable-parameter]"
+        "give `question` a default or read it from `input` (handed to run_experiment at "
+        "src/tasks.py:16) [unbindable-parameter]"
     )
     assert lines[1].startswith("  help: ")
     assert lines[-1].startswith("Found 1 error")

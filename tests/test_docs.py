@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from phx_tasklint.cli.commands import main
@@ -86,3 +87,31 @@ def test_the_readme_states_the_version_pyproject_toml_holds() -> None:
     assert "pip install phx-tasklint\n" not in readme
     hook = re.search(r"repo: https://github.com/OWNER/phx-tasklint\n\s*rev: (\S+)", readme)
     assert hook is not None and hook.group(1) == "COMMIT", "pin the hook with a commit sha"
+
+
+def _readme_console(command: str, end: str) -> list[str]:
+    """The lines the README shows after `$ <command>`, up to the line starting with `end`."""
+    text = (RULES_MD.parent.parent / "README.md").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    start = lines.index(f"$ {command}") + 1
+    stop = next(i for i in range(start, len(lines)) if lines[i].startswith(end))
+    return lines[start:stop]
+
+
+def test_the_readme_tour_shows_what_check_and_fix_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tour's `check` and `--fix` outputs are pasted from real runs on the tour's file."""
+    text = (RULES_MD.parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    tour = next(b for b in blocks if b.startswith("# experiment.py\n"))
+    # the caption line is not part of the file (the README's line numbers count without it)
+    (tmp_path / "experiment.py").write_text(tour.split("\n", 1)[1], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check", "."])
+    assert checked.exit_code == 1
+    assert checked.stdout.splitlines() == _readme_console("phx-tasklint check .", "$ echo")
+    fixed = runner.invoke(main, ["check", ".", "--fix", "--unsafe-fixes"])
+    shown = _readme_console("phx-tasklint check . --fix --unsafe-fixes", "```")
+    assert fixed.stdout.splitlines() == shown

@@ -470,7 +470,9 @@ def test_unsafe_edit_is_not_offered_nor_applied(
     else:
         source = HEADER + body + "\n\nrun_experiment(dataset=None, task=t)\n"
     (project / "a.py").write_text(source)
-    assert [f["fix"] for f in json_findings()] == [None]  # the linter offers none
+    # the linter offers none (a return read from the body may add a finding of its own)
+    found = [f["fix"] for f in json_findings() if f["code"] in ("PHX002", "PHX005")]
+    assert found == [None]
     result = check("--fix", "--unsafe-fixes")
     assert "Traceback" not in result.output and "not fixed" not in result.stderr
     assert (project / "a.py").read_text() == source

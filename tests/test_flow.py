@@ -420,9 +420,9 @@ def test_objects_that_reach_a_runner() -> None:
     assert by_line[(at("# alias"), "async_task")] == "Client().experiments.run_experiment"
     assert by_line[(at("# instance"), "async_task")] == "Client().experiments.run_experiment"
     assert by_line[(at("# class attribute"), "task")] == "AsyncClient().experiments.run_experiment"
-    # the method's findings are placed on the method, in its own words
+    # the method's findings are placed on the method, in its own words, named by its class
     method = next(f for f in report.findings if f.location.line == at("# method task"))
-    assert method.function == "task" and "question" in method.diagnostic.message
+    assert method.function == "Runner.task" and "question" in method.diagnostic.message
     assert not report.skipped
 
 

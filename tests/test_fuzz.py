@@ -195,13 +195,22 @@ class Case:
         return f"Case({self.family}: {shown})"
 
 
+# A fresh `python` runs under this recursion limit, and so does the linter; how deep a tree
+# `compile()` accepts depends on it, and an in-process mypy run (another test) raises it.
+_FRESH_RECURSION_LIMIT = 1000
+
+
 def _compile(source: str | bytes, flags: int) -> bool:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_FRESH_RECURSION_LIMIT)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(source, "<fuzz>", "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
+    finally:
+        sys.setrecursionlimit(limit)
     return True
 
 

@@ -518,8 +518,10 @@ def test_only_the_files_a_hand_off_resolves_into_are_read(
         return load(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sources, "load", counting)
-    # once for each hand-off: the messages name the two calls
-    assert found(check("--no-cache", "run.py")) == [("lib/tasks.py", "1", "PHX002")] * 2
+    # one finding, naming the two calls that hand the def over
+    result = check("--no-cache", "run.py")
+    assert found(result) == [("lib/tasks.py", "1", "PHX002")]
+    assert "(handed to Client().experiments.run_experiment at run.py:" in result.stdout
     # `lib` itself is looked in too (`tasks.g` could be a class `tasks` of `lib`)
     assert sorted(loaded) == [str(project / "lib" / n) for n in ("__init__.py", "tasks.py")]
 

@@ -23,7 +23,7 @@ from phx_tasklint.cli.cache import DIRECTORY
 from phx_tasklint.cli.pipeline import Options, run
 from phx_tasklint.core import spec
 from phx_tasklint.lint import prefilter, pyast
-from phx_tasklint.lint.findings import Finding
+from phx_tasklint.lint.findings import Finding, HandOffSite
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -40,7 +40,7 @@ def keys(findings: list[Finding]) -> list[Key]:
             f.location.line,
             f.location.column,
             f.diagnostic.code,
-            f.diagnostic.message,
+            f.message(),  # with the calls that hand the definition over
         )
         for f in findings
     ]
@@ -416,7 +416,7 @@ def test_forked_workers_give_the_serial_result_even_when_one_dies(tree: Path) ->
         "    here.clear()\n    c.analyse_share = share\n"
         "    options = c.Options(paths=['.'], use_cache=False, jobs=3, fork_workers=True)\n"
         "    found = [[f.location.path, f.location.cell, f.location.line, f.location.column,\n"
-        "              f.diagnostic.code, f.diagnostic.message] for f in c.run(options).findings]\n"
+        "              f.diagnostic.code, f.message()] for f in c.run(options).findings]\n"
         "    return found, len(set(here))\n"
         "out = {'whole': run(), 'died': run(dying)}\n"
         "real_fork = os.fork\nos.fork = refused\nout['unforked'] = run()\nos.fork = real_fork\n"
@@ -671,7 +671,9 @@ def test_cache_stores_each_distinct_diagnostic_once(tree: Path) -> None:
     (cache_file,) = (tree / DIRECTORY).glob("v*.json")
     stored = json.loads(cache_file.read_bytes())
     rows = [f for row in stored["files"].values() if len(row) > 3 for f in row[3]]
-    assert len(rows) == len(cold)
+    # a definition handed over from several files is stored with each (its calls differ) and
+    # shown once
+    assert len(rows) > len(cold)
     assert len(stored["diagnostics"]) < len(rows) / 2  # the heavy files repeat their messages
     assert len(stored["diagnostics"]) == len({json.dumps(d) for d in stored["diagnostics"]})
     assert lint(jobs=1) == cold
@@ -867,7 +869,8 @@ def test_a_checked_file_saved_after_its_analysis_is_seen_through_its_importer(
 
     with monkeypatch.context() as patched:
         patched.setattr(Engine, "analyse", then_saved)
-        assert [k[4] for k in lint(jobs=1)] == ["PHX002", "PHX002"]  # as it was when read
+        # as it was when read: one finding, handed over from both files
+        assert [k[4] for k in lint(jobs=1)] == ["PHX002"]
     assert lint(jobs=1) == lint(use_cache=False, jobs=1) == []
 
 
@@ -1026,10 +1029,15 @@ def test_damaged_table_indexes_are_refused() -> None:
     from phx_tasklint.cli.cache import _Tables
 
     tables = _Tables([["PHX001", "n", "error", "m", "task", None, [], None, None]], ["x.py"])
-    assert tables.decode_all([[0, 0, 1, 1, 1, 2, None, "f"]])[0].location.path == "x.py"
+    assert tables.decode_all([[0, 0, 1, 1, 1, 2, None, "f", []]])[0].location.path == "x.py"
     for row in ([-1, 0], [0, -1], [1, 0], [0, 1], ["0", 0], [0, True]):
         with pytest.raises(ValueError):
-            tables.decode_all([[*row, 1, 1, 1, 2, None, "f"]])
+            tables.decode_all([[*row, 1, 1, 1, 2, None, "f", []]])
+    handed = tables.decode_all([[0, 0, 1, 1, 1, 2, None, "f", [["run_experiment", 0, 9, 5, None]]]])
+    assert handed[0].handoffs == (HandOffSite("x.py", 9, 5, None, "run_experiment"),)
+    for site in (["r", 1, 9, 5, None], [None, 0, 9, 5, None], ["r", 0, "9", 5, None], ["r", 0]):
+        with pytest.raises(ValueError):
+            tables.decode_all([[0, 0, 1, 1, 1, 2, None, "f", [site]]])
     with pytest.raises(ValueError):
         _Tables([], [7]).path(0)
 

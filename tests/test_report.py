@@ -24,7 +24,8 @@ from phx_tasklint.cli.report import (
 )
 from phx_tasklint.core import spec
 from phx_tasklint.core.model import Diagnostic, Edit, Fix, Role
-from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint import merge
+from phx_tasklint.lint.findings import Finding, HandOffSite, Location, handoff_note, merged
 
 RENAME = Fix(
     "Rename the parameter to the binding name it means", True, (Edit("rename", "inputs", "input"),)
@@ -147,6 +148,7 @@ def test_json_fields_exactly() -> None:
             "applicability": "safe",
             "edits": [{"action": "rename", "param": "inputs", "new_name": "input"}],
         },
+        "handoffs": [],
     }
     assert data[1]["fix"]["applicability"] == "unsafe"
     assert data[1]["fix"]["edits"] == [
@@ -386,3 +388,110 @@ def test_json_and_sarif_name_files_a_reader_can_open(project: Path) -> None:
     for found in (by_json, by_sarif):
         assert sorted(found) == sorted(names)
         assert all(opened(name).endswith(name.hex().encode() + b"\n") for name in found)
+
+
+# --------------------------------------------------------------------------------------------
+# hand-offs: one finding per definition, every call that hands it over listed
+
+
+def site(
+    path: str, line: int, runner: str = "run_experiment", cell: int | None = None
+) -> HandOffSite:
+    return HandOffSite(path, line, 5, cell, runner)
+
+
+def handed(*sites: HandOffSite) -> Finding:
+    return FIXABLE._replace(handoffs=tuple(sites))
+
+
+@pytest.mark.parametrize(
+    ("sites", "note"),
+    [
+        pytest.param((), "", id="none"),
+        pytest.param((site("b.py", 9),), " (handed to run_experiment at b.py:9)", id="one"),
+        pytest.param(
+            (site("b.py", 9), site("c.py", 4)),
+            " (handed to run_experiment at b.py:9 and c.py:4)",
+            id="two",
+        ),
+        pytest.param(
+            (site("b.py", 9), site("c.py", 4), site("d.py", 1)),
+            " (handed to run_experiment at b.py:9, c.py:4 and d.py:1)",
+            id="three",
+        ),
+        pytest.param(
+            tuple(site(f"f{i:02}.py", 1) for i in range(30)),
+            " (handed to run_experiment at f00.py:1, f01.py:1 and 28 more)",
+            id="many",
+        ),
+        pytest.param(
+            (site("b.py", 9, "Client().experiments.run_experiment"), site("c.py", 4)),
+            " (handed to Client().experiments.run_experiment at b.py:9; to run_experiment at "
+            "c.py:4)",
+            id="two-runners",
+        ),
+        pytest.param(
+            (site("nb.ipynb", 2, cell=3),),
+            " (handed to run_experiment at nb.ipynb:cell 3:2)",
+            id="notebook",
+        ),
+    ],
+)
+def test_handoff_note(sites: tuple[HandOffSite, ...], note: str) -> None:
+    assert handoff_note(sites) == note
+
+
+def test_findings_of_one_definition_merge_with_every_handoff() -> None:
+    """Each file's analysis finds the definition's findings with its own calls; joined, they
+    are one finding listing the calls in order, each once, whatever order they came in."""
+    per_file = [handed(site("c.py", 4)), handed(site("b.py", 9)), handed(site("c.py", 4))]
+    for order in (per_file, per_file[::-1]):
+        [one] = merged(order)
+        assert one.handoffs == (site("b.py", 9), site("c.py", 4))
+    other_message = FIXABLE._replace(
+        diagnostic=diag("PHX002", "Evaluator parameter `inputs`", "evaluator", RENAME),
+        handoffs=(site("b.py", 9),),
+    )
+    # another role's wording is another finding, at the same place
+    assert len(merged([*per_file, other_message])) == 2
+    assert merge(per_file, []).findings == merged(per_file)
+
+
+def test_handoffs_in_every_format() -> None:
+    finding = handed(
+        site("b.py", 9, "Client().experiments.run_experiment"), site("nb.ipynb", 2, cell=3)
+    )
+    note = (
+        " (handed to Client().experiments.run_experiment at b.py:9; to run_experiment at "
+        "nb.ipynb:cell 3:2)"
+    )
+    text = render([finding], "text", show_summary=False, show_fixes=False)
+    message = f"Task parameter `inputs` cannot be bound{note}"
+    assert text == f"src/a.py:3:10: PHX002 {message} [unbindable-parameter]\n"
+    [item] = json.loads(render([finding], "json"))
+    assert item["message"] == "Task parameter `inputs` cannot be bound" + note
+    assert item["handoffs"] == [
+        {"runner": "Client().experiments.run_experiment", "path": "b.py", "line": 9, "column": 5},
+        {"runner": "run_experiment", "path": "nb.ipynb", "line": 2, "column": 5, "cell": 3},
+    ]
+    [result] = sarif([finding])["runs"][0]["results"]
+    assert result["message"]["text"].endswith(note)
+    related = result["relatedLocations"]
+    assert [r["id"] for r in related] == [0, 1]
+    assert related[0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "b.py", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 9, "startColumn": 5},
+    }
+    assert related[0]["message"]["text"] == "handed to Client().experiments.run_experiment"
+    assert related[1]["properties"] == {"cell": 3}
+    assert render([finding], "github").rstrip("\n").endswith(escape_data(note))
+
+
+def test_sarif_logical_location_is_the_qualified_name() -> None:
+    method = FIXABLE._replace(function="Summarizer.__call__")
+    [result] = sarif([method])["runs"][0]["results"]
+    assert result["locations"][0]["logicalLocations"] == [
+        {"name": "__call__", "fullyQualifiedName": "Summarizer.__call__", "kind": "function"}
+    ]
+    [plain] = sarif([WARNING])["runs"][0]["results"]
+    assert "logicalLocations" not in plain["locations"][0]

@@ -46,6 +46,7 @@ KNOWN_FIELDS = {
     "unit",
     "error",
     "when",
+    "cause",
 }
 DESIGN_CODES = [
     "PHX000",

@@ -27,11 +27,11 @@ from typing import Any, NamedTuple
 from phx_tasklint import __version__
 from phx_tasklint.cli.files import create_new, prune, read_own, real_directory, write_atomically
 from phx_tasklint.core.diagnostics import Diagnostic, Edit, Fix
-from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint.findings import Finding, HandOffSite, Location
 from phx_tasklint.lint.modindex import AMBIGUOUS_MARK, MISSING, ModuleIndex
 
 DIRECTORY = ".phx-tasklint-cache"
-_SCHEMA = 9
+_SCHEMA = 10  # 10: a finding's hand-offs
 # cache files kept in the directory (`files.prune`): one per version, configuration, working
 # directory, installation and user
 _KEEP = 16
@@ -147,7 +147,7 @@ class _Tables:
         decoded, paths = self._decoded, self.path_rows
         new = tuple.__new__
         out = []
-        for d, p, line, column, end_line, end_column, cell, function in rows:
+        for d, p, line, column, end_line, end_column, cell, function, sites in rows:
             diagnostic = decoded.get(d) if type(d) is int and d >= 0 else None
             if diagnostic is None:
                 diagnostic = self.diagnostic(d)
@@ -155,7 +155,21 @@ class _Tables:
             if type(path) is not str:
                 path = self.path(p)
             location = new(Location, (path, line, column, end_line, end_column, cell))
-            out.append(new(Finding, (location, diagnostic, function)))
+            handoffs = self.sites(sites) if sites else ()
+            out.append(new(Finding, (location, diagnostic, function, handoffs)))
+        return tuple(out)
+
+    def sites(self, rows: list[Any]) -> tuple[HandOffSite, ...]:
+        out = []
+        for runner, p, line, column, cell in rows:
+            if not (
+                type(runner) is str
+                and type(line) is int
+                and type(column) is int
+                and (cell is None or type(cell) is int)
+            ):
+                raise ValueError("damaged cache: a hand-off with a field of the wrong type")
+            out.append(HandOffSite(self.path(p), line, column, cell, runner))
         return tuple(out)
 
     def encode(self, f: Finding) -> list[Any]:
@@ -164,11 +178,17 @@ class _Tables:
             d = self._diagnostic_index[f.diagnostic] = len(self.diagnostic_rows)
             self.diagnostic_rows.append(_diagnostic_row(f.diagnostic))
         loc = f.location
-        p = self._path_index.get(loc.path)
+        sites = [[s.runner, self._path(s.path), s.line, s.column, s.cell] for s in f.handoffs]
+        p = self._path(loc.path)
+        row = [d, p, loc.line, loc.column, loc.end_line, loc.end_column, loc.cell, f.function]
+        return [*row, sites]
+
+    def _path(self, path: str) -> int:
+        p = self._path_index.get(path)
         if p is None:
-            p = self._path_index[loc.path] = len(self.path_rows)
-            self.path_rows.append(loc.path)
-        return [d, p, loc.line, loc.column, loc.end_line, loc.end_column, loc.cell, f.function]
+            p = self._path_index[path] = len(self.path_rows)
+            self.path_rows.append(path)
+        return p
 
 
 _CLEAN = Entry((0, 0, 0), (), {}, ())
@@ -444,6 +464,7 @@ def _mostly_unused(tables: _Tables, rows: dict[str, Any]) -> bool:
             for finding in row[3]:
                 diagnostics.add(finding[0])
                 paths.add(finding[1])
+                paths.update(site[1] for site in finding[8])
     return (
         len(tables.diagnostic_rows) > 2 * len(diagnostics) + 16
         or len(tables.path_rows) > 2 * len(paths) + 16

@@ -9,6 +9,9 @@ nbformat order, markdown cells counted).
   fix is followed by an indented `help:` line naming the fix and its safety. Then one summary
   line, `Found 2 errors and 1 warning (1 fixable with `--fix`).`; no findings render as the
   empty string (the CLI decides what to say then).
+* Every format words a finding about a definition with the calls that hand it over
+  (`Finding.message`: `... (handed to run_experiment at a.py:9, b.py:4 and 28 more)`); json
+  lists them all in `handoffs`, sarif in `relatedLocations`.
 * json: one array of objects (`FIELDS`, plus `cell` for notebook findings). `path` is the
   file's name exactly whenever it is text, control characters included (as JSON escapes); a
   name with bytes that are not (not UTF-8) shows them as `\\xNN` there and is given exactly
@@ -38,7 +41,7 @@ from typing import Literal, get_args
 from phx_tasklint import __version__
 from phx_tasklint.core import docs, spec
 from phx_tasklint.core.diagnostics import Fix
-from phx_tasklint.lint.findings import Finding
+from phx_tasklint.lint.findings import Finding, HandOffSite
 
 Format = Literal["text", "json", "sarif", "github"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -56,6 +59,7 @@ FIELDS = (
     "role",
     "function",
     "fix",
+    "handoffs",
 )
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/phx-tasklint/"
@@ -115,7 +119,7 @@ def text_line(finding: Finding, *, color: bool = False) -> str:
     if color:
         position = f"{_BOLD}{position}{_RESET}"
         code = f"{_BOLD}{_RED if d.severity == 'error' else _YELLOW}{code}{_RESET}"
-    return f"{position} {code} {d.message} {name}"
+    return f"{position} {code} {finding.message()} {name}"
 
 
 def _plural(count: int, word: str) -> str:
@@ -212,13 +216,25 @@ def fix_json(fix: Fix | None) -> dict[str, object] | None:
     }
 
 
+def _path_json(path: str, names: Mapping[str, str] | None) -> dict[str, object]:
+    """`path`, and `path_bytes` when the file's name is not text."""
+    name = _name(path, names)
+    if _is_text(name):
+        return {"path": name}
+    return {"path": path, "path_bytes": _percent_encoded(name, safe="/")}
+
+
+def handoff_json(site: HandOffSite, names: Mapping[str, str] | None = None) -> dict[str, object]:
+    out: dict[str, object] = {"runner": site.runner, **_path_json(site.path, names)}
+    out |= {"line": site.line, "column": site.column}
+    if site.cell is not None:
+        out["cell"] = site.cell
+    return out
+
+
 def finding_json(finding: Finding, names: Mapping[str, str] | None = None) -> dict[str, object]:
     loc, d = finding.location, finding.diagnostic
-    name = _name(loc.path, names)
-    text = _is_text(name)
-    out: dict[str, object] = {"path": name if text else loc.path}
-    if not text:
-        out["path_bytes"] = _percent_encoded(name, safe="/")
+    out = _path_json(loc.path, names)
     out |= {
         "line": loc.line,
         "column": loc.column,
@@ -227,10 +243,11 @@ def finding_json(finding: Finding, names: Mapping[str, str] | None = None) -> di
         "code": d.code,
         "name": d.name,
         "severity": d.severity,
-        "message": d.message,
+        "message": finding.message(),
         "role": d.role,
         "function": finding.function,
         "fix": fix_json(d.fix),
+        "handoffs": [handoff_json(site, names) for site in finding.handoffs],
     }
     if loc.cell is not None:
         out["cell"] = loc.cell
@@ -282,31 +299,58 @@ def artifact_uri(path: str) -> str:
     return _percent_encoded(posix, safe="/")
 
 
-def sarif_result(finding: Finding, names: Mapping[str, str] | None = None) -> dict[str, object]:
-    loc, d = finding.location, finding.diagnostic
-    name = _name(loc.path, names)
+def _artifact(path: str, names: Mapping[str, str] | None) -> dict[str, object]:
+    name = _name(path, names)
     artifact: dict[str, object] = {"uri": artifact_uri(name)}
     if not os.path.isabs(name):
         artifact["uriBaseId"] = "%SRCROOT%"
+    return artifact
+
+
+def _related(index: int, site: HandOffSite, names: Mapping[str, str] | None) -> dict[str, object]:
+    """A hand-off as a SARIF related location: the call, and what it calls."""
+    related: dict[str, object] = {
+        "id": index,
+        "physicalLocation": {
+            "artifactLocation": _artifact(site.path, names),
+            "region": {"startLine": site.line, "startColumn": site.column},
+        },
+        "message": {"text": f"handed to {site.runner}"},
+    }
+    if site.cell is not None:
+        related["properties"] = {"cell": site.cell}  # the region's line is a line of this cell
+    return related
+
+
+def sarif_result(finding: Finding, names: Mapping[str, str] | None = None) -> dict[str, object]:
+    loc, d = finding.location, finding.diagnostic
+    location: dict[str, object] = {
+        "physicalLocation": {
+            "artifactLocation": _artifact(loc.path, names),
+            "region": {
+                "startLine": loc.line,
+                "startColumn": loc.column,
+                "endLine": loc.end_line,
+                "endColumn": loc.end_column,
+            },
+        }
+    }
+    if finding.function is not None:
+        short = finding.function.rsplit(".", 1)[-1]
+        location["logicalLocations"] = [
+            {"name": short, "fullyQualifiedName": finding.function, "kind": "function"}
+        ]
     result: dict[str, object] = {
         "ruleId": d.code,
         "ruleIndex": _RULE_INDEX[d.code],
         "level": _level(d.severity),
-        "message": {"text": d.message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": artifact,
-                    "region": {
-                        "startLine": loc.line,
-                        "startColumn": loc.column,
-                        "endLine": loc.end_line,
-                        "endColumn": loc.end_column,
-                    },
-                }
-            }
-        ],
+        "message": {"text": finding.message()},
+        "locations": [location],
     }
+    if finding.handoffs:
+        result["relatedLocations"] = [
+            _related(index, site, names) for index, site in enumerate(finding.handoffs)
+        ]
     properties: dict[str, object] = {}
     if loc.cell is not None:
         properties["cell"] = loc.cell  # the region's lines are lines of this cell
@@ -366,7 +410,7 @@ def github_line(finding: Finding) -> str:
     loc, d = finding.location, finding.diagnostic
     command = "error" if d.severity == "error" else "warning"
     props = [("file", loc.path.replace(os.sep, "/"))]
-    message = d.message
+    message = finding.message()
     if loc.cell is None:
         props += [
             ("line", str(loc.line)),

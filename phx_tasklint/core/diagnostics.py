@@ -11,6 +11,11 @@ from typing import Literal
 
 Role = Literal["task", "evaluator"]
 Severity = Literal["error", "warning"]
+# What kind of entry point a callable is handed to, which decides when Phoenix validates it
+# (RULES.md §2.3): `run` (run_experiment), `resume` (resume_experiment), `evaluate`
+# (evaluate_experiment, resume_evaluation), `decorator` (create_evaluator), `class` (an
+# evaluator base class), `pytest` (the pytest plugin's marker).
+RunnerKind = Literal["run", "resume", "evaluate", "decorator", "class", "pytest"]
 
 
 @dataclass(frozen=True)

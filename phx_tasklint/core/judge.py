@@ -27,6 +27,7 @@ from phx_tasklint.core.model import (
     Signature,
     TypeExpr,
     TypeKind,
+    Wrapper,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -390,7 +391,8 @@ def check(signature: Signature, role: Role, context: Context | None = None) -> l
     out: list[Diagnostic] = []
     params = signature.params
     if not params:
-        out.append(_diag("PHX001", role, suggest=spec.SINGLE_PARAMETER_FALLBACK[role]))
+        suggest = spec.SINGLE_PARAMETER_FALLBACK[role]
+        out.append(_diag("PHX001", role, suggest=suggest, when=validated_when(role, ctx)))
     elif len(params) == 1 and not ctx.evaluator_method:
         out.extend(_check_single(params[0], role))
     else:
@@ -398,9 +400,88 @@ def check(signature: Signature, role: Role, context: Context | None = None) -> l
     out.extend(_check_async(signature, role, ctx))
     out.extend(_check_returns(signature, role, ctx, profile.scorer))
     out.extend(_check_annotations(params, role, valid, ctx))
+    if ctx.wrapper is not None:
+        out = [_through_wrapper(d, ctx.wrapper, signature) for d in out]
     order = {p.name: i for i, p in enumerate(params)}
     out.sort(key=lambda d: (d.code, order.get(d.param or "", -1)))
     return out
+
+
+def validated_when(role: Role, ctx: Context) -> str:
+    """When Phoenix checks a callable's signature, and so what a rejection costs (RULES.md
+    §2.3): a task before the first example, an evaluator as its runner says."""
+    if ctx.evaluator_method or ctx.runner == "class":
+        return "when the class is defined"
+    if role == "task":
+        return "before the first example"
+    legacy = ctx.profile == "legacy"
+    if ctx.runner == "run" and not legacy:
+        return (
+            "only after every task has run and (outside a dry run) the runs were uploaded, so "
+            "the whole run's task cost is paid first"
+        )
+    if ctx.runner == "resume":
+        return (
+            "only after the experiment's incomplete runs have run again (and never when none "
+            "is incomplete)"
+        )
+    if ctx.runner == "evaluate":
+        return "before the first evaluation"
+    if ctx.runner == "decorator":
+        return "when `create_evaluator(...)` is applied to it, as its module is imported"
+    if ctx.runner == "pytest":
+        return "after each test has run, recording a failed evaluation and a warning"
+    if legacy:  # the legacy runners set their evaluators up before running anything
+        return "before the first example"
+    return (
+        "when it sets up the evaluators (the client's `run_experiment` does so only after "
+        "every task has run)"
+    )
+
+
+_WRAPS_ADVICE = (
+    "decorate the wrapper with `@functools.wraps(fn)`, so that Phoenix sees the parameters of "
+    "`{}` itself"
+)
+
+
+def _wrapper_params(signature: Signature) -> str:
+    shown = []
+    for p in signature.params:
+        star = "*" if p.kind is Kind.VAR_POSITIONAL else "**" if p.kind is Kind.VAR_KEYWORD else ""
+        shown.append(f"{star}{p.name}")
+    return "(" + ", ".join(shown) + ")"
+
+
+def _hidden_by(wrapper: Wrapper, signature: Signature) -> str:
+    """A decorator's wrapper, in words: what Phoenix sees instead of the def."""
+    where = f" at {wrapper.where}" if wrapper.where else ""
+    return (
+        f"`{wrapper.text}`{where} replaces `{wrapper.function}` with a wrapper taking "
+        f"`{_wrapper_params(signature)}` and no `functools.wraps`, so Phoenix sees only the "
+        "wrapper"
+    )
+
+
+def _left_by(wrapper: Wrapper, count: int) -> str:
+    """A partial, in words: what it leaves to Phoenix."""
+    where = f" at {wrapper.where}" if wrapper.where else ""
+    return f"`{wrapper.text}`{where} leaves {'them' if count > 1 else 'it'} unset, and "
+
+
+def _through_wrapper(d: Diagnostic, wrapper: Wrapper, signature: Signature) -> Diagnostic:
+    """A finding about a signature a wrapper made: the messages that do not name the wrapper
+    themselves say it, and a decorator's wrapper offers no fix (its edits would not be to the
+    def the finding is placed on)."""
+    if wrapper.kind == "decorator":
+        if d.code in ("PHX005", "PHX102"):  # these name it in their advice
+            return replace(d, fix=None)
+        note = f" ({_hidden_by(wrapper, signature)}; {_WRAPS_ADVICE.format(wrapper.function)})"
+        return replace(d, message=d.message + note, fix=None)
+    if d.code == "PHX002" or not (d.param or d.params):
+        return d
+    where = f" at {wrapper.where}" if wrapper.where else ""
+    return replace(d, message=f"{d.message} (the signature `{wrapper.text}`{where} leaves)")
 
 
 def _check_single(param: Param, role: Role) -> list[Diagnostic]:
@@ -420,15 +501,15 @@ def _check_multi(
 ) -> list[Diagnostic]:
     # Two or more parameters: Phoenix validates the names, then binds by keyword.
     return [
-        *_check_validation(params, role, valid),
-        *_check_binding(params, role, valid),
+        *_check_validation(params, role, valid, ctx),
+        *_check_binding(params, role, valid, ctx),
         *_check_never_filled(params, role, valid),
         *_check_var_keyword(params, role, valid, ctx),
     ]
 
 
 def _check_validation(
-    params: tuple[Param, ...], role: Role, valid: Sequence[str]
+    params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
 ) -> list[Diagnostic]:
     """Validation: every name Phoenix does not bind needs a default or must be **kwargs."""
     offenders = [
@@ -439,19 +520,21 @@ def _check_validation(
     out: list[Diagnostic] = []
     required = [p for p in offenders if p.kind is not Kind.VAR_POSITIONAL]
     if required:
-        out.append(_unbindable(required, role, valid, params))
+        out.append(_unbindable(required, role, valid, params, ctx))
     article = "an" if role == "evaluator" else "a"
     for p in offenders:
         if p.kind is Kind.VAR_POSITIONAL:
             reason = (
-                f"Phoenix rejects `*{p.name}` in {article} {role} with two or more parameters "
-                "(ValueError before the first example)"
+                f"Phoenix rejects `*{p.name}` in {article} {role} with two or more parameters: "
+                f"ValueError {validated_when(role, ctx)}"
             )
-            out.append(_var_positional(p, role, reason))
+            out.append(_var_positional(p, role, reason, ctx, params))
     return out
 
 
-def _check_binding(params: tuple[Param, ...], role: Role, valid: Sequence[str]) -> list[Diagnostic]:
+def _check_binding(
+    params: tuple[Param, ...], role: Role, valid: Sequence[str], ctx: Context
+) -> list[Diagnostic]:
     """Binding: bind_partial(**{name: value for each binding name the signature declares})."""
     out: list[Diagnostic] = []
     if not any(p.kind is Kind.VAR_KEYWORD for p in params):
@@ -461,7 +544,7 @@ def _check_binding(params: tuple[Param, ...], role: Role, valid: Sequence[str]) 
                     f"Phoenix passes `{p.name}` by keyword and a `*{p.name}` cannot take a "
                     "keyword, so every example fails with TypeError"
                 )
-                out.append(_var_positional(p, role, reason))
+                out.append(_var_positional(p, role, reason, ctx, params))
     positional_bound = [
         p.name for p in params if p.kind is Kind.POSITIONAL_ONLY and p.name in valid
     ]
@@ -527,7 +610,13 @@ def _check_var_keyword(
     ]
     if landing:
         return []
-    return [_diag("PHX102", role, param=p.name, valid=_quote(valid)) for p in var_keywords]
+    advice = f"declare the values you need ({_quote(valid)}) as parameters"
+    if ctx.wrapper is not None and ctx.wrapper.kind == "decorator":
+        signature = Signature(params)
+        advice = (
+            f"{_hidden_by(ctx.wrapper, signature)}: {_WRAPS_ADVICE.format(ctx.wrapper.function)}"
+        )
+    return [_diag("PHX102", role, param=p.name, advice=advice) for p in var_keywords]
 
 
 def _evaluate_without_kwargs(role: Role, valid: Sequence[str]) -> Diagnostic:
@@ -545,7 +634,11 @@ def _evaluate_without_kwargs(role: Role, valid: Sequence[str]) -> Diagnostic:
 
 
 def _unbindable(
-    required: list[Param], role: Role, valid: Sequence[str], params: tuple[Param, ...]
+    required: list[Param],
+    role: Role,
+    valid: Sequence[str],
+    params: tuple[Param, ...],
+    ctx: Context,
 ) -> Diagnostic:
     ordered = sorted(p.name for p in required)
     advice: list[str] = []
@@ -575,6 +668,19 @@ def _unbindable(
             advice.append(f"give `{p.name}` a default or read it from `input`")
             edits.append(Edit("add-default", p.name, admit_none=_needs_none(p.annotation)))
     signature_order = [p.name for p in required]
+    cause = ""
+    wrapper = ctx.wrapper
+    if wrapper is not None and wrapper.kind == "partial":
+        cause = _left_by(wrapper, len(ordered))
+        them = "them" if len(ordered) > 1 else "it"
+        if guess is not None or (defaulted and not edits):
+            # nothing else would be received: the partial is where the values can come from
+            rename = "" if guess is None else f", or rename `{guess.param}` to `{guess.new_name}`"
+            advice = [
+                f"pass {them} in the partial (defaults would leave the {role} no value){rename}"
+            ]
+        else:
+            advice.insert(0, f"pass {them} in the partial, or")
     return _diag(
         "PHX002",
         role,
@@ -584,7 +690,11 @@ def _unbindable(
         s="s" if len(ordered) > 1 else "",
         names=_quote(ordered),
         valid=_quote(valid),
-        advice="; ".join(advice),
+        advice="; ".join(advice)
+        if cause == ""
+        else f"{advice[0]} {'; '.join(advice[1:])}".rstrip(),
+        cause=cause,
+        when=validated_when(role, ctx),
     )
 
 
@@ -668,10 +778,23 @@ def _unbindable_fix(edits: list[Edit], guess: Edit | None) -> Fix | None:
     return Fix(text[0].upper() + text[1:], False, tuple(edits))
 
 
-def _var_positional(p: Param, role: Role, reason: str) -> Diagnostic:
+def _var_positional(
+    p: Param, role: Role, reason: str, ctx: Context, params: tuple[Param, ...]
+) -> Diagnostic:
+    wrapper = ctx.wrapper
+    if wrapper is not None and wrapper.kind == "decorator":
+        # the def has no `*args` to remove: its decorator's wrapper has
+        reason = f"{_hidden_by(wrapper, Signature(params))}; {reason}"
+        return _diag(
+            "PHX005",
+            role,
+            param=p.name,
+            reason=reason,
+            advice=_WRAPS_ADVICE.format(wrapper.function),
+        )
     title = (spec.RULES_BY_CODE["PHX005"].fix_title or "").format(param=p.name)
     fix = Fix(title, True, (Edit("remove", p.name),))
-    return _diag("PHX005", role, param=p.name, fix=fix, reason=reason)
+    return _diag("PHX005", role, param=p.name, fix=fix, reason=reason, advice=f"remove `*{p.name}`")
 
 
 def _effective_async(signature: Signature) -> bool:
@@ -808,10 +931,7 @@ def check_not_callable(
     else:
         article = "an" if shown[:1].lower() in "aeiou" else "a"
         described = f"{article} `{shown}`"
-    if role == "task" or ctx.profile == "legacy":
-        when = "before the first example"
-    else:
-        when = "when it sets up the evaluators (`run_experiment` does so after every task has run)"
+    when = validated_when(role, ctx)
     if shown == "None" and role == "evaluator":
         advice = "only `evaluators=None` means no evaluation, a `None` in the evaluators is not "
         advice += "skipped: remove it"

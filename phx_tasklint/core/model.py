@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Literal
 
 # What a rule says lives in `diagnostics` (a run answered from the cache needs nothing else of
 # the model); it is part of the model all the same.
@@ -11,6 +12,7 @@ from phx_tasklint.core.diagnostics import Diagnostic as Diagnostic
 from phx_tasklint.core.diagnostics import Edit as Edit
 from phx_tasklint.core.diagnostics import Fix as Fix
 from phx_tasklint.core.diagnostics import Role as Role
+from phx_tasklint.core.diagnostics import RunnerKind as RunnerKind
 from phx_tasklint.core.diagnostics import Severity as Severity
 
 
@@ -125,6 +127,22 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class Wrapper:
+    """What stands between the def a user wrote and the callable Phoenix inspects, so that a
+    message can name it: the signature judged is then not the def's own.
+
+    `partial`: `functools.partial(fn, ...)`, whose signature is what the partial leaves of
+    `fn`'s. `decorator`: a decorator without `functools.wraps`, whose wrapper Phoenix sees in
+    place of `fn`.
+    """
+
+    kind: Literal["partial", "decorator"]
+    text: str  # as the user wrote it, for messages: `partial(call_llm, …)`, `@logged`
+    function: str  # the wrapped def's name
+    where: str = ""  # `exp.py:12`, when the front end knows where it is written
+
+
+@dataclass(frozen=True)
 class Context:
     """What a front end knows about where the callable is handed to Phoenix."""
 
@@ -133,6 +151,10 @@ class Context:
     sync_runner: bool | None = None
     # a BaseEvaluator's evaluate(): called with every value by keyword, and no scorer applies
     evaluator_method: bool = False
+    # the kind of entry point it is handed to (None: not known), for when Phoenix checks it
+    runner: RunnerKind | None = None
+    # what wraps the def the findings are placed on (None: Phoenix sees the def itself)
+    wrapper: Wrapper | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from phx_tasklint.core.diagnostics import Role, Severity
+from phx_tasklint.core.diagnostics import Role, RunnerKind, Severity
 
 # --------------------------------------------------------------------------------------------
 # Binding names
@@ -159,20 +159,21 @@ class Runner:
 
     method: str
     takes_task: bool
+    kind: RunnerKind  # when it validates what it is given (the judge words it)
     # positions of task / evaluators for APIs that accept them positionally (legacy only)
     task_position: int | None = None
     evaluators_position: int | None = None
 
 
 CLIENT_RUNNERS: tuple[Runner, ...] = (
-    Runner("run_experiment", True),
-    Runner("resume_experiment", True),
-    Runner("evaluate_experiment", False),
-    Runner("resume_evaluation", False),
+    Runner("run_experiment", True, "run"),
+    Runner("resume_experiment", True, "resume"),
+    Runner("evaluate_experiment", False, "evaluate"),
+    Runner("resume_evaluation", False, "evaluate"),
 )
 LEGACY_RUNNERS: tuple[Runner, ...] = (
-    Runner("run_experiment", True, task_position=1, evaluators_position=2),
-    Runner("evaluate_experiment", False, evaluators_position=1),
+    Runner("run_experiment", True, "run", task_position=1, evaluators_position=2),
+    Runner("evaluate_experiment", False, "evaluate", evaluators_position=1),
 )
 ASYNC_PREFIX = "async_"
 CREATE_EVALUATOR = (
@@ -338,8 +339,8 @@ RULES: tuple[Rule, ...] = (
         phoenix_fails="before-run",
         summary="the callable takes no parameters",
         message=(
-            "{role_title} takes no parameters: Phoenix rejects it with ValueError before the first "
-            "example; add a parameter such as `{suggest}`"
+            "{role_title} takes no parameters: Phoenix rejects it with ValueError {when}; add a "
+            "parameter such as `{suggest}`"
         ),
         fix_title=None,
         fix_safety=None,
@@ -358,9 +359,9 @@ RULES: tuple[Rule, ...] = (
         phoenix_fails="before-run",
         summary="2+ parameters and one is not a binding name, has no default and is not **kwargs",
         message=(
-            "{role_title} parameter{s} {names} cannot be bound: with two or more parameters "
-            "Phoenix passes only {valid} by name, so it rejects this {role} with ValueError before "
-            "the first example; {advice}"
+            "{role_title} parameter{s} {names} cannot be bound: {cause}with two or more "
+            "parameters Phoenix passes only {valid} by name, so it rejects this {role} with "
+            "ValueError {when}; {advice}"
         ),
         fix_title="Rename the parameter to the binding name it means",
         fix_safety=(
@@ -381,8 +382,10 @@ RULES: tuple[Rule, ...] = (
         ),
         why_is_this_bad=(
             "Phoenix binds parameters by name. A required parameter whose name it does not know "
-            "(a typo like `inputs`, or a name like `question`) makes Phoenix reject the callable "
-            "before the first example; its message names only one offender, chosen at random."
+            "(a typo like `inputs`, or a name like `question`) makes Phoenix reject the callable: "
+            "a task before the first example, but an evaluator handed to `run_experiment` only "
+            "after every task has run, so the whole run's task cost is paid first. Phoenix's "
+            "message names only one offender, chosen at random."
         ),
         bad=(
             _sig("def f(input, question):\n    return question"),
@@ -453,16 +456,18 @@ RULES: tuple[Rule, ...] = (
         severity="error",
         phoenix_fails="before-run",
         summary="2+ parameters and a *args that Phoenix rejects or cannot fill",
-        message="`*{param}` cannot be bound: {reason}; remove `*{param}`",
+        message="`*{param}` cannot be bound: {reason}; {advice}",
         fix_title="Remove `*{param}`",
         fix_safety="safe when the body never uses it",
         what_it_does="Checks for `*args` in a multi-parameter task or evaluator.",
         why_is_this_bad=(
             "Phoenix binds by name, and `*args` never has a name it can bind: Phoenix rejects it "
-            "as an invalid parameter (`args`) before the first example. A `*args` named like a "
+            "as an invalid parameter (`args`), a task before the first example and an evaluator "
+            "handed to `run_experiment` only after every task has run. A `*args` named like a "
             "binding name passes validation and then fails with `TypeError` on every example "
-            "unless a `**kwargs` catches the keyword. Decorators without `functools.wraps` hit "
-            "this too."
+            "unless a `**kwargs` catches the keyword. A decorator without `functools.wraps` hits "
+            "this on a def that has no `*args`: Phoenix sees its wrapper's `(*args, **kwargs)`, "
+            "and the message names the decorator."
         ),
         bad=(
             _sig("def f(input, *args):\n    return input"),
@@ -568,8 +573,7 @@ RULES: tuple[Rule, ...] = (
         summary="**kwargs on a 2+ parameter callable always receives nothing",
         message=(
             "`**{param}` always receives nothing: with two or more parameters Phoenix passes only "
-            "the binding names the {role} declares; declare the values you need ({valid}) as "
-            "parameters"
+            "the binding names the {role} declares; {advice}"
         ),
         fix_title=None,
         fix_safety=None,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint.findings import Finding, merged
 from phx_tasklint.lint.modindex import module_name
 
 # The prefilter (and its `ast`) is imported by the functions that screen sources: `merge` serves
@@ -72,20 +72,16 @@ def analyse(
 
 
 def merge(problems: Iterable[Finding], results: Iterable[Result]) -> Report:
-    """Findings of several candidates, each reported once, in path/line order."""
-    report = Report(findings=list(problems))
-    seen: set[tuple[Location, str, str]] | None = None  # built once there is a result to add
+    """Findings of several candidates, each reported once with every call that hands its
+    definition over (each file's analysis saw its own calls), in path/line order."""
+    found = list(problems)
+    report = Report()
     for result in results:
-        if seen is None:
-            seen = {(f.location, f.diagnostic.code, f.diagnostic.message) for f in report.findings}
         report.skipped.update(result.skipped)
         report.handoffs.extend(result.handoffs)
         report.errors.extend(result.errors)
-        for finding in result.findings:
-            key = (finding.location, finding.diagnostic.code, finding.diagnostic.message)
-            if key not in seen:
-                seen.add(key)
-                report.findings.append(finding)
+        found.extend(result.findings)
+    report.findings = merged(found)
     report.findings.sort(key=Finding.sort_key)
     return report
 

@@ -13,7 +13,17 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from phx_tasklint.core import judge, spec
-from phx_tasklint.core.model import CallSite, Context, Diagnostic, Fix, Kind, Role, Signature
+from phx_tasklint.core.model import (
+    CallSite,
+    Context,
+    Diagnostic,
+    Fix,
+    Kind,
+    Role,
+    RunnerKind,
+    Signature,
+    Wrapper,
+)
 from phx_tasklint.lint import LintConfig, fixcheck
 from phx_tasklint.lint.definitions import (
     FUNCTIONS,
@@ -22,11 +32,19 @@ from phx_tasklint.lint.definitions import (
     ModuleFinder,
     class_member,
 )
-from phx_tasklint.lint.findings import Finding, Location
+from phx_tasklint.lint.findings import Finding, HandOffSite, Location, sorted_sites
 from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.noqa import suppresses
 from phx_tasklint.lint.optional import none_spelling
-from phx_tasklint.lint.resolve import Anchor, NotCallable, Resolver, Skip, Target, is_method
+from phx_tasklint.lint.resolve import (
+    Anchor,
+    NotCallable,
+    Resolver,
+    Skip,
+    Target,
+    Wrapping,
+    is_method,
+)
 from phx_tasklint.lint.runners import (
     argument,
     evaluator_items,
@@ -85,7 +103,8 @@ class Engine:
         self.definitions = Definitions(find_module)
         self.resolver = Resolver(self.definitions)
         self.result = Result()
-        self._seen: set[tuple[object, ...]] = set()
+        # each finding's index in the result, by what makes two findings one
+        self._seen: dict[tuple[object, ...], int] = {}
 
     def module(self, source: Source) -> Module | None:
         return self.definitions.module(source)
@@ -94,7 +113,7 @@ class Engine:
         """Everything found by analysing one candidate file (findings may lie in the files it
         imports callables from; `deps` names those files)."""
         self.result = Result()
-        self._seen = set()
+        self._seen = {}
         self.definitions.start()
         # a resolver per file: working a target out records the files it looked in (deps,
         # misses), which a target remembered from another file would not
@@ -154,15 +173,43 @@ class Engine:
         return Location(module.source.path, line, column, end_line, end_column, cell)
 
     def emit(
-        self, module: Module, node: ast.AST, diagnostic: Diagnostic, function: str | None = None
+        self,
+        module: Module,
+        node: ast.AST,
+        diagnostic: Diagnostic,
+        function: str | None = None,
+        handoffs: tuple[HandOffSite, ...] = (),
     ) -> None:
+        """Place a finding; one the file already holds gains the new hand-offs instead."""
         if suppresses(module.line(getattr(node, "lineno", 1)), diagnostic.code):
             return
-        finding = Finding(self.location(module, node), diagnostic, function)
-        key = (finding.location, diagnostic.code, diagnostic.message)
-        if key not in self._seen:
-            self._seen.add(key)
+        finding = Finding(self.location(module, node), diagnostic, function, handoffs)
+        key = finding.key()
+        index = self._seen.get(key)
+        if index is None:
+            self._seen[key] = len(self.result.findings)
             self.result.findings.append(finding)
+        elif handoffs:
+            found = self.result.findings[index]
+            sites = sorted_sites((*found.handoffs, *handoffs))
+            self.result.findings[index] = found._replace(handoffs=sites)
+
+    def handoff_site(self, site: Site) -> HandOffSite:
+        where = self.location(site[0], site[1])
+        return HandOffSite(where.path, where.line, where.column, where.cell, site[2])
+
+    def wrapper(self, target: Target) -> Wrapper | None:
+        """The neutral model's words for what wraps the target's def."""
+        wrapping = target.wrapper
+        if wrapping is None:
+            return None
+        function = target.anchor.function or "?"
+        if wrapping.kind == "decorator":
+            # written on the def the findings are placed on: its place goes without saying
+            return Wrapper("decorator", _decorator_text(wrapping.node), function)
+        where = self.location(wrapping.module, wrapping.node)
+        place = HandOffSite(where.path, where.line, where.column, where.cell, "").place()
+        return Wrapper("partial", _partial_text(wrapping), function, place)
 
     def check_target(
         self,
@@ -181,11 +228,19 @@ class Engine:
             return
         if target.evaluator_method:
             context = replace(context, evaluator_method=True)
+        if target.wrapper is not None:
+            context = replace(context, wrapper=self.wrapper(target))
         diagnostics = self.verdict(target.signature, role, context)
         if site is not None and self.record_handoffs:
             self._record_handoff(target, role, context, site, expr, diagnostics, written)
+        anchor = target.anchor
+        function = qualified_name(anchor)
+        # placed on the definition, a finding names the call that hands it over (not when the
+        # call is the definition: a `@create_evaluator(...)` on it)
+        sites = (
+            (self.handoff_site(site),) if site is not None and site[1] is not anchor.node else ()
+        )
         for diagnostic in diagnostics:
-            anchor = target.anchor
             node = anchor.params.get(diagnostic.param or "", anchor.node)
             if diagnostic.fix is not None and not _writable(diagnostic.fix, anchor):
                 diagnostic = replace(diagnostic, fix=None)
@@ -195,16 +250,9 @@ class Engine:
                 and written is not None
                 and not (diagnostic.param or diagnostic.params)
             ):
-                self.emit(written, expr, diagnostic, anchor.function)
+                self.emit(written, expr, diagnostic, function)
                 continue
-            if site is not None and site[0].source.path != anchor.module.source.path:
-                where = self.location(site[0], site[1])
-                diagnostic = replace(
-                    diagnostic,
-                    message=f"{diagnostic.message} (handed to {site[2]} at "
-                    f"{where.path}:{where.line})",
-                )
-            self.emit(anchor.module, node, diagnostic, anchor.function)
+            self.emit(anchor.module, node, diagnostic, function, sites)
 
     def check_opaque(
         self,
@@ -268,6 +316,9 @@ class Engine:
             found = self._verdicts[key] = tuple(judge.check(signature, role, context))
         return list(found)
 
+    def context(self, runner: RunnerKind) -> Context:
+        return Context(profile=self.config.phoenix_version, runner=runner)
+
     def skip(self, reason: str) -> None:
         self.result.skipped[reason] += 1
 
@@ -291,7 +342,7 @@ class Engine:
         for d in site_diags:
             self.emit(module, call, d)
         profile = runner.profile or self.config.phoenix_version
-        context = Context(profile=profile, sync_runner=runner.sync_runner)
+        context = Context(profile=profile, sync_runner=runner.sync_runner, runner=runner.kind)
         site = (module, call, runner.label)
         if runner.takes_task:
             expr = argument(call, "task", runner.task_position)
@@ -360,7 +411,7 @@ class Engine:
             self.check_create_evaluator_args(module, call.func)
             if call.args and not isinstance(call.args[0], ast.Starred):
                 site = (module, call, "create_evaluator")
-                context = Context(profile=self.config.phoenix_version)
+                context = self.context("decorator")
                 self.hand_off(module, call.args[0], "evaluator", context, site)
 
     def check_create_evaluator_args(self, module: Module, call: ast.Call) -> None:
@@ -388,7 +439,7 @@ class Engine:
         if isinstance(target, Skip):
             self.skip(target.reason)
         else:
-            context = Context(profile=self.config.phoenix_version)
+            context = self.context("decorator")
             site: Site = (module, node, "create_evaluator")
             self.check_target(target, "evaluator", context, site)
 
@@ -397,7 +448,7 @@ class Engine:
         evaluators = argument(marker, "evaluators", None)
         if evaluators is not None:
             site = (module, marker, "pytest.mark.phoenix")
-            context = Context(profile=self.config.phoenix_version)
+            context = self.context("pytest")
             self.hand_off_evaluators(module, evaluators, context, site, sequence_only=True)
 
     def on_class(self, module: Module, node: ast.ClassDef) -> None:
@@ -417,10 +468,44 @@ class Engine:
                 self.check_target(
                     replace(target, evaluator_method=True),
                     "evaluator",
-                    Context(profile=profile),
+                    Context(profile=profile, runner="class"),
                     None,
                 )
                 return
+
+
+def qualified_name(anchor: Anchor) -> str | None:
+    """The anchor's callable as Python's `__qualname__` names it, without its `<locals>`
+    steps (`Summarizer.__call__`, `make_task.inner`): the name as the user reads the source."""
+    if anchor.function is None:
+        return None
+    parts = [anchor.function]
+    module = anchor.module
+    parent = module.parent(anchor.node)
+    while parent is not None and not isinstance(parent, ast.Module):
+        if isinstance(parent, (*FUNCTIONS, ast.ClassDef)):
+            parts.append(parent.name)
+        elif isinstance(parent, ast.Lambda):
+            parts.append("<lambda>")
+        parent = module.parent(parent)
+    return ".".join(reversed(parts))
+
+
+def _partial_text(wrapping: Wrapping) -> str:
+    """`partial(call_llm, …)`, spelled as written."""
+    node = wrapping.node
+    if not isinstance(node, ast.Call) or not node.args:
+        return ast.unparse(node)
+    rest = ", …" if len(node.args) > 1 or node.keywords else ""
+    return f"{ast.unparse(node.func)}({ast.unparse(node.args[0])}{rest})"
+
+
+def _decorator_text(node: ast.expr) -> str:
+    """`@logged`, `@retry(…)`."""
+    if isinstance(node, ast.Call):
+        given = "…" if node.args or node.keywords else ""
+        return f"@{ast.unparse(node.func)}({given})"
+    return f"@{ast.unparse(node)}"
 
 
 def _is_none(target: Target) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from phx_tasklint.core import spec
 from phx_tasklint.core.model import UNKNOWN, Kind, Param, Signature, TypeExpr
@@ -105,6 +106,16 @@ class EvalsEvaluator:
 
 
 @dataclass(frozen=True)
+class Wrapping:
+    """What stands between the anchor's def and what Phoenix inspects, for messages: a
+    `functools.partial(...)` call, or a decorator that hides the def (no `functools.wraps`)."""
+
+    kind: Literal["partial", "decorator"]
+    module: Module  # where `node` is written
+    node: ast.expr  # the partial's call, or the decorator expression
+
+
+@dataclass(frozen=True)
 class Target:
     signature: Signature
     anchor: Anchor
@@ -119,6 +130,8 @@ class Target:
     # findings about no single parameter belong where it is handed over, not to a definition
     # (a class handed over whose instances Phoenix cannot score: `Grader()` was meant there)
     at_hand_off: bool = False
+    # why `signature` is not the anchor's def as written (None: it is, bound methods aside)
+    wrapper: Wrapping | None = None
 
 
 @dataclass(frozen=True)
@@ -327,7 +340,10 @@ class Resolver:
         signature = apply_partial(inner.signature, len(call.args) - 1, keywords)
         if signature is None:
             return Skip("partial that inspect.signature rejects")
-        return replace(inner, signature=signature)
+        wrapper = inner.wrapper
+        if wrapper is None or wrapper.kind != "decorator":  # a hiding decorator is the cause
+            wrapper = Wrapping("partial", module, call)
+        return replace(inner, signature=signature, wrapper=wrapper)
 
     def _instance_target(self, module: Module, cls: ast.ClassDef, depth: int) -> Target | Skip:
         """An instance handed over: calling it runs `__call__`."""
@@ -445,6 +461,7 @@ class Resolver:
         anchor = Anchor(module, node, {p.name: n for p, n in params}, node.name, signature.params)
         name: str | None = node.name
         own_name = False
+        wrapper: Wrapping | None = None
         for expr in reversed(node.decorator_list):
             call_func = expr.func if isinstance(expr, ast.Call) else expr
             names = module.qualified(call_func)
@@ -468,6 +485,7 @@ class Resolver:
             if replaced is not None:  # the wrapper's: what it returns is what Phoenix gets
                 signature = replaced
                 anchor = replace(anchor, params={}, written=())
+                wrapper = Wrapping("decorator", module, expr)
             else:  # a wrapper that keeps the signature may still return something else
                 signature = _uninferred(signature)
         if bound:
@@ -475,7 +493,7 @@ class Resolver:
             if dropped is None:
                 return Skip("method without a self parameter")
             signature = dropped
-        return Target(signature, anchor, phoenix_name=name, own_name=own_name)
+        return Target(signature, anchor, phoenix_name=name, own_name=own_name, wrapper=wrapper)
 
     def _written_signature(
         self, module: Module, node: FunctionNode, params: tuple[Param, ...]

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from phx_tasklint.core import spec
+from phx_tasklint.core.model import RunnerKind
 from phx_tasklint.lint import LintConfig
 from phx_tasklint.lint.definitions import MAX_DEPTH, class_member
 from phx_tasklint.lint.modules import Binding, Module
@@ -46,6 +47,7 @@ class RunnerCall:
     task_position: int | None = None
     evaluators_position: int | None = None
     evaluators_keyword: str = "evaluators"
+    kind: RunnerKind | None = None  # None: a configured wrapper, which may do anything
 
 
 def find_runner(module: Module, call: ast.Call, config: LintConfig) -> RunnerCall | None:
@@ -86,7 +88,9 @@ def _runner_by_name(q: str, config: LintConfig) -> RunnerCall | None:
         for r in spec.CLIENT_RUNNERS:
             if r.method == base:
                 is_async = method != base
-                return RunnerCall(method, r.takes_task, True, is_async, not is_async, None)
+                return RunnerCall(
+                    method, r.takes_task, True, is_async, not is_async, None, kind=r.kind
+                )
     if module in spec.LEGACY_RUNNER_MODULES:
         for r in spec.LEGACY_RUNNERS:
             if r.method == method:
@@ -99,6 +103,7 @@ def _runner_by_name(q: str, config: LintConfig) -> RunnerCall | None:
                     "legacy",
                     r.task_position,
                     r.evaluators_position,
+                    kind=r.kind,
                 )
     if q in config.task_runners:
         return RunnerCall(method, True, False, False, None, None, 0, None)
@@ -119,7 +124,13 @@ def _client_runner(module: Module, func: ast.Attribute, call: ast.Call) -> Runne
         return None
     kind = "Client" if sync else "AsyncClient"
     return RunnerCall(
-        f"{kind}().experiments.{func.attr}", found.takes_task, True, not sync, sync, None
+        f"{kind}().experiments.{func.attr}",
+        found.takes_task,
+        True,
+        not sync,
+        sync,
+        None,
+        kind=found.kind,
     )
 
 

@@ -35,8 +35,10 @@ from phx_tasklint.core.model import (
     Kind,
     Param,
     Role,
+    RunnerKind,
     Signature,
     TypeExpr,
+    Wrapper,
 )
 from phx_tasklint.runtime import values
 
@@ -336,6 +338,50 @@ def _generator_type(obj: object) -> TypeExpr | None:
     return None
 
 
+def _plain_name(obj: object) -> str:
+    name = getattr(obj, "__name__", None)
+    return name if isinstance(name, str) and name else type(obj).__name__
+
+
+def wrapper_of(obj: object) -> Wrapper | None:
+    """What stands between a def and what Phoenix inspects, in words for messages: a
+    `functools.partial`, or a decorator's wrapper that does not copy `__wrapped__` (a nested
+    def taking only `*args` / `**kwargs` that closes over a function)."""
+    try:
+        return _wrapper_of(obj)
+    except Exception:  # an attribute of the user's object raised: no words, same verdict
+        return None
+
+
+def _wrapper_of(obj: object) -> Wrapper | None:
+    if isinstance(obj, functools.partial):
+        name = _plain_name(obj.func)
+        rest = ", …" if obj.args or obj.keywords else ""
+        return Wrapper("partial", f"functools.partial({name}{rest})", name)
+    if not isinstance(obj, types.FunctionType) or hasattr(obj, "__wrapped__"):
+        return None
+    code = obj.__code__
+    if code.co_argcount or code.co_kwonlyargcount or code.co_posonlyargcount:
+        return None
+    if not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return None
+    scopes = obj.__qualname__.split(".<locals>.")  # `deco.<locals>.wrapper`
+    wrapped = None
+    for cell in obj.__closure__ or ():
+        try:
+            content = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+        if isinstance(content, (types.FunctionType, functools.partial)):
+            wrapped = content
+            break
+    if len(scopes) < 2 or wrapped is None:
+        return None
+    # `@retry(3)` makes `retry.<locals>.deco.<locals>.wrapper`
+    decorator = f"@{scopes[-3]}(…)" if len(scopes) > 2 else f"@{scopes[-2]}"
+    return Wrapper("decorator", decorator, _plain_name(wrapped))
+
+
 def signature_of(obj: object) -> tuple[inspect.Signature, Signature]:
     """Phoenix's view of a callable, and its neutral translation."""
     sig = _inspect_signature(obj)
@@ -558,7 +604,8 @@ def _new_plan(obj: object, role: Role, profile: str) -> _Plan:
             )
         raise NotCallableError("; ".join(f"{d.code} {d.message}" for d in found), found)
     sig, signature = signature_of(obj)
-    diagnostics = tuple(judge.check(signature, role, Context(profile=profile)))
+    context = Context(profile=profile, wrapper=wrapper_of(obj))
+    diagnostics = tuple(judge.check(signature, role, context))
     valid = spec.PROFILES[profile].names(role)
     names = signature.names()
     if len(names) == 1:
@@ -594,19 +641,25 @@ def check_callable(
     *,
     sync_client: bool | None = None,
     profile: str = spec.DEFAULT_PROFILE,
+    runner: RunnerKind | None = None,
 ) -> list[Diagnostic]:
-    """The linter's diagnostics for this callable's definition, from the live object."""
+    """The linter's diagnostics for this callable's definition, from the live object.
+    `runner`: the kind of entry point it goes to (`"run"` for `run_experiment`, `"evaluate"`
+    for `evaluate_experiment`, ...), which decides when Phoenix checks an evaluator and so
+    what the messages say that costs; None when not known."""
     if role not in ("task", "evaluator"):
         raise ValueError(f"role must be 'task' or 'evaluator', not {role!r}")
+    context = Context(profile=profile, sync_runner=sync_client, runner=runner)
     if not callable(obj):
         _check_profile(profile)
-        return _not_callable(obj, role, Context(profile=profile, sync_runner=sync_client))
+        return _not_callable(obj, role, context)
     # Never from the plan cache: the findings also depend on annotations and on the names they
     # resolve to in the module, which the cache does not watch (binding does not read them).
     plan = _new_plan(obj, role, profile)
-    if sync_client is None:
+    if sync_client is None and runner is None:
         return list(plan.diagnostics)
-    return judge.check(plan.signature, role, Context(profile=profile, sync_runner=sync_client))
+    context = dataclasses.replace(context, wrapper=wrapper_of(obj))
+    return judge.check(plan.signature, role, context)
 
 
 # --------------------------------------------------------------------------------------------
