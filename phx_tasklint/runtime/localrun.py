@@ -165,7 +165,8 @@ def preflight(
 
     sync = not (is_async(task) or any(is_async(e) for e in evaluators))
     result = PreflightResult()
-    for d in check_callable(task, "task", sync_client=sync, profile=profile):
+    # `run` mirrors the client's run_experiment: what a message says it costs is that runner's
+    for d in check_callable(task, "task", sync_client=sync, profile=profile, runner="run"):
         result.findings.append(PreflightFinding("task", "task", d))
     given = [*names, *[None] * (len(evaluators) - len(names))]
     recorded = [n or evaluator_name(e) for n, e in zip(given, evaluators, strict=True)]
@@ -173,7 +174,10 @@ def preflight(
         result.findings.append(PreflightFinding(recorded[d.item or 0], "evaluator", d))
     kept = {name: evaluator for name, evaluator in zip(recorded, evaluators, strict=True)}
     for name, evaluator in kept.items():
-        for d in check_callable(evaluator, "evaluator", sync_client=sync, profile=profile):
+        found = check_callable(
+            evaluator, "evaluator", sync_client=sync, profile=profile, runner="run"
+        )
+        for d in found:
             result.findings.append(PreflightFinding(name, "evaluator", d))
         result.evaluators.append((name, evaluator))
     return result
