@@ -159,9 +159,7 @@ def test_runtime_agrees_with_linter_on_every_importable_hand_off(
         assert runtime_codes == tuple(c for c in linted if c not in unseen), (handoff, diagnostics)
         compared += 1
     listed = {
-        (path, line, code)
-        for path, line, code, front_end in EXCEPTIONS
-        if front_end == "runtime"
+        (path, line, code) for path, line, code, front_end in EXCEPTIONS if front_end == "runtime"
     }
     assert not listed - excused, f"runtime exceptions that no longer happen: {listed - excused}"
     for name in list(sys.modules):

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import contextlib
 import difflib
 import importlib
 import io
@@ -50,7 +51,7 @@ import tokenize
 import traceback
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -195,23 +196,27 @@ class Case:
         return f"Case({self.family}: {shown})"
 
 
-# A fresh `python` runs under this recursion limit, and so does the linter; how deep a tree
-# `compile()` accepts depends on it, and an in-process mypy run (another test) raises it.
-_FRESH_RECURSION_LIMIT = 1000
-
-
 def _compile(source: str | bytes, flags: int) -> bool:
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(_FRESH_RECURSION_LIMIT)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(source, "<fuzz>", "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
+    return True
+
+
+@contextlib.contextmanager
+def fresh_recursion_limit() -> Iterator[None]:
+    """The recursion limit a fresh `python` runs under, as a console-script run of the linter
+    does: how deep a tree `compile()` accepts depends on it, and an in-process mypy run (another
+    test) raises it for the rest of the session."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        yield
     finally:
         sys.setrecursionlimit(limit)
-    return True
 
 
 def parses(source: str | bytes, *, top_level_await: bool = False) -> bool:
@@ -1584,11 +1589,12 @@ def test_cli_on_a_tree_of_broken_inputs(project: Path) -> None:
             # one PHX000 per broken file that could hold a hand-off: the oracle's for Python,
             # the others are broken, and could unless they say otherwise
             quiet = {"empty.ipynb", "invalid_no_runner.ipynb", "pseudo.md", "latin1_no_runner.md"}
-            broken = {
-                name
-                for name, data in files.items()
-                if (verdict_of(name, data).units if name.endswith(".py") else name not in quiet)
-            }
+            with fresh_recursion_limit():  # the console script runs in a process of its own
+                broken = {
+                    name
+                    for name, data in files.items()
+                    if (verdict_of(name, data).units if name.endswith(".py") else name not in quiet)
+                }
             assert {"truncated.py", "latin1.py", "nul.py", "big.py", "deep.py"} <= broken
             assert set(by_path) == broken
             assert all(count == 1 for count in by_path.values())

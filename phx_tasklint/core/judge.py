@@ -673,14 +673,7 @@ def _unbindable(
     if wrapper is not None and wrapper.kind == "partial":
         cause = _left_by(wrapper, len(ordered))
         them = "them" if len(ordered) > 1 else "it"
-        if guess is not None or (defaulted and not edits):
-            # nothing else would be received: the partial is where the values can come from
-            rename = "" if guess is None else f", or rename `{guess.param}` to `{guess.new_name}`"
-            advice = [
-                f"pass {them} in the partial (defaults would leave the {role} no value){rename}"
-            ]
-        else:
-            advice.insert(0, f"pass {them} in the partial, or")
+        advice.insert(0, f"pass {them} in the partial, or")
     return _diag(
         "PHX002",
         role,
@@ -713,12 +706,12 @@ def _nothing_received(defaulted: list[Param], role: Role) -> str:
     fallback = spec.SINGLE_PARAMETER_FALLBACK[role]
     if len(defaulted) == 1:
         return (
-            f"no parameter would receive a value, so a default would leave "
-            f"`{defaulted[0].name}` None on every example: rename it to `{fallback}`"
+            f"rename `{defaulted[0].name}` to `{fallback}` (no parameter would receive a value, "
+            f"so a default would leave `{defaulted[0].name}` None on every example)"
         )
     return (
-        "no parameter would receive a value, so defaults would leave them None on every "
-        f"example: rename one of them to `{fallback}` and read the others from it"
+        f"rename one of them to `{fallback}` and read the others from it (no parameter would "
+        "receive a value, so defaults would leave them None on every example)"
     )
 
 

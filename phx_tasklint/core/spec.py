@@ -595,8 +595,7 @@ RULES: tuple[Rule, ...] = (
         severity="error",
         phoenix_fails="never",
         summary=(
-            "a task's return type (annotated, or read from its `return`s) is not "
-            "JSON-serializable"
+            "a task's return type (annotated, or read from its `return`s) is not JSON-serializable"
         ),
         message=(
             "task returns `{type}`{origin}, which is not JSON-serializable ({detail}): Phoenix "
