@@ -673,12 +673,16 @@ def _unbindable(
     if wrapper is not None and wrapper.kind == "partial":
         cause = _left_by(wrapper, len(ordered))
         them = "them" if len(ordered) > 1 else "it"
-        if guess is not None or (defaulted and not edits):
+        if guess is not None:
             # nothing else would be received: the partial is where the values can come from
-            rename = "" if guess is None else f", or rename `{guess.param}` to `{guess.new_name}`"
+            rename = f", or rename `{guess.param}` to `{guess.new_name}`"
             advice = [
                 f"pass {them} in the partial (defaults would leave the {role} no value){rename}"
             ]
+        elif defaulted and not edits:
+            # the partial, or else what `_nothing_received` says: which one to rename is the
+            # user's choice, and the message must still say it
+            advice = [f"pass {them} in the partial;", _nothing_received(defaulted, role)]
         else:
             advice.insert(0, f"pass {them} in the partial, or")
     return _diag(
