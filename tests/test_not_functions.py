@@ -235,3 +235,32 @@ def _class(source: str) -> ast.ClassDef:
 )
 def test_instance_attributes(source: str, attributes: tuple[str, ...] | None) -> None:
     assert instance_attributes(_class(source)) == attributes
+
+
+def test_a_property_handed_over_is_what_it_holds_not_its_getter(tmp_path: Path) -> None:
+    """`Grader().score` is the getter's value (here a lambda): judging the getter `score(self)`
+    as the evaluator would report PHX001 on code Phoenix runs fine."""
+    report = check(
+        tmp_path,
+        """\
+        import functools
+        class Grader:
+            @property
+            def score(self):
+                return lambda output: 1.0
+            @functools.cached_property
+            def label(self):
+                return lambda output: "ok"
+            @label.setter
+            def named(self, value):
+                pass
+            def plain(self):
+                return 1.0
+        g = Grader()
+        run_experiment(dataset=1, task=lambda input: 1, evaluators=[g.score, g.label, g.named])
+        run_experiment(dataset=1, task=lambda input: 1, evaluators=[Grader().plain])
+        """,
+    )
+    # the plain method, bound, takes no parameters: still judged
+    assert codes_by_line(report) == {12: ["PHX001"]}
+    assert report.skipped == {"property: what it holds is not read": 3}

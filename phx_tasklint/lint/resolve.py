@@ -64,6 +64,21 @@ _CACHES = frozenset({"functools.cache", "functools.lru_cache"})
 _LRU_CACHE = "functools.lru_cache"
 
 
+_PROPERTIES = frozenset({"builtins.property", "functools.cached_property"})
+_PROPERTY_PARTS = frozenset({"setter", "getter", "deleter"})
+
+
+def _is_property(module: Module, node: FunctionNode) -> bool:
+    """A def a class body turns into a property (`@property`, `@cached_property`, or
+    `@name.setter` and its kin, which give the class a property too)."""
+    for decorator in node.decorator_list:
+        if not _PROPERTIES.isdisjoint(module.qualified(decorator)):
+            return True
+        if isinstance(decorator, ast.Attribute) and decorator.attr in _PROPERTY_PARTS:
+            return True
+    return False
+
+
 # Why a hand-off of a name no code in its file binds is skipped (`--statistics`).
 UNBOUND_REASON = "name bound nowhere in the file"
 
@@ -205,6 +220,9 @@ class Resolver:
     ) -> Target | Skip:
         """`<class or instance>.<attr>`: a method, bound the way Python binds it."""
         member = class_member(cls, attr)
+        if isinstance(member, FUNCTIONS) and _is_property(module, member):
+            # read from an instance, a property is what its getter returns, not the getter
+            return Skip("property: what it holds is not read")
         if isinstance(member, FUNCTIONS):
             kind = module.method_kind(member)
             bound = (is_instance and kind != "static") or kind == "class"

@@ -10,7 +10,8 @@ nothing fails on every example. The type is read only when every member can be r
 docstring), a def that cannot end (it always raises), or a generator (`resolve` judges that).
 
 Whether the end can be reached is decided on the statements alone: `return`, `raise`, a call of
-a function known never to return, `assert False` and an endless `while True` stop a path.
+a function known never to return (`sys.exit`, a def of the checked files annotated `NoReturn`,
+or whose own body always raises), `assert False` and an endless `while True` stop a path.
 A call of any other function is taken to return, which is what nearly every call does.
 """
 
@@ -41,6 +42,11 @@ _NO_RETURN = frozenset(
         "typing_extensions.assert_never",
     }
 )
+_NO_RETURN_TYPES = frozenset(
+    {"typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never"}
+)
+# How many helpers deep a call is followed to see that it always raises.
+_CALL_DEPTH = 2
 _SCOPES = (*FUNCTIONS, ast.Lambda, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -64,7 +70,7 @@ def inferred_returns(
         members.append(found)
         lines.append(shown(statement.lineno))
     falls_off_at = None
-    if _completes(module, node.body):
+    if _Flow(module, lookup).completes(node.body):
         members.append(_NONE)
         falls_off_at = shown(node.end_lineno or node.lineno)
     if not members:
@@ -87,6 +93,18 @@ def _own_returns(fn: FunctionNode) -> list[ast.Return]:
     return out
 
 
+def _yields(fn: FunctionNode) -> bool:
+    """Is `fn` a generator (a `yield` of its own, not of a nested def, lambda or class)?"""
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, _SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
 def _is_stub(body: Sequence[ast.stmt]) -> bool:
     """A body that only stands for one: a docstring, `...` and `pass`."""
     for statement in body:
@@ -99,58 +117,92 @@ def _is_stub(body: Sequence[ast.stmt]) -> bool:
     return True
 
 
-def _completes(module: Module, body: Sequence[ast.stmt]) -> bool:
-    """Can running `body` reach its end?"""
-    return all(_continues(module, statement) for statement in body)
+class _Flow:
+    """Whether the end of a body can be reached, in one module. A call stops a path when it
+    is of a function known never to return: one of `_NO_RETURN`, a def of the checked files
+    annotated `NoReturn` / `Never`, or one whose own body always raises (a `fail(msg)` helper)."""
 
+    def __init__(self, module: Module, lookup: Lookup, depth: int = 0) -> None:
+        self.module = module
+        self.lookup = lookup
+        self.depth = depth
 
-def _continues(module: Module, node: ast.stmt) -> bool:
-    """Can a path go on after `node`?"""
-    if isinstance(node, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
-        return False  # a `break` or `continue` leaves the block; `_loop` counts breaks
-    if isinstance(node, ast.Assert):
-        return not (isinstance(node.test, ast.Constant) and not node.test.value)
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-        return _NO_RETURN.isdisjoint(module.qualified(node.value.func))
-    if isinstance(node, ast.If):
-        return _completes(module, node.body) or _completes(module, node.orelse)
-    if isinstance(node, _LOOPS):
-        return _loop(module, node)
-    if isinstance(node, (ast.With, ast.AsyncWith)):
-        # a context manager that swallows an exception lets the end be reached: when unsure,
-        # a path that ends here is taken to end (so nothing is reported on it)
-        return _completes(module, node.body)
-    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-        return _try(module, node)
-    if isinstance(node, ast.Match):
-        ends = [_completes(module, case.body) for case in node.cases]
-        return any(ends) or not any(_catch_all(case) for case in node.cases)
-    return True
+    def completes(self, body: Sequence[ast.stmt]) -> bool:
+        """Can running `body` reach its end?"""
+        return all(self.continues(statement) for statement in body)
 
-
-def _loop(module: Module, node: ast.For | ast.AsyncFor | ast.While) -> bool:
-    """A loop ends through a `break`, or through its `else` when its test fails (`while
-    True` never fails) or its iterable runs out."""
-    if _breaks(node.body):
+    def continues(self, node: ast.stmt) -> bool:
+        """Can a path go on after `node`?"""
+        if isinstance(node, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+            return False  # a `break` or `continue` leaves the block; `loop` counts breaks
+        if isinstance(node, ast.Assert):
+            return not (isinstance(node.test, ast.Constant) and not node.test.value)
+        if isinstance(node, ast.Expr):
+            awaited = isinstance(node.value, ast.Await)
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            return not (isinstance(value, ast.Call) and self._never_returns(value.func, awaited))
+        if isinstance(node, ast.If):
+            return self.completes(node.body) or self.completes(node.orelse)
+        if isinstance(node, _LOOPS):
+            return self.loop(node)
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            # a context manager that swallows an exception lets the end be reached: when
+            # unsure, a path that ends here is taken to end (so nothing is reported on it)
+            return self.completes(node.body)
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            return self.try_(node)
+        if isinstance(node, ast.Match):
+            ends = [self.completes(case.body) for case in node.cases]
+            return any(ends) or not any(_catch_all(case) for case in node.cases)
         return True
-    endless = (
-        isinstance(node, ast.While)
-        and isinstance(node.test, ast.Constant)
-        and bool(node.test.value)
-    )
-    return not endless and _completes(module, node.orelse)
 
+    def loop(self, node: ast.For | ast.AsyncFor | ast.While) -> bool:
+        """A loop ends through a `break`, or through its `else` when its test fails (`while
+        True` never fails) or its iterable runs out."""
+        if _breaks(node.body):
+            return True
+        endless = (
+            isinstance(node, ast.While)
+            and isinstance(node.test, ast.Constant)
+            and bool(node.test.value)
+        )
+        return not endless and self.completes(node.orelse)
 
-def _try(module: Module, node: ast.stmt) -> bool:
-    body: list[ast.stmt] = getattr(node, "body", [])
-    orelse: list[ast.stmt] = getattr(node, "orelse", [])
-    handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
-    finalbody: list[ast.stmt] = getattr(node, "finalbody", [])
-    if finalbody and not _completes(module, finalbody):
-        return False
-    normal = _completes(module, body) and _completes(module, orelse)
-    # any statement of the body may raise into a handler
-    return normal or any(_completes(module, h.body) for h in handlers)
+    def try_(self, node: ast.stmt) -> bool:
+        body: list[ast.stmt] = getattr(node, "body", [])
+        orelse: list[ast.stmt] = getattr(node, "orelse", [])
+        handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
+        finalbody: list[ast.stmt] = getattr(node, "finalbody", [])
+        if finalbody and not self.completes(finalbody):
+            return False
+        normal = self.completes(body) and self.completes(orelse)
+        # any statement of the body may raise into a handler
+        return normal or any(self.completes(h.body) for h in handlers)
+
+    def _never_returns(self, func: ast.expr, awaited: bool) -> bool:
+        names = self.module.qualified(func)
+        if not names:
+            return False
+        if not _NO_RETURN.isdisjoint(names):
+            return True
+        if self.depth >= _CALL_DEPTH:
+            return False  # a chain of helpers this long is taken to return
+        return all(self._defined_never_returns(name, awaited) for name in names)
+
+    def _defined_never_returns(self, qualified: str, awaited: bool) -> bool:
+        found = self.lookup(qualified)
+        if found is None:
+            return False
+        module, node = found
+        if not isinstance(node, FUNCTIONS):
+            return False
+        if isinstance(node, ast.AsyncFunctionDef) != awaited or _yields(node):
+            return False  # the call makes a coroutine or a generator, which runs nothing yet
+        if node.returns is not None:
+            return not _NO_RETURN_TYPES.isdisjoint(module.qualified(node.returns))
+        if node.decorator_list or _is_stub(node.body) or _own_returns(node):
+            return False  # a decorator may catch; a stub stands for a body not written yet
+        return not _Flow(module, self.lookup, self.depth + 1).completes(node.body)
 
 
 def _breaks(body: Sequence[ast.stmt]) -> bool:
