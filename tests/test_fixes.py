@@ -674,3 +674,21 @@ def test_no_regression_fix_on_offer_that_fix_can_never_make(
     check(*flags)
     still_offered = [f for f in json_findings() if fixable(f, unsafe)]
     assert still_offered == []
+
+
+def test_no_rename_of_a_parameter_a_call_in_the_file_passes_by_keyword(project: Path) -> None:
+    """`ev(output=1, metdata={})` in a test beside the evaluator would break if `metdata` were
+    renamed: that def's rename is not offered; the same typo in a def nobody calls is."""
+    source = HEADER + (
+        "def ev(output, metdata=None):\n    return 1.0\n\n\n"
+        "def test_ev():\n    assert ev(output=1, metdata={}) == 1.0\n\n\n"
+        "def ev2(output, metdata=None):\n    return 1.0\n\n\n"
+        "run_experiment(dataset=None, task=lambda input: input, evaluators=[ev, ev2])\n"
+    )
+    (project / "a.py").write_text(source)
+    offered = {f["function"]: f["fix"] for f in json_findings() if f["code"] == "PHX101"}
+    assert offered["ev"] is None and offered["ev2"] is not None
+    check("--fix")
+    fixed = (project / "a.py").read_text()
+    assert "def ev(output, metdata=None)" in fixed and "metdata={}" in fixed
+    assert "def ev2(output, metadata=None)" in fixed

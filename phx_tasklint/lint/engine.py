@@ -537,6 +537,8 @@ def _writable(fix: Fix, anchor: Anchor) -> bool:
     spelling = none_spelling(anchor.module.tree) if widens else None
     if fixcheck.refusal(fix, anchor.node, spelling) is not None:
         return False
+    if fixcheck.passed_by_keyword(anchor.module.calls, anchor.node, fix) is not None:
+        return False
     written = {p.name: i for i, p in enumerate(anchor.written)}
     defaulted = {e.param for e in fix.edits if e.action == "add-default"}
     positional = (Kind.POSITIONAL_ONLY, Kind.POSITIONAL_OR_KEYWORD)

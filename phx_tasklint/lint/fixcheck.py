@@ -222,3 +222,23 @@ def _binds(node: ast.AST, name: str, inside: list[ast.AST]) -> bool:
         or _binding_name(child) == name
         for child in _own_scope(inside, name)
     )
+
+
+def passed_by_keyword(calls: Iterable[ast.Call], function: Function, fix: Fix) -> str | None:
+    """A parameter the fix renames that a call of the def in this file passes by keyword
+    (`score(output, prompt=...)`, `self.score(prompt=...)`): the rename would break that call,
+    so it is not made. A call is the def's when it names it, a lambda's whenever it could be;
+    calls in other files are not seen."""
+    renamed = {e.param for e in fix.edits if e.action == "rename"}
+    if not renamed:
+        return None
+    name = None if isinstance(function, ast.Lambda) else function.name
+    for call in calls:
+        func = call.func
+        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name is not None and called != name:
+            continue
+        for kw in call.keywords:
+            if kw.arg in renamed:
+                return f"a call in this file passes `{kw.arg}` by keyword"
+    return None
