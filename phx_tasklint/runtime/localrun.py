@@ -170,7 +170,8 @@ def preflight(
         result.findings.append(PreflightFinding("task", "task", d))
     given = [*names, *[None] * (len(evaluators) - len(names))]
     recorded = [n or evaluator_name(e) for n, e in zip(given, evaluators, strict=True)]
-    for d in judge.check_call(CallSite("run_experiment", evaluator_names=tuple(recorded))):
+    run = next(r.method for r in spec.CLIENT_RUNNERS if r.kind == "run")  # what `run` mirrors
+    for d in judge.check_call(CallSite(run, evaluator_names=tuple(recorded))):
         result.findings.append(PreflightFinding(recorded[d.item or 0], "evaluator", d))
     kept = {name: evaluator for name, evaluator in zip(recorded, evaluators, strict=True)}
     for name, evaluator in kept.items():
