@@ -26,12 +26,13 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from phx_tasklint.core import judge, spec
+from phx_tasklint.core import evals_judge, judge, spec
 from phx_tasklint.core.attributes import DYNAMIC_MEMBERS, instance_attributes
 from phx_tasklint.core.model import (
     UNKNOWN,
     Context,
     Diagnostic,
+    EvalsSignature,
     Kind,
     Param,
     Role,
@@ -40,7 +41,7 @@ from phx_tasklint.core.model import (
     TypeExpr,
     Wrapper,
 )
-from phx_tasklint.runtime import values
+from phx_tasklint.runtime import evals_object, values
 
 __all__ = [
     "BindingError",
@@ -635,6 +636,31 @@ def _plan(obj: object, role: Role, profile: str) -> _Plan:
     return plan
 
 
+def _read_signature(obj: object) -> Signature:
+    return signature_of(obj)[1]
+
+
+def evals_signature(obj: object) -> EvalsSignature | None:
+    """The neutral model of a phoenix.evals evaluator object; None for any other object."""
+    if not evals_object.is_evals_evaluator(obj):
+        return None
+    return evals_object.read_evals(obj, _read_signature, type_expr)
+
+
+def check_evals_object(obj: object, context: Context) -> list[Diagnostic] | None:
+    """The findings on a phoenix.evals evaluator (judged by how it resolves its fields, not by
+    its `__call__`), or on what a bare phoenix.evals `@create_evaluator` left; None for any
+    other object."""
+    _check_profile(context.profile)
+    if evals_object.is_bare_evals_decorator(obj):
+        function = evals_object.bare_decorator_function(obj)
+        return judge.check_evaluator_decorator(bare=True, evals=True, function=function)
+    signature = evals_signature(obj)
+    if signature is None:
+        return None
+    return evals_judge.check_evals(signature, context)
+
+
 def check_callable(
     obj: object,
     role: Role = "task",
@@ -650,6 +676,10 @@ def check_callable(
     if role not in ("task", "evaluator"):
         raise ValueError(f"role must be 'task' or 'evaluator', not {role!r}")
     context = Context(profile=profile, sync_runner=sync_client, runner=runner)
+    if role == "evaluator":
+        found = check_evals_object(obj, context)
+        if found is not None:
+            return found
     if not callable(obj):
         _check_profile(profile)
         return _not_callable(obj, role, context)
