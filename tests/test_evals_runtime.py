@@ -177,9 +177,10 @@ def test_run_calls_an_evals_object_as_the_client_does() -> None:
 
 def test_a_class_from_elsewhere_is_never_read_as_an_evals_object() -> None:
     class Lookalike:
-        name = "x"
-        input_schema = None
-        _input_mapping = {"a": "inputs.a"}
+        def __init__(self) -> None:
+            self.name = "x"
+            self.input_schema = None
+            self._input_mapping = {"a": "inputs.a"}
 
         def __call__(self, *args: Any, **kwargs: Any) -> float:
             return 1.0
