@@ -102,6 +102,9 @@ def _lookup(field: EvalsField, sig: EvalsSignature, keywords: Sequence[str]) -> 
             return _Lookup("keyword", field.name)
         if entry is None and not sig.mapping_complete:
             return _Lookup("found")  # the mapping may hold it
+        root = path_root(field.name)
+        if root != field.name and (root is None or root in keywords):
+            return _Lookup("found")  # a template's `{input.question}`: looked up as a path
         return _Lookup("missing" if field.required else "found", path=field.name)
     if entry.path is None:
         return _Lookup("found")  # a function (checked on its own) or an unseen extractor
