@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phx_tasklint.core import spec
-from phx_tasklint.core.model import Kind, Param
+from phx_tasklint.core import evals_judge, spec
+from phx_tasklint.core.model import Context, EvalsField, EvalsSignature, Kind, MappingEntry, Param
 from phx_tasklint.runtime import binder
 from tests.oracle import EXAMPLE, TRACE_ID, phoenix_runner_error
 from tests.test_evals_runtime import define, render_params
@@ -173,3 +173,103 @@ def test_runtime_binder_agrees_with_phoenix(case: Case) -> None:
     assert (error is not None) == bool(errors), (
         f"{case.source()}\nPhoenix: {error}\nbinder: {[(d.code, d.message) for d in found]}"
     )
+    # what a front end that reads the source builds from the same text says the same
+    assert evals_judge.check_evals(static_model(case), Context(sync_runner=case.sync)) == found
+
+
+def static_model(case: Case) -> EvalsSignature:
+    namespace: dict[str, Any] = {}
+    exec("from typing import Any, Mapping", namespace)
+    fields = tuple(
+        EvalsField(
+            p.name,
+            required=not p.has_default or p.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD),
+            annotation=binder.type_expr(eval(case.annotations[p.name], namespace))
+            if p.name in case.annotations
+            else None,
+            kind=p.kind,
+        )
+        for p in case.params
+    )
+    mapping = None
+    if case.mapping is not None:
+        mapping = tuple(
+            MappingEntry(k, path=v) if isinstance(v, str) else MappingEntry(k, lambda_params=v)
+            for k, v in case.mapping.items()
+        )
+    return EvalsSignature(fields, mapping, is_async=case.is_async, source="function")
+
+
+# --------------------------------------------------------------------------------------------
+# Prompt templates: a ClassificationEvaluator's variables are its fields
+
+
+class StubLLM:
+    """Answers every classification with the first label, so that an evaluation whose fields
+    resolve succeeds without a model."""
+
+    model = "stub"
+
+    def generate_classification(self, **_: Any) -> dict[str, str]:
+        return {"label": "a"}
+
+    async def async_generate_classification(self, **_: Any) -> dict[str, str]:
+        return {"label": "a"}
+
+
+TEMPLATE_NAMES = ("input", "output", "expected", "question", "answer", "input.question", "row.x")
+
+
+@st.composite
+def templates(draw: st.DrawFn) -> tuple[str, dict[str, str] | None, bool]:
+    names = draw(st.lists(st.sampled_from(TEMPLATE_NAMES), min_size=1, max_size=3, unique=True))
+    mustache = draw(st.booleans())
+    parts = []
+    for name in names:
+        if mustache and draw(st.booleans()) and "." not in name:
+            parts.append(f"{{{{#{name}}}}}x{{{{/{name}}}}}")
+        else:
+            parts.append(f"{{{{{name}}}}}" if mustache else f"{{{name}}}")
+    mapping = None
+    if draw(st.booleans()):
+        keys = draw(st.lists(st.sampled_from(names), max_size=2, unique=True))
+        mapping = {k: draw(st.sampled_from(GOOD_PATHS + BAD_PATHS)) for k in keys}
+    return "Text: " + " and ".join(parts), mapping, draw(st.booleans())
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(templates())
+def test_templates_agree_with_phoenix(case: tuple[str, dict[str, str] | None, bool]) -> None:
+    from phoenix.evals import ClassificationEvaluator, bind_evaluator
+
+    from phx_tasklint.core.evals_templates import template_fields
+
+    text, mapping, sync = case
+    evaluator: Any = ClassificationEvaluator(
+        name="t", llm=StubLLM(), prompt_template=text, choices=["a", "b"]
+    )
+    if mapping is not None:
+        evaluator = bind_evaluator(evaluator=evaluator, input_mapping=mapping)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        error = phoenix_runner_error(
+            evaluator,
+            "evaluator",
+            example=EXAMPLE,
+            output=OUTPUTS[3],
+            trace_id=TRACE_ID,
+            sync_client=sync,
+        )
+    found = binder.check_callable(evaluator, "evaluator", sync_client=sync)
+    assert (error is not None) == any(d.severity == "error" for d in found), (text, mapping, error)
+    # what a front end that reads only the source sees: the template's text and the mapping
+    static = EvalsSignature(
+        template_fields(text),
+        None if mapping is None else tuple(MappingEntry(k, path=v) for k, v in mapping.items()),
+        source="template",
+    )
+    # (the package keeps a template's variables in a set: which field a finding is anchored to
+    # may differ, what it says may not)
+    said = sorted((d.code, d.message) for d in found)
+    static_found = evals_judge.check_evals(static, Context(sync_runner=sync))
+    assert sorted((d.code, d.message) for d in static_found) == said
