@@ -35,6 +35,7 @@ _EVALS_BAD = (
     "PHX506-bad-0",
     "PHX507-bad-0",
     "PHX508-bad-0",
+    "PHX509-bad-0",
 )
 EVALS_PENDING = "phoenix.evals evaluators are not read by this front end yet (issue 19)"
 

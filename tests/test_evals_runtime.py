@@ -50,6 +50,7 @@ PHOENIX_ERRORS = {
     "exact_match": "Input should be a valid string",
     "classifier": "Path not found: ",
     "bare": "is not a callable object",
+    "no_fields": "Cannot determine input fields",
 }
 # Rows Phoenix cannot finish without a real LLM: their fields resolve, then the call fails.
 NEEDS_AN_LLM = {"classifier_mapped"}

@@ -80,6 +80,7 @@ DESIGN_CODES = [
     "PHX506",
     "PHX507",
     "PHX508",
+    "PHX509",
 ]
 
 

@@ -174,6 +174,9 @@ def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Dia
     for entry in sig.mapping or ():
         if entry.lambda_params is not None:
             out.extend(_check_mapping_function(entry, entry.lambda_params, keywords, when))
+    if sig.has_schema is False and sig.mapping is None:
+        name = f" `{sig.name}`" if sig.name else ""
+        out.append(_finding("PHX509", evaluator=name, when=when))
     if sig.fields is not None:
         lookups = [(f, _lookup(f, sig, keywords)) for f in sig.fields]
         out.extend(_check_lookups(lookups, sig, keywords, when))

@@ -222,7 +222,9 @@ class EvalsSignature:
     front end cannot read): then no field is reported as unmapped. `is_async`: whether only
     `async_evaluate` works (a `create_evaluator` on an `async def`); None when not known.
     `source`: where the fields came from, for messages. `name`: the evaluator's own name (what
-    the client records it under), when known.
+    the client records it under), when known. `has_schema`: False for an evaluator class of the
+    user's without an input schema, whose required fields are then its mapping's keys (and
+    which, without a mapping, cannot tell them); None when not known.
     """
 
     fields: tuple[EvalsField, ...] | None
@@ -231,6 +233,7 @@ class EvalsSignature:
     is_async: bool | None = False
     source: EvalsSource = "function"
     name: str | None = None
+    has_schema: bool | None = True
 
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields or ())

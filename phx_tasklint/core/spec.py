@@ -1314,6 +1314,54 @@ RULES: tuple[Rule, ...] = (
             ),
         ),
     ),
+    Rule(
+        code="PHX509",
+        name="evals-no-input-fields",
+        severity="error",
+        phoenix_fails="every-example",
+        summary="a phoenix.evals evaluator class without an input schema and without a mapping",
+        message=(
+            "phoenix.evals evaluator{evaluator} has no input schema and no input mapping: every "
+            "evaluation fails with `ValueError: Cannot determine input fields` {when}; pass "
+            "`input_schema=` (a pydantic model of its fields) to `Evaluator.__init__`, or bind "
+            "a mapping with `bind_evaluator(evaluator=..., input_mapping=...)`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Finds instances of a user's `phoenix.evals.Evaluator` subclass that state no input "
+            "fields: no `input_schema` and no bound input mapping."
+        ),
+        why_is_this_bad=(
+            "phoenix.evals takes an evaluator's required fields from its input schema, or "
+            "without one from its input mapping's keys. With neither it cannot tell them and "
+            "raises `ValueError` on every evaluation, after the tasks ran."
+        ),
+        bad=(
+            _sig(
+                "from phoenix.evals import Evaluator, Score\n\n"
+                "class Length(Evaluator):\n"
+                "    def __init__(self):\n"
+                "        super().__init__(name='length', kind='code')\n\n"
+                "    def _evaluate(self, eval_input):\n"
+                "        return [Score(name='length', score=len(str(eval_input['output'])))]\n\n"
+                "f = Length()",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                "from phoenix.evals import Evaluator, Score, bind_evaluator\n\n"
+                "class Length(Evaluator):\n"
+                "    def __init__(self):\n"
+                "        super().__init__(name='length', kind='code')\n\n"
+                "    def _evaluate(self, eval_input):\n"
+                "        return [Score(name='length', score=len(str(eval_input['output'])))]\n\n"
+                "f = bind_evaluator(evaluator=Length(), input_mapping={'output': 'output'})",
+                "evaluator",
+            ),
+        ),
+    ),
 )
 
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

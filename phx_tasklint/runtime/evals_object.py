@@ -61,8 +61,11 @@ def read_evals(
     """The neutral model of a phoenix.evals evaluator. `read_signature` / `read_annotation`
     are the binder's translations of a callable and of an annotation."""
     name = _safe_getattr(obj, "name")
-    fields, source, is_async = _fields(obj, read_signature, read_annotation)
+    fields, source, is_async, has_schema = _fields(obj, read_signature, read_annotation)
     mapping = _mapping(obj, read_signature)
+    if not has_schema:
+        # no schema: phoenix.evals requires the mapping's keys, and validates nothing
+        fields = tuple(EvalsField(e.field) for e in mapping or ())
     return EvalsSignature(
         fields=fields,
         mapping=mapping,
@@ -70,6 +73,7 @@ def read_evals(
         is_async=is_async,
         source=source,
         name=name if isinstance(name, str) else None,
+        has_schema=has_schema,
     )
 
 
@@ -82,14 +86,15 @@ def _safe_getattr(obj: object, attribute: str) -> Any:
 
 def _fields(
     obj: object, read_signature: ReadSignature, read_annotation: ReadAnnotation
-) -> tuple[tuple[EvalsField, ...] | None, EvalsSource, bool | None]:
+) -> tuple[tuple[EvalsField, ...] | None, EvalsSource, bool | None, bool]:
+    """(fields, where they come from, async, whether there is an input schema)."""
     function = _safe_getattr(obj, spec.EVALS_FUNCTION_ATTRIBUTE)
     made_by_decorator = type(obj).__qualname__.startswith(spec.EVALS_FUNCTION_CLASS_PREFIX)
     if made_by_decorator and callable(function):
         try:
             signature = read_signature(function)
         except Exception:
-            return None, "function", None
+            return None, "function", None, True
         fields = tuple(
             EvalsField(
                 p.name,
@@ -99,19 +104,18 @@ def _fields(
             )
             for p in signature.params
         )
-        return fields, "function", signature.is_async
+        return fields, "function", signature.is_async, True
     source: EvalsSource = (
         "template" if _safe_getattr(obj, spec.EVALS_TEMPLATE_ATTRIBUTE) is not None else "schema"
     )
     schema = _safe_getattr(obj, spec.EVALS_SCHEMA_ATTRIBUTE)
+    if schema is None:
+        return None, source, False, False  # the caller reads the mapping's keys
     model_fields = getattr(schema, "model_fields", None)
     if not isinstance(model_fields, Mapping):
-        return None, source, False
-    return (
-        tuple(_schema_field(n, f, read_annotation) for n, f in model_fields.items()),
-        source,
-        False,
-    )
+        return None, source, False, True  # a schema this reader does not know: not reported
+    fields = tuple(_schema_field(n, f, read_annotation) for n, f in model_fields.items())
+    return fields, source, False, True
 
 
 def _schema_field(name: str, info: Any, read_annotation: ReadAnnotation) -> EvalsField:
