@@ -176,6 +176,11 @@ def test_run_calls_an_evals_object_as_the_client_does() -> None:
     assert result.score == 1.0
 
 
+def test_binding_an_evals_object_says_why_there_is_nothing_to_bind() -> None:
+    with pytest.raises(TypeError, match=r"phoenix\.evals evaluator"):
+        binder.bind_evaluator(MODULE.works, output=OUTPUT, example=EXAMPLE)
+
+
 def test_a_class_from_elsewhere_is_never_read_as_an_evals_object() -> None:
     class Lookalike:
         def __init__(self) -> None:

@@ -596,6 +596,12 @@ def _not_callable(obj: object, role: Role, context: Context) -> list[Diagnostic]
 
 def _new_plan(obj: object, role: Role, profile: str) -> _Plan:
     _check_profile(profile)
+    if role == "evaluator" and evals_object.is_evals_evaluator(obj):
+        raise TypeError(
+            f"{_describe(obj)} is a phoenix.evals evaluator: Phoenix hands it every value in one "
+            "dict and it resolves its own fields, there are no parameters to bind (use "
+            "call_evaluator / run_evaluator, or check_callable)"
+        )
     if not callable(obj):
         found = tuple(_not_callable(obj, role, Context(profile=profile)))
         if not found:
