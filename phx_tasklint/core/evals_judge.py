@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import (
@@ -82,7 +83,7 @@ class _Lookup:
     known); `found`, something found or not knowable; `missing`, nothing (the error is
     `Path not found: {path}`); `dropped`, an optional field's mapping that is never found."""
 
-    outcome: str
+    outcome: Literal["keyword", "found", "missing", "dropped"]
     keyword: str | None = None
     path: str = ""
     root: str = ""
@@ -115,7 +116,7 @@ def _lookup(field: EvalsField, sig: EvalsSignature, keywords: Sequence[str]) -> 
         return _Lookup("found")  # deeper paths depend on the values
     if field.required:
         return _Lookup("missing", path=entry.path, root=root)
-    if field.name in keywords:
+    if field.name in keywords and field.name not in _consumed(sig):
         return _Lookup("keyword", field.name)  # dropped, but the keyword passes through
     return _Lookup("dropped", path=entry.path, root=root)
 
