@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 from phx_tasklint.cli.commands import main
 from phx_tasklint.core import spec
 from phx_tasklint.core.model import Diagnostic
-from phx_tasklint.runtime import localrun, values
+from phx_tasklint.runtime import evals_object, localrun, values
 from phx_tasklint.runtime.binder import check_callable
 from phx_tasklint.runtime.datasets import DatasetError, infer_csv_keys, load_dataset
 
@@ -839,6 +839,20 @@ def test_phoenix_fails_where_the_rule_table_says(rule: spec.Rule, snippet: spec.
     exec(snippet.code, namespace)
     f = namespace["f"]
     sync = snippet.sync_runner is not False
+    if snippet.role == "evaluator" and evals_object.is_evals_evaluator(f):
+        # a phoenix.evals object: the client's own runner hands it every keyword
+        from oracle import TRACE_ID, phoenix_runner_error
+
+        error = phoenix_runner_error(
+            f,
+            "evaluator",
+            example=EXAMPLE,
+            output={"answer": "4"},
+            trace_id=TRACE_ID,
+            sync_client=sync,
+        )
+        assert (error is not None) is (rule.phoenix_fails == "every-example"), error
+        return
     if snippet.role == "task":
         verdict = phoenix_task_verdict(f, json.loads(json.dumps(EXAMPLE)), sync_client=sync)
     else:

@@ -47,6 +47,9 @@ KNOWN_FIELDS = {
     "error",
     "when",
     "cause",
+    "source",
+    "root",
+    "path",
 }
 DESIGN_CODES = [
     "PHX000",
@@ -69,6 +72,15 @@ DESIGN_CODES = [
     "PHX404",
     "PHX405",
     "PHX406",
+    "PHX501",
+    "PHX502",
+    "PHX503",
+    "PHX504",
+    "PHX505",
+    "PHX506",
+    "PHX507",
+    "PHX508",
+    "PHX509",
 ]
 
 

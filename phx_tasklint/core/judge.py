@@ -379,6 +379,35 @@ def can_hold(t: TypeExpr, value_kind: str) -> bool | None:
     return json_problem(t) is None
 
 
+def validated_can_hold(t: TypeExpr, keyword: str) -> bool | None:
+    """Whether pydantic's lax validation (phoenix.evals checks its fields with it) accepts what
+    the client passes as `keyword` for annotation `t` (None: cannot tell, or depends on the
+    value, as the task's output does). A dict is accepted by any mapping type, and may be by
+    a TypedDict, a model or a dataclass (by its keys); never by a scalar, a list or a literal."""
+    if keyword == "output" or t.kind is TypeKind.UNKNOWN:
+        return None
+    if t.kind is TypeKind.UNION:
+        verdicts = [validated_can_hold(arg, keyword) for arg in t.args]
+        if any(v is True for v in verdicts):
+            return True
+        return False if all(v is False for v in verdicts) else None
+    if keyword == "trace_id":  # a str in a real run (None only where nothing is traced)
+        if t.kind is TypeKind.LITERAL:
+            return None
+        if t.kind in (TypeKind.TYPEDDICT, TypeKind.CLASS):
+            return False
+        if t.name in _ANY or t.name == "builtins.str":
+            return True
+        return False if t.name in _KNOWN_NAMES else None
+    if t.kind in (TypeKind.TYPEDDICT, TypeKind.CLASS):
+        return None
+    if t.kind is TypeKind.LITERAL:
+        return False
+    if t.name in _ANY or t.name in _MAPPINGS or t.name in _READONLY_MAPPINGS:
+        return True
+    return False if t.name in _KNOWN_NAMES else None
+
+
 # --------------------------------------------------------------------------------------------
 # The judge
 
@@ -982,5 +1011,23 @@ def check_evaluator_kind(kind: str) -> list[Diagnostic]:
     return [_site("PHX405", kind=repr(kind))]
 
 
-def check_evaluator_decorator(*, bare: bool) -> list[Diagnostic]:
-    return [_site("PHX406")] if bare else []
+def check_evaluator_decorator(
+    *, bare: bool, evals: bool = False, function: str = "f"
+) -> list[Diagnostic]:
+    """A bare `@create_evaluator`: the client's (`evals=False`) or phoenix.evals' (whose
+    `name` is required, so the fix names the decorated `function`)."""
+    if not bare:
+        return []
+    if evals:
+        consequence = (
+            "phoenix.evals' `create_evaluator` takes the function as its `name` and leaves its "
+            "inner decorator `deco(fn)` in its place, so every evaluation fails with TypeError "
+            "(the task output is not a callable object), after the tasks ran"
+        )
+        return [
+            _site(
+                "PHX406", consequence=consequence, suggest=f"@create_evaluator(name={function!r})"
+            )
+        ]
+    consequence = "the function becomes a wrapper that fails with TypeError at evaluation time"
+    return [_site("PHX406", consequence=consequence, suggest="@create_evaluator()")]

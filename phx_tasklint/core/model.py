@@ -155,6 +155,8 @@ class Context:
     runner: RunnerKind | None = None
     # what wraps the def the findings are placed on (None: Phoenix sees the def itself)
     wrapper: Wrapper | None = None
+    # the arize-phoenix-evals release line a phoenix.evals evaluator is judged by
+    evals_profile: str = "latest"
 
 
 @dataclass(frozen=True)
@@ -168,3 +170,70 @@ class CallSite:
     dropped: bool = False  # the call's result is discarded (an expression statement)
     # the name Phoenix records each evaluator under, None when unknown or unique per process
     evaluator_names: tuple[str | None, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------
+# phoenix.evals evaluators: objects the client hands every binding keyword by name, which then
+# resolve their own fields (by name, or through an input mapping) and validate them with pydantic.
+# Every front end fills the same three classes; what it cannot see stays None and is never
+# reported.
+
+EvalsSource = Literal["function", "template", "schema"]
+
+
+@dataclass(frozen=True)
+class EvalsField:
+    """One input field of a phoenix.evals evaluator.
+
+    `kind` is the parameter kind of a `create_evaluator` function's parameter (the input schema
+    drops it, but the function is still called with `**fields`); template variables and schema
+    fields are POSITIONAL_OR_KEYWORD. `annotation` is what pydantic validates the value against
+    (None: not annotated / not known, which validates anything).
+    """
+
+    name: str
+    required: bool = True
+    annotation: TypeExpr | None = None
+    kind: Kind = Kind.POSITIONAL_OR_KEYWORD
+
+
+@dataclass(frozen=True)
+class MappingEntry:
+    """One `input_mapping` item: the field it fills and how.
+
+    `path`: a string extractor (a top-level key or a JSON path such as `input.question`), as
+    written. `lambda_params`: a callable extractor's parameters (a lambda or any function; the
+    evals package binds them by name). Both None: the extractor is something the front end
+    cannot see (a variable, a call), so the field counts as supplied.
+    """
+
+    field: str
+    path: str | None = None
+    lambda_params: tuple[Param, ...] | None = None
+
+
+@dataclass(frozen=True)
+class EvalsSignature:
+    """A phoenix.evals evaluator as the client runner meets it.
+
+    `fields`: its input fields (None: not known, e.g. a prebuilt metric missing from the
+    schema table). `mapping`: its bound `input_mapping` (None: none bound). `mapping_complete`:
+    False when the mapping may hold more keys than listed (`{**base, ...}`, a mapping the
+    front end cannot read): then no field is reported as unmapped. `is_async`: whether only
+    `async_evaluate` works (a `create_evaluator` on an `async def`); None when not known.
+    `source`: where the fields came from, for messages. `name`: the evaluator's own name (what
+    the client records it under), when known. `has_schema`: False for an evaluator class of the
+    user's without an input schema, whose required fields are then its mapping's keys (and
+    which, without a mapping, cannot tell them); None when not known.
+    """
+
+    fields: tuple[EvalsField, ...] | None
+    mapping: tuple[MappingEntry, ...] | None = None
+    mapping_complete: bool = True
+    is_async: bool | None = False
+    source: EvalsSource = "function"
+    name: str | None = None
+    has_schema: bool | None = True
+
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields or ())

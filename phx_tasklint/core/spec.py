@@ -235,6 +235,66 @@ EXAMPLE_PROXY_TYPES = (
 )
 
 # --------------------------------------------------------------------------------------------
+# phoenix.evals evaluators (arize-phoenix-evals), measured with 3.9.4 through the client 3.5.0
+# wrapper (`wrap_phoenix_evals_evaluator`), which calls `.evaluate(kwargs)` /
+# `.async_evaluate(kwargs)` with every evaluator binding keyword (tests/test_evals_table.py
+# replays each line):
+# * `@create_evaluator(name=...) def f(output, expected)`: works.
+# * `def f(question, answer)` unmapped: `ValueError: Path not found: answer`; so is a mapping
+#   that leaves `answer` out, and `def f(x)` (no lone-parameter fallback).
+# * `bind_evaluator(evaluator=f, input_mapping={"question": "input.question", "answer":
+#   "output"})`: works; `$.input.question` and `input['question']` too.
+# * a path whose root is no keyword (`"inputs.question"`): `Path not found: inputs.question`;
+#   for a field with a default the mapping is silently dropped and the default used.
+# * a mapping function: parameters bound by name (`lambda input: ...` works); a lone one named
+#   after no keyword gets the whole keyword dict; none: ValueError; a lone `**k` or keyword-only
+#   one: TypeError; 2+ with a required name that is no keyword: TypeError.
+# * `def f(output, **kwargs)` / `*args`: `Path not found: kwargs` / `args`; `def f(**input)`
+#   works (a field named `input`).
+# * `def f(output, context: str = "none")`: works, the default used. `def f(example,
+#   trace_id)`: works. `def f(*, output)`: works. `def f(output, /)`: TypeError.
+# * `async def f(output)`: `NotImplementedError: Async evaluator must use async_evaluate` on the
+#   sync Client, works on AsyncClient.
+# * `def f(output, expected: str)`, `metrics.exact_match` unmapped: `ValueError: Input validation
+#   failed ... Input should be a valid string` (`expected` is the expected-output dict);
+#   mapped with `{"expected": "expected.answer"}` it works.
+# * `ClassificationEvaluator(prompt_template="Q: {question} A: {answer}", ...)`: `Path not
+#   found: question` unless mapped (template variables are fields, coerced to str).
+# * a dict of evaluators: the key is ignored, the evaluator's own name used.
+# * bare `@create_evaluator`: the def becomes create_evaluator's inner `deco(fn)`, a plain
+#   function the client binds the task output to: `TypeError: ... is not a callable object`.
+# * positional `bind_evaluator(f, {...})`: works, with a DeprecationWarning.
+
+
+@dataclass(frozen=True)
+class EvalsProfile:
+    """One arize-phoenix-evals release line (the client's profile decides the keywords)."""
+
+    name: str
+    description: str
+
+
+EVALS_PROFILES: dict[str, EvalsProfile] = {
+    p.name: p for p in (EvalsProfile("latest", "arize-phoenix-evals 3.x (measured: 3.9.4)"),)
+}
+DEFAULT_EVALS_PROFILE = "latest"
+EVALS_CREATE_EVALUATORS = (EVALS_CREATE_EVALUATOR, "phoenix.evals.evaluators.create_evaluator")
+EVALS_BIND_EVALUATORS = ("phoenix.evals.bind_evaluator", "phoenix.evals.evaluators.bind_evaluator")
+EVALS_BIND_ARGUMENTS = ("evaluator", "input_mapping")  # bind_evaluator's parameters, in order
+EVALS_EVALUATOR_CLASS = "phoenix.evals.evaluators.Evaluator"
+# What a live evals evaluator holds (read by the runtime binder): its pydantic input schema, its
+# bound input mapping, and for a `create_evaluator` function the function itself.
+EVALS_SCHEMA_ATTRIBUTE = "input_schema"
+EVALS_MAPPING_ATTRIBUTE = "_input_mapping"
+EVALS_FUNCTION_ATTRIBUTE = "_fn"
+EVALS_TEMPLATE_ATTRIBUTE = "prompt_template"
+# Qualified name of the classes `create_evaluator` makes, and of what a bare decorator leaves.
+EVALS_FUNCTION_CLASS_PREFIX = "create_evaluator.<locals>.deco.<locals>."
+EVALS_BARE_DECORATOR = ("phoenix.evals.evaluators", "create_evaluator.<locals>.deco")
+EVALS_PATH_ROOT = "$"  # a JSON path may start at the root explicitly: `$.input.question`
+EVALS_ASYNC_ERROR = "NotImplementedError: Async evaluator must use async_evaluate"
+
+# --------------------------------------------------------------------------------------------
 # The rule table
 
 
@@ -304,6 +364,9 @@ def _sig(code: str, role: Role = "task", **kw: object) -> Snippet:
 def _mod(code: str) -> Snippet:
     return Snippet(code.strip("\n") + "\n", None, scope="module")
 
+
+# The import every phoenix.evals example starts with.
+_EVALS = "from phoenix.evals import bind_evaluator, create_evaluator\n\n"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -499,6 +562,11 @@ RULES: tuple[Rule, ...] = (
         bad=(
             _sig("async def f(input):\n    return input", sync_runner=True),
             _sig("async def f(output):\n    return 1.0", "evaluator", sync_runner=True),
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\nasync def f(output):\n    return 1.0",
+                "evaluator",
+                sync_runner=True,
+            ),
         ),
         good=(
             _sig("async def f(input):\n    return input", sync_runner=False),
@@ -896,28 +964,401 @@ RULES: tuple[Rule, ...] = (
         severity="error",
         phoenix_fails="every-example",
         summary="@create_evaluator used without parentheses",
-        message=(
-            "`@create_evaluator` without parentheses: the function becomes a wrapper that fails "
-            "with TypeError at evaluation time; write `@create_evaluator()`"
-        ),
+        message="`@create_evaluator` without parentheses: {consequence}; write `{suggest}`",
         fix_title="Add `()`",
         fix_safety="safe",
-        what_it_does="Finds `create_evaluator` used as a bare decorator.",
+        what_it_does=(
+            "Finds `create_evaluator` used as a bare decorator: the client's, and "
+            "`phoenix.evals.create_evaluator`, whose `name` is required."
+        ),
         why_is_this_bad=(
-            "`create_evaluator` is a decorator factory. Used bare it returns a function named "
-            "`wrapper` that treats the task output as the function to wrap, and every evaluation "
-            "fails with `TypeError: ... is not a callable object`."
+            "`create_evaluator` is a decorator factory. The client's, used bare, returns a "
+            "function named `wrapper` that treats the task output as the function to wrap. "
+            "phoenix.evals' takes the function as its `name` and leaves its inner decorator "
+            "`deco(fn)` in the def's place. Either way every evaluation fails with `TypeError: "
+            "... is not a callable object`, after the tasks ran."
         ),
         bad=(
             _mod(
                 "from phoenix.client.experiments import create_evaluator\n\n"
                 "@create_evaluator\ndef f(output):\n    return 1.0"
             ),
+            _sig(
+                "from phoenix.evals import create_evaluator\n\n"
+                "@create_evaluator\ndef f(output):\n    return 1.0",
+                "evaluator",
+            ),
         ),
         good=(
             _mod(
                 "from phoenix.client.experiments import create_evaluator\n\n"
                 "@create_evaluator()\ndef f(output):\n    return 1.0"
+            ),
+            _sig(
+                "from phoenix.evals import create_evaluator\n\n"
+                "@create_evaluator(name='f')\ndef f(output):\n    return 1.0",
+                "evaluator",
+            ),
+        ),
+    ),
+    # ----------------------------------------------------------------------------------------
+    # phoenix.evals evaluators (the measured table is at EVALS_PROFILES above)
+    Rule(
+        code="PHX501",
+        name="evals-unresolved-field",
+        severity="error",
+        phoenix_fails="every-example",
+        summary=(
+            "a required field of a phoenix.evals evaluator that no binding keyword and no input "
+            "mapping supplies"
+        ),
+        message=(
+            "phoenix.evals {source} field{s} {names} {is_are} no binding keyword and not "
+            "mapped: every evaluation fails with `ValueError: Path not found: {first}`{detail} "
+            "{when}; "
+            "{advice}"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Checks that every required field of a phoenix.evals evaluator (a "
+            "`create_evaluator` function's parameter, a prompt template's variable, a prebuilt "
+            "metric's input schema field) is a binding keyword or is supplied by its input "
+            "mapping."
+        ),
+        why_is_this_bad=(
+            "The client hands a phoenix.evals evaluator the binding keywords (`input`, `output`, "
+            "`expected`, `reference`, `metadata`, `example`, `trace_id`) and the evaluator looks "
+            "each field up by name or through its `input_mapping`. A field found neither way "
+            "raises `ValueError: Path not found` on every evaluation, only after the tasks ran. "
+            "Unlike a plain function evaluator there is no single-parameter fallback: "
+            "`def f(x)` fails too."
+        ),
+        bad=(
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(question, answer):\n"
+                "    return answer in question",
+                "evaluator",
+            ),
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question, answer):\n"
+                "    return answer in question\n\n"
+                "f = bind_evaluator(evaluator=g, input_mapping={'question': 'input.question'})",
+                "evaluator",
+            ),
+            _sig(_EVALS + "@create_evaluator(name='f')\ndef f(x):\n    return 1.0", "evaluator"),
+        ),
+        good=(
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(output, expected):\n"
+                "    return output == expected",
+                "evaluator",
+            ),
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question, answer):\n"
+                "    return answer in question\n\n"
+                "f = bind_evaluator(\n    evaluator=g,\n"
+                "    input_mapping={'question': 'input.question', 'answer': 'output'},\n)",
+                "evaluator",
+            ),
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(output, context: str = 'none'):\n"
+                "    return 1.0",
+                "evaluator",
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX502",
+        name="evals-variadic-field",
+        severity="error",
+        phoenix_fails="every-example",
+        summary="`*args` / `**kwargs` on a phoenix.evals function evaluator",
+        message="`{kind}{param}` {reason}: every evaluation fails with {error} {when}; {advice}",
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Finds `*args` and `**kwargs` on functions decorated with "
+        "`phoenix.evals.create_evaluator`.",
+        why_is_this_bad=(
+            "phoenix.evals builds its input schema from the function's parameters by name: "
+            "`**kwargs` is a required field named `kwargs`, not a catch-all, so every "
+            "evaluation raises `ValueError: Path not found: kwargs`. The function is then called "
+            "with `**fields`, so a `*input` cannot receive its value either."
+        ),
+        bad=(
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(output, **kwargs):\n"
+                "    return kwargs.get('expected') == output",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(output, expected):\n"
+                "    return expected == output",
+                "evaluator",
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX503",
+        name="evals-positional-only-field",
+        severity="error",
+        phoenix_fails="every-example",
+        summary="a positional-only parameter on a phoenix.evals function evaluator",
+        message=(
+            "field{s} {names} {is_are} positional-only: phoenix.evals calls the function with "
+            "every field by keyword, so every evaluation fails with TypeError {when}; remove "
+            "the `/`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Finds positional-only parameters on functions decorated with "
+        "`phoenix.evals.create_evaluator`.",
+        why_is_this_bad=(
+            "phoenix.evals validates the fields and calls the function as `fn(**fields)`, "
+            "defaulted fields included: a positional-only parameter cannot take its keyword, "
+            "and every evaluation raises `TypeError: ... positional-only arguments passed as "
+            "keyword arguments`."
+        ),
+        bad=(
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(output, /):\n    return 1.0",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(*, output):\n    return 1.0",
+                "evaluator",
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX504",
+        name="evals-mapping-path-not-found",
+        severity="error",
+        phoenix_fails="every-example",
+        summary="an input mapping path whose root is not a binding keyword, for a required field",
+        message=(
+            "input mapping `{param}: {value}` starts at `{root}`, which is no binding keyword: "
+            "every evaluation fails with `ValueError: Path not found: {path}` {when}; {advice}"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Checks that each path in a phoenix.evals input mapping starts at a binding keyword "
+            "(`input.question`, `expected.answer`, `$.metadata.source`)."
+        ),
+        why_is_this_bad=(
+            "A mapping path is looked up in the keywords the client passes. A path that starts "
+            "elsewhere (`inputs.question`, a dataset column name) is never found: a required "
+            "field then fails every evaluation with `Path not found`."
+        ),
+        bad=(
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question):\n    return 1.0\n\n"
+                "f = bind_evaluator(evaluator=g, input_mapping={'question': 'inputs.question'})",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question):\n    return 1.0\n\n"
+                "f = bind_evaluator(evaluator=g, input_mapping={'question': 'input.question'})",
+                "evaluator",
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX505",
+        name="evals-mapping-function",
+        severity="error",
+        phoenix_fails="every-example",
+        summary="an input mapping function that phoenix.evals cannot call with the keywords",
+        message=(
+            "input mapping function for `{param}` {reason}: every evaluation fails with "
+            "{error} {when}; {advice}"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Checks the parameters of functions (lambdas included) in a phoenix.evals input "
+            "mapping."
+        ),
+        why_is_this_bad=(
+            "phoenix.evals calls a mapping function with the keywords by name: one parameter "
+            "gets the keyword it is named after, or else the whole keyword dict; with two or "
+            "more, each is looked up by name. A function without parameters raises "
+            "`ValueError`, a required parameter named after no keyword `TypeError`, on every "
+            "evaluation."
+        ),
+        bad=(
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question):\n    return 1.0\n\n"
+                "f = bind_evaluator(\n    evaluator=g,\n"
+                "    input_mapping={'question': lambda input, row: input['question']},\n)",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question):\n    return 1.0\n\n"
+                "f = bind_evaluator(\n    evaluator=g,\n"
+                "    input_mapping={'question': lambda input: input['question']},\n)",
+                "evaluator",
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX506",
+        name="evals-field-type-mismatch",
+        severity="error",
+        phoenix_fails="every-example",
+        summary="a phoenix.evals field annotation that cannot hold the value it receives",
+        message=(
+            "field `{param}: {annotation}` receives {value}: phoenix.evals validates it and "
+            "every evaluation fails with `ValueError: Input validation failed` {when}; {advice}"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Compares the annotation of each phoenix.evals field with the binding keyword it "
+            "receives (by name, or mapped to the whole keyword)."
+        ),
+        why_is_this_bad=(
+            "phoenix.evals validates its fields with pydantic before calling the function. "
+            "The client's `expected` is the example's expected-output dict, not a string: a "
+            "field `expected: str` (as in `metrics.exact_match`) fails validation on every "
+            "evaluation. Map a path into the dict instead (`expected.answer`)."
+        ),
+        bad=(
+            _sig(
+                _EVALS + "@create_evaluator(name='f')\ndef f(output, expected: str):\n"
+                "    return output == expected",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(output, expected: str):\n"
+                "    return output == expected\n\n"
+                "f = bind_evaluator(evaluator=g, input_mapping={'expected': 'expected.answer'})",
+                "evaluator",
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX507",
+        name="evals-mapping-ignored",
+        severity="warning",
+        phoenix_fails="never",
+        summary="an input mapping path that is never found, for a field with a default",
+        message=(
+            "input mapping `{param}: {value}` starts at `{root}`, which is no binding keyword: "
+            "phoenix.evals never finds it and silently uses the default of `{param}`; {advice}"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=("Finds mapping paths for optional fields that start at no binding keyword."),
+        why_is_this_bad=(
+            "For a field with a default, phoenix.evals drops a mapping path it cannot find "
+            "without a word: the evaluator silently scores with the default instead of the data "
+            "the mapping meant."
+        ),
+        bad=(
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(output, context=''):\n"
+                "    return 1.0\n\n"
+                "f = bind_evaluator(evaluator=g, input_mapping={'context': 'inputs.context'})",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                _EVALS + "@create_evaluator(name='g')\ndef g(output, context=''):\n"
+                "    return 1.0\n\n"
+                "f = bind_evaluator(evaluator=g, input_mapping={'context': 'input.context'})",
+                "evaluator",
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX508",
+        name="positional-bind-evaluator",
+        severity="warning",
+        phoenix_fails="never",
+        summary="`phoenix.evals.bind_evaluator` called with positional arguments (deprecated)",
+        message=(
+            "`{callee}` with positional arguments is deprecated (DeprecationWarning) and will "
+            "stop working in a future arize-phoenix-evals; pass {args} by keyword"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does="Finds positional arguments to `phoenix.evals.bind_evaluator`.",
+        why_is_this_bad=(
+            "arize-phoenix-evals 3.x warns on every positional call of `bind_evaluator` and "
+            "announces that the positional form will be removed: write "
+            "`bind_evaluator(evaluator=..., input_mapping=...)`."
+        ),
+        bad=(
+            _mod(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question):\n    return 1.0\n\n"
+                "f = bind_evaluator(g, {'question': 'input.question'})"
+            ),
+        ),
+        good=(
+            _mod(
+                _EVALS + "@create_evaluator(name='g')\ndef g(question):\n    return 1.0\n\n"
+                "f = bind_evaluator(evaluator=g, input_mapping={'question': 'input.question'})"
+            ),
+        ),
+    ),
+    Rule(
+        code="PHX509",
+        name="evals-no-input-fields",
+        severity="error",
+        phoenix_fails="every-example",
+        summary="a phoenix.evals evaluator class without an input schema and without a mapping",
+        message=(
+            "phoenix.evals evaluator{evaluator} has no input schema and no input mapping: every "
+            "evaluation fails with `ValueError: Cannot determine input fields` {when}; pass "
+            "`input_schema=` (a pydantic model of its fields) to `Evaluator.__init__`, or bind "
+            "a mapping with `bind_evaluator(evaluator=..., input_mapping=...)`"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Finds instances of a user's `phoenix.evals.Evaluator` subclass that state no input "
+            "fields: no `input_schema` and no bound input mapping."
+        ),
+        why_is_this_bad=(
+            "phoenix.evals takes an evaluator's required fields from its input schema, or "
+            "without one from its input mapping's keys. With neither it cannot tell them and "
+            "raises `ValueError` on every evaluation, after the tasks ran."
+        ),
+        bad=(
+            _sig(
+                "from phoenix.evals import Evaluator, Score\n\n"
+                "class Length(Evaluator):\n"
+                "    def __init__(self):\n"
+                "        super().__init__(name='length', kind='code')\n\n"
+                "    def _evaluate(self, eval_input):\n"
+                "        return [Score(name='length', score=len(str(eval_input['output'])))]\n\n"
+                "f = Length()",
+                "evaluator",
+            ),
+        ),
+        good=(
+            _sig(
+                "from phoenix.evals import Evaluator, Score, bind_evaluator\n\n"
+                "class Length(Evaluator):\n"
+                "    def __init__(self):\n"
+                "        super().__init__(name='length', kind='code')\n\n"
+                "    def _evaluate(self, eval_input):\n"
+                "        return [Score(name='length', score=len(str(eval_input['output'])))]\n\n"
+                "f = bind_evaluator(evaluator=Length(), input_mapping={'output': 'output'})",
+                "evaluator",
             ),
         ),
     ),

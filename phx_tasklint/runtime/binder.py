@@ -26,12 +26,13 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from phx_tasklint.core import judge, spec
+from phx_tasklint.core import evals_judge, judge, spec
 from phx_tasklint.core.attributes import DYNAMIC_MEMBERS, instance_attributes
 from phx_tasklint.core.model import (
     UNKNOWN,
     Context,
     Diagnostic,
+    EvalsSignature,
     Kind,
     Param,
     Role,
@@ -40,7 +41,7 @@ from phx_tasklint.core.model import (
     TypeExpr,
     Wrapper,
 )
-from phx_tasklint.runtime import values
+from phx_tasklint.runtime import evals_object, values
 
 __all__ = [
     "BindingError",
@@ -595,6 +596,12 @@ def _not_callable(obj: object, role: Role, context: Context) -> list[Diagnostic]
 
 def _new_plan(obj: object, role: Role, profile: str) -> _Plan:
     _check_profile(profile)
+    if role == "evaluator" and evals_object.is_evals_evaluator(obj):
+        raise TypeError(
+            f"{_describe(obj)} is a phoenix.evals evaluator: Phoenix hands it every value in one "
+            "dict and it resolves its own fields, there are no parameters to bind (use "
+            "call_evaluator / run_evaluator, or check_callable)"
+        )
     if not callable(obj):
         found = tuple(_not_callable(obj, role, Context(profile=profile)))
         if not found:
@@ -635,6 +642,31 @@ def _plan(obj: object, role: Role, profile: str) -> _Plan:
     return plan
 
 
+def _read_signature(obj: object) -> Signature:
+    return signature_of(obj)[1]
+
+
+def evals_signature(obj: object) -> EvalsSignature | None:
+    """The neutral model of a phoenix.evals evaluator object; None for any other object."""
+    if not evals_object.is_evals_evaluator(obj):
+        return None
+    return evals_object.read_evals(obj, _read_signature, type_expr)
+
+
+def check_evals_object(obj: object, context: Context) -> list[Diagnostic] | None:
+    """The findings on a phoenix.evals evaluator (judged by how it resolves its fields, not by
+    its `__call__`), or on what a bare phoenix.evals `@create_evaluator` left; None for any
+    other object."""
+    _check_profile(context.profile)
+    if evals_object.is_bare_evals_decorator(obj):
+        function = evals_object.bare_decorator_function(obj)
+        return judge.check_evaluator_decorator(bare=True, evals=True, function=function)
+    signature = evals_signature(obj)
+    if signature is None:
+        return None
+    return evals_judge.check_evals(signature, context)
+
+
 def check_callable(
     obj: object,
     role: Role = "task",
@@ -650,6 +682,10 @@ def check_callable(
     if role not in ("task", "evaluator"):
         raise ValueError(f"role must be 'task' or 'evaluator', not {role!r}")
     context = Context(profile=profile, sync_runner=sync_client, runner=runner)
+    if role == "evaluator":
+        found = check_evals_object(obj, context)
+        if found is not None:
+            return found
     if not callable(obj):
         _check_profile(profile)
         return _not_callable(obj, role, context)
@@ -883,6 +919,18 @@ async def arun_task(
     return _checked_output(await acall_task(task, example, profile=profile))
 
 
+def _evals_keywords(
+    example: object, output: Any, trace_id: str | None, profile: str
+) -> dict[str, Any]:
+    """The one dict the client's wrapper hands a phoenix.evals evaluator: every keyword."""
+    _check_profile(profile)
+    data = _as_mapping(example)
+    for field in _FIELDS_READ["evaluator"]:
+        data[field]  # raises what Phoenix's own lookup raises
+    extra = {"output": output, "trace_id": trace_id}
+    return {name: _value(name, data, extra) for name in spec.PROFILES[profile].evaluator_names}
+
+
 def call_evaluator(
     evaluator: Callable[..., Any],
     *,
@@ -892,6 +940,9 @@ def call_evaluator(
     profile: str = spec.DEFAULT_PROFILE,
 ) -> Any:
     """Bind and call a sync evaluator as Phoenix would: its result, before the scorer."""
+    if evals_object.is_evals_evaluator(evaluator):
+        keywords = _evals_keywords(example, output, trace_id, profile)
+        return evals_object.first_score(getattr(evaluator, spec.EVALUATOR_METHODS[0])(keywords))
     plan = _plan(evaluator, "evaluator", profile)
     if plan.signature.is_async:
         raise _async_error(plan, "evaluator", profile)
@@ -928,6 +979,11 @@ async def acall_evaluator(
 ) -> Any:
     """The AsyncClient's evaluation call: awaits a coroutine function, never a sync one's
     result; the result, before the scorer."""
+    if evals_object.is_evals_evaluator(evaluator):
+        keywords = _evals_keywords(example, output, trace_id, profile)
+        return evals_object.first_score(
+            await getattr(evaluator, spec.EVALUATOR_METHODS[1])(keywords)
+        )
     plan = _plan(evaluator, "evaluator", profile)
     bound = _bind(plan, "evaluator", example, {"output": output, "trace_id": trace_id})
     result = evaluator(*bound.args, **bound.kwargs)
