@@ -49,6 +49,8 @@ EXCEPTIONS = {
     "mypy keeps the first definition of a redefined name [no-redef]; the linter judges the one "
     "that reaches the call, as Python runs it",
     ("flow.py", 25, "PHX002", "linter"): "same redefinition: mypy judges the first `solve`",
+    ("evals_style.py", 14, "PHX501", "mypy"): "phoenix.evals evaluators are not read by the mypy "
+    "plugin yet (issue 19)",
 }
 # Return types the linter reads from a def's `return` statements (no return annotation): mypy
 # types an unannotated def's result as Any, and the runtime binder judges annotations only (its
