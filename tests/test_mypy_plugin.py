@@ -35,6 +35,7 @@ from phx_tasklint.core.spec import Snippet
 from phx_tasklint.runtime.binder import check_callable
 from tests.snippets import (
     HEADER,
+    NOT_SEEN,
     SIGNATURE_RULES,
     as_module,
     cases,
@@ -432,7 +433,10 @@ def test_fixtures_report_exactly_what_they_expect(main_run: MainRun) -> None:
 
 
 def test_fixtures_cover_every_signature_rule() -> None:
-    expected = set().union(*expectations(fixture_files()).values())
+    # fixtures/pending/ holds the phoenix.evals ones, checked by the runtime binder until the
+    # plugin reads phoenix.evals objects (issue 19)
+    pending = sorted((FIXTURES / "pending").glob("*.py"))
+    expected = set().union(*expectations([*fixture_files(), *pending]).values())
     assert expected >= SIGNATURE_RULES, sorted(SIGNATURE_RULES - expected)
 
 
@@ -485,6 +489,8 @@ def test_snippet(
     check_seen("mypy", case, code, verdict, {e.code for e in errors})
     if verdict == "good":
         assert not [e for e in errors if e.code.startswith("PHX")], errors
+    if case in NOT_SEEN["mypy"]:
+        return  # the plugin is known not to see it (the reason is listed): nothing to compare
     if snippet.scope == "signature":
         # and the runtime adapter says exactly the same about the same code (mypy's own errors
         # aside: `task=None` is an `arg-type` error too, as in plain mypy)

@@ -111,6 +111,37 @@ def _lookup(field: EvalsField, sig: EvalsSignature, keywords: Sequence[str]) -> 
     return _Lookup("dropped", path=entry.path, root=root)
 
 
+def field_sources(
+    sig: EvalsSignature, context: Context | None = None
+) -> list[tuple[EvalsField, str]]:
+    """Each field and, in words, where phoenix.evals takes its value from (for `explain`)."""
+    ctx = context or Context()
+    keywords = spec.PROFILES[ctx.profile].evaluator_names
+    entries = {e.field: e for e in sig.mapping or ()}
+    out = []
+    for field in sig.fields or ():
+        found = _lookup(field, sig, keywords)
+        entry = entries.get(field.name)
+        if found.outcome == "keyword" and found.keyword is not None:
+            text = f"`{found.keyword}` — {spec.VALUE_DESCRIPTION[found.keyword]}"
+        elif found.outcome == "missing":
+            text = f"nothing — `Path not found: {found.path}`"
+        elif found.outcome == "dropped":
+            text = f"its default — the mapping path `{found.path}` is never found"
+        elif entry is not None and entry.path:
+            text = f"mapping path `{entry.path}`"
+        elif entry is not None and entry.lambda_params is not None:
+            text = "what the mapping function returns"
+        elif entry is not None:
+            text = "the mapping's extractor"
+        elif not field.required:
+            text = "its default — not a binding keyword"
+        else:
+            text = "the input mapping, maybe"
+        out.append((field, text))
+    return out
+
+
 def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Diagnostic]:
     """Every finding the client's handling of this phoenix.evals evaluator would produce."""
     ctx = context or Context()

@@ -77,6 +77,7 @@ KEYS: tuple[str, ...] = (
     "exclude",
     "extend-exclude",
     "phoenix-version",
+    "phoenix-evals-version",
     "mypy-warnings-as",
     "task-runners",
     "evaluator-runners",
@@ -270,6 +271,8 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     phoenix_version: str = spec.DEFAULT_PROFILE
+    # the arize-phoenix-evals release line phoenix.evals evaluators are judged by
+    phoenix_evals_version: str = spec.DEFAULT_EVALS_PROFILE
     # how the mypy plugin reports warning-level rules: as errors (mypy has no warnings) or notes
     mypy_warnings_as: str = "error"
     task_runners: tuple[str, ...] = ()
@@ -363,6 +366,7 @@ class Config:
             "exclude": list(self.exclude),
             "extend-exclude": list(self.extend_exclude),
             "phoenix-version": self.phoenix_version,
+            "phoenix-evals-version": self.phoenix_evals_version,
             "mypy-warnings-as": self.mypy_warnings_as,
             "task-runners": sorted(self.task_runners),
             "evaluator-runners": sorted(self.evaluator_runners),
@@ -388,7 +392,13 @@ def _split(values: str | Iterable[str]) -> list[str]:
 # Reading pyproject.toml
 
 
-def _parse_profile(value: object, key: str, source: Path | None) -> str:
+def _parse_profile(
+    value: object,
+    key: str,
+    source: Path | None,
+    profiles: Mapping[str, object] = spec.PROFILES,
+    what: str = "Phoenix",
+) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         raise ConfigError(
             f'{key} must be a string: write {key} = "{value}"', source=source, key=key
@@ -397,10 +407,10 @@ def _parse_profile(value: object, key: str, source: Path | None) -> str:
         raise ConfigError(
             f"{key} must be a string, not {_type_name(value)}", source=source, key=key
         )
-    if value not in spec.PROFILES:
-        choices = ", ".join(repr(p) for p in spec.PROFILES)
+    if value not in profiles:
+        choices = ", ".join(repr(p) for p in profiles)
         raise ConfigError(
-            f"{key}: unknown Phoenix version {value!r}{_did_you_mean(value, spec.PROFILES)}; "
+            f"{key}: unknown {what} version {value!r}{_did_you_mean(value, profiles)}; "
             f"expected one of {choices}",
             source=source,
             key=key,
@@ -506,6 +516,8 @@ def config_from_table(table: Mapping[str, object], *, root: Path, source: Path |
             kwargs[attr] = _parse_globs(value, key, source)
         elif key == "phoenix-version":
             kwargs[attr] = _parse_profile(value, key, source)
+        elif key == "phoenix-evals-version":
+            kwargs[attr] = _parse_profile(value, key, source, spec.EVALS_PROFILES, "phoenix-evals")
         elif key == "mypy-warnings-as":
             kwargs[attr] = _parse_choice(value, key, ("error", "note"), source)
         elif key == "module-roots":

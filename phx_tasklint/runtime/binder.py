@@ -913,6 +913,18 @@ async def arun_task(
     return _checked_output(await acall_task(task, example, profile=profile))
 
 
+def _evals_keywords(
+    example: object, output: Any, trace_id: str | None, profile: str
+) -> dict[str, Any]:
+    """The one dict the client's wrapper hands a phoenix.evals evaluator: every keyword."""
+    _check_profile(profile)
+    data = _as_mapping(example)
+    for field in _FIELDS_READ["evaluator"]:
+        data[field]  # raises what Phoenix's own lookup raises
+    extra = {"output": output, "trace_id": trace_id}
+    return {name: _value(name, data, extra) for name in spec.PROFILES[profile].evaluator_names}
+
+
 def call_evaluator(
     evaluator: Callable[..., Any],
     *,
@@ -922,6 +934,9 @@ def call_evaluator(
     profile: str = spec.DEFAULT_PROFILE,
 ) -> Any:
     """Bind and call a sync evaluator as Phoenix would: its result, before the scorer."""
+    if evals_object.is_evals_evaluator(evaluator):
+        keywords = _evals_keywords(example, output, trace_id, profile)
+        return evals_object.first_score(getattr(evaluator, spec.EVALUATOR_METHODS[0])(keywords))
     plan = _plan(evaluator, "evaluator", profile)
     if plan.signature.is_async:
         raise _async_error(plan, "evaluator", profile)
@@ -958,6 +973,11 @@ async def acall_evaluator(
 ) -> Any:
     """The AsyncClient's evaluation call: awaits a coroutine function, never a sync one's
     result; the result, before the scorer."""
+    if evals_object.is_evals_evaluator(evaluator):
+        keywords = _evals_keywords(example, output, trace_id, profile)
+        return evals_object.first_score(
+            await getattr(evaluator, spec.EVALUATOR_METHODS[1])(keywords)
+        )
     plan = _plan(evaluator, "evaluator", profile)
     bound = _bind(plan, "evaluator", example, {"output": output, "trace_id": trace_id})
     result = evaluator(*bound.args, **bound.kwargs)

@@ -157,11 +157,6 @@ def _function_params(function: object, read_signature: ReadSignature) -> tuple[P
         return None
 
 
-def evals_call_kwargs(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The one dict the client's wrapper hands `.evaluate` (its `**kwargs`, as a dict)."""
-    return dict(values)
-
-
 def bare_decorator_function(obj: object) -> str:
     """The name of the def a bare `@create_evaluator` swallowed (it is the decorator's
     `name`), for the message's fix."""

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phx_tasklint.core import spec
-from phx_tasklint.core.model import Diagnostic, Kind, Param, Role
+from phx_tasklint.core import evals_judge, spec
+from phx_tasklint.core.model import Context, Diagnostic, EvalsSignature, Kind, Param, Role
 
 __all__ = [
     "Binding",
@@ -339,6 +339,9 @@ def explain(
     from phx_tasklint.runtime import binder
 
     diagnostics = tuple(binder.check_callable(obj, role, sync_client=sync_client, profile=profile))
+    evals = binder.evals_signature(obj) if role == "evaluator" else None
+    if evals is not None:
+        return _explain_evals(obj, evals, diagnostics, profile)
     sig, signature = binder.signature_of(obj)
     valid = spec.PROFILES[profile].names(role)
     params = signature.params
@@ -361,6 +364,27 @@ def explain(
     if location is not None:
         header += f"  [{location}]"
     return Explanation(role, header, tuple(bindings), diagnostics)
+
+
+def _explain_evals(
+    obj: object, evals: EvalsSignature, diagnostics: tuple[Diagnostic, ...], profile: str
+) -> Explanation:
+    """A phoenix.evals evaluator: the client hands it every keyword, and each field is looked
+    up by name or through the input mapping."""
+    bindings = []
+    for field, source in evals_judge.field_sources(evals, Context(profile=profile)):
+        codes = tuple(
+            dict.fromkeys(
+                d.code for d in diagnostics if d.param == field.name or field.name in d.params
+            )
+        )
+        shown = _display(Param(field.name, field.kind))
+        bindings.append(Binding(field.name, shown, source, codes))
+    prefix = "async " if evals.is_async else ""
+    name = evals.name or _name(obj)
+    fields = "unknown fields" if evals.fields is None else f"{evals.source} fields"
+    header = f"{prefix}evaluator {name} (phoenix.evals, {fields}; every keyword by name)"
+    return Explanation("evaluator", header, tuple(bindings), diagnostics)
 
 
 def render(explanation: Explanation) -> str:

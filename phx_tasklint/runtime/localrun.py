@@ -31,7 +31,7 @@ from typing import Any
 
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import CallSite, Diagnostic, Role
-from phx_tasklint.runtime import values
+from phx_tasklint.runtime import evals_object, values
 
 __all__ = [
     "Evaluation",
@@ -127,7 +127,10 @@ class PreflightResult:
 
 
 def evaluator_name(evaluator: object) -> str:
-    """The name Phoenix's client records an evaluator under (its `get_func_name`)."""
+    """The name Phoenix's client records an evaluator under (its `get_func_name`; a
+    phoenix.evals evaluator's own `name`)."""
+    if evals_object.is_evals_evaluator(evaluator):
+        return str(getattr(evaluator, "name", None) or type(evaluator).__name__)
     if isinstance(evaluator, functools.partial):
         return evaluator_name(evaluator.func)
     qualname = getattr(evaluator, "__qualname__", None)
