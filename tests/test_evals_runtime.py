@@ -291,3 +291,64 @@ def define(params: tuple[Param, ...], prefix: str = "", body: str = "return 1.0"
 def test_an_unknown_profile_is_refused() -> None:
     with pytest.raises(ValueError, match="phoenix-evals profile"):
         evals_judge.check_evals(_sig(), Context(evals_profile="0.1"))
+
+
+# --------------------------------------------------------------------------------------------
+# Template variables, as the linter will read them, against phoenix.evals' own reading
+
+TEMPLATES = [
+    "Q: {question} A: {answer}",
+    "Q: {{question}} A: {{ answer }}",
+    "{{#items}}{{name}}{{/items}} {{total}}",
+    "{{^empty}}none{{/empty}}{{{raw}}} {{&amp}}",
+    "{{user.name}} and {{user.age}}",
+    "{input.question} vs {output}",
+    'Answer as JSON: {{"label": "x"}} for {question}',
+    "{{! a comment }}{{question}}",
+    "no variables at all",
+    "{0} and {}",
+    "literal braces {{ and }} only",
+    "{{question}} and {answer}",
+    "{x!r:>10}",
+]
+
+
+@pytest.mark.parametrize("text", TEMPLATES)
+def test_template_fields_are_the_packages(text: str) -> None:
+    from phoenix.evals.llm.prompts import PromptTemplate, detect_template_format
+
+    from phx_tasklint.core.evals_templates import template_fields, template_format
+
+    assert template_format(text) == detect_template_format(text).value
+    fields = template_fields(text)
+    assert fields is not None
+    # (the package lists them from a set: the order is its own)
+    assert sorted(f.name for f in fields) == sorted(PromptTemplate(template=text).variables)
+    assert all(f.required and f.annotation is None for f in fields)
+
+
+@pytest.mark.parametrize(
+    "text", ["{{> partial}}", "{{=<% %>=}}", "{{#a}}x", "{a} {", "{{#a}}{{/b}}"]
+)
+def test_templates_beyond_the_reader_are_unknown(text: str) -> None:
+    from phx_tasklint.core.evals_templates import template_fields
+
+    assert template_fields(text) is None
+
+
+def test_a_dotted_fstring_field_is_looked_up_as_a_path() -> None:
+    """`{input.question}` is a field named `input.question`, which phoenix.evals finds."""
+    from phoenix.evals import ClassificationEvaluator
+
+    from phx_tasklint.core.evals_templates import template_fields
+
+    text = "Q: {input.question} A: {output}"
+    evaluator = ClassificationEvaluator(name="c", llm=None, prompt_template=text, choices=["a"])
+    error = phoenix_runner_error(
+        evaluator, "evaluator", example=EXAMPLE, output=OUTPUT, trace_id=TRACE_ID, sync_client=True
+    )
+    assert error is not None and "Path not found" not in error  # it got as far as the LLM
+    fields = template_fields(text)
+    assert fields is not None
+    assert evals_judge.check_evals(EvalsSignature(fields, source="template")) == []
+    assert binder.check_callable(evaluator, "evaluator") == []

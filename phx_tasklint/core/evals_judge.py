@@ -92,10 +92,19 @@ def _lookup(field: EvalsField, sig: EvalsSignature, keywords: Sequence[str]) -> 
     entries = {e.field: e for e in sig.mapping or ()}
     entry = entries.get(field.name)
     if entry is None or entry.path == "":
+        if field.name in keywords and (entry is not None or field.required):
+            return _Lookup("keyword", field.name)
         if field.name in keywords:
+            # An optional field is filled by the keyword passing through, unless a mapping path
+            # starts at that keyword (phoenix.evals then holds it back): its default is used.
+            if not sig.mapping_complete or field.name in _consumed(sig):
+                return _Lookup("found")
             return _Lookup("keyword", field.name)
         if entry is None and not sig.mapping_complete:
             return _Lookup("found")  # the mapping may hold it
+        root = path_root(field.name)
+        if root != field.name and (root is None or root in keywords):
+            return _Lookup("found")  # a template's `{input.question}`: looked up as a path
         return _Lookup("missing" if field.required else "found", path=field.name)
     if entry.path is None:
         return _Lookup("found")  # a function (checked on its own) or an unseen extractor
@@ -139,6 +148,18 @@ def field_sources(
         else:
             text = "the input mapping, maybe"
         out.append((field, text))
+    return out
+
+
+def _consumed(sig: EvalsSignature) -> set[str]:
+    """The keywords phoenix.evals does not pass through: each string mapping's first key (as
+    it splits it, so `$.input` holds back `$`)."""
+    out = set()
+    for entry in sig.mapping or ():
+        if entry.path == "":
+            out.add(entry.field)
+        elif entry.path is not None:
+            out.add(entry.path.split(".")[0].split("[")[0])
     return out
 
 
@@ -299,7 +320,13 @@ def _check_call(lookups: list[tuple[EvalsField, _Lookup]], when: str) -> list[Di
                     advice=f"make it a plain parameter `{field.name}`",
                 )
             )
-    positional = [f.name for f in fields if f.kind is Kind.POSITIONAL_ONLY]
+    # A `**` parameter takes a positional-only name's keyword, leaving the parameter its
+    # default: only one without a default then goes missing.
+    positional = [
+        f.name
+        for f in fields
+        if f.kind is Kind.POSITIONAL_ONLY and not (catch_all and not f.required)
+    ]
     if positional:
         plural = len(positional) > 1
         out.append(
@@ -379,7 +406,16 @@ def _mapping_function_problem(
                 f"make it a plain parameter (`lambda {p.name}: ...`)",
             )
         return None
-    positional = [p.name for p in params if p.kind is Kind.POSITIONAL_ONLY]
+    has_var_keyword = any(p.kind is Kind.VAR_KEYWORD for p in params)
+    # `bind_partial(**keywords)` refuses a positional-only name it is given; the call
+    # `fn(**arguments)` after `apply_defaults` passes the others by keyword too, which only a
+    # `**` parameter takes (the parameter itself then keeps its default)
+    positional = [
+        p.name
+        for p in params
+        if p.kind is Kind.POSITIONAL_ONLY
+        and (p.name in keywords or not (has_var_keyword and p.has_default))
+    ]
     if positional:
         return (
             f"has positional-only parameter{'s' if len(positional) > 1 else ''} "
@@ -403,7 +439,6 @@ def _mapping_function_problem(
             f"name the parameters after the keywords ({_quote(keywords)}) or read the "
             "value from one of them",
         )
-    has_var_keyword = any(p.kind is Kind.VAR_KEYWORD for p in params)
     var_positional = [p.name for p in params if p.kind is Kind.VAR_POSITIONAL]
     if var_positional and not has_var_keyword:
         return (

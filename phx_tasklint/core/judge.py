@@ -391,8 +391,14 @@ def validated_can_hold(t: TypeExpr, keyword: str) -> bool | None:
         if any(v is True for v in verdicts):
             return True
         return False if all(v is False for v in verdicts) else None
-    if keyword == "trace_id":
-        return can_hold(t, "trace_id")
+    if keyword == "trace_id":  # a str in a real run (None only where nothing is traced)
+        if t.kind is TypeKind.LITERAL:
+            return None
+        if t.kind in (TypeKind.TYPEDDICT, TypeKind.CLASS):
+            return False
+        if t.name in _ANY or t.name == "builtins.str":
+            return True
+        return False if t.name in _KNOWN_NAMES else None
     if t.kind in (TypeKind.TYPEDDICT, TypeKind.CLASS):
         return None
     if t.kind is TypeKind.LITERAL:
