@@ -370,7 +370,14 @@ class Engine:
         return list(found)
 
     def context(self, runner: RunnerKind) -> Context:
-        return Context(profile=self.config.phoenix_version, runner=runner)
+        return Context(
+            profile=self.config.phoenix_version, runner=runner, evals_profile=self.evals_profile()
+        )
+
+    def evals_profile(self) -> str:
+        """`phoenix-evals-version`: configs made elsewhere (tests, API callers) may lack it."""
+        found = getattr(self.config, "phoenix_evals_version", spec.DEFAULT_EVALS_PROFILE)
+        return found if isinstance(found, str) else spec.DEFAULT_EVALS_PROFILE
 
     def skip(self, reason: str) -> None:
         self.result.skipped[reason] += 1
@@ -396,7 +403,12 @@ class Engine:
         for d in site_diags:
             self.emit(module, call, d)
         profile = runner.profile or self.config.phoenix_version
-        context = Context(profile=profile, sync_runner=runner.sync_runner, runner=runner.kind)
+        context = Context(
+            profile=profile,
+            sync_runner=runner.sync_runner,
+            runner=runner.kind,
+            evals_profile=self.evals_profile(),
+        )
         site = (module, call, runner.label)
         if runner.takes_task:
             expr = argument(call, "task", runner.task_position)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phx_tasklint.core import spec
+from phx_tasklint.core.evals_templates import template_fields
 from phx_tasklint.core.model import (
     Diagnostic,
     EvalsField,
@@ -27,7 +28,6 @@ from phx_tasklint.core.model import (
     TypeExpr,
 )
 from phx_tasklint.lint.definitions import FUNCTIONS, MAX_DEPTH, FunctionNode
-from phx_tasklint.lint.evals_template import template_variables
 from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.resolve import EvalsEvaluator, Resolver, Skip, Target, is_method
 from phx_tasklint.lint.runners import argument
@@ -267,23 +267,22 @@ class EvalsReader:
         read = _template(module, template) if template is not None else None
         if read is None:
             return EvalsRead(EvalsSignature(None, source="template", name=name), made)
-        variables, where = read
-        fields = tuple(EvalsField(v) for v in variables)
-        places = dict.fromkeys(variables, Place(module, where))
+        fields, where = read
+        places = {f.name: Place(module, where) for f in fields}
         return EvalsRead(EvalsSignature(fields, source="template", name=name), made, places)
 
 
-def _template(module: Module, expr: ast.expr) -> tuple[tuple[str, ...], ast.AST] | None:
-    """A template's variables and where its text is written: a string (or a name bound to
-    one), or a list of message dicts whose contents are strings."""
+def _template(module: Module, expr: ast.expr) -> tuple[tuple[EvalsField, ...], ast.AST] | None:
+    """A template's fields and where its text is written: a string (or a name bound to one),
+    or a list of message dicts whose contents are strings."""
     text = _literal(module, expr, ast.Constant)
     if isinstance(text, ast.Constant) and isinstance(text.value, str):
-        found = template_variables(text.value)
+        found = template_fields(text.value)
         return (found, text) if found is not None else None
     messages = _literal(module, expr, ast.List)
     if not isinstance(messages, ast.List) or not messages.elts:
         return None
-    names: list[str] = []
+    fields: list[EvalsField] = []
     for message in messages.elts:
         if not isinstance(message, ast.Dict) or None in message.keys:
             return None
@@ -297,11 +296,11 @@ def _template(module: Module, expr: ast.expr) -> tuple[tuple[str, ...], ast.AST]
         content = contents[0]
         if not (isinstance(content, ast.Constant) and isinstance(content.value, str)):
             return None
-        found = template_variables(content.value)
+        found = template_fields(content.value)
         if found is None:
             return None
-        names.extend(n for n in found if n not in names)
-    return tuple(names), messages
+        fields.extend(f for f in found if f.name not in {g.name for g in fields})
+    return tuple(fields), messages
 
 
 def _literal(module: Module, expr: ast.expr, kind: type[ast.expr]) -> ast.expr | None:
