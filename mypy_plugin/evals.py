@@ -51,6 +51,8 @@ def read(
         return _bound(api, expr, index, depth)
     if isinstance(expr, RefExpr):
         node = expr.node
+        if isinstance(expr, NameExpr) and expr.name in index.rebound:
+            return None  # `ev.bind({...})` in the module: which mapping is in force is not known
         if isinstance(node, Decorator):
             return _decorated(api, node)
         if isinstance(expr, NameExpr) and isinstance(node, Var):

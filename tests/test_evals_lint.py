@@ -99,6 +99,17 @@ def test_what_cannot_be_read_is_skipped_with_a_reason() -> None:
     assert report.skipped, "a skip must say why"
 
 
+def test_a_mapping_bound_in_place_is_not_followed() -> None:
+    """`ev.bind({...})` changes the object's mapping where it stands: the linter does not follow
+    which mapping is in force at the hand-off, so it reports no unmapped field."""
+    body = (
+        "@create_evaluator(name='g')\ndef ev(question):\n    return 1.0\n\n"
+        "ev.bind({'question': 'input.question'})\n"
+    )
+    assert codes(run_lint(body)) == set()
+    assert codes(run_lint(body.replace("ev.bind", "other.bind"))) == {"PHX501"}
+
+
 def test_an_async_function_is_fine_on_the_async_client_only() -> None:
     body = "@create_evaluator(name='g')\nasync def ev(output):\n    return 1.0\n"
     assert codes(run_lint(body, sync=True)) == {"PHX006"}

@@ -49,9 +49,9 @@ EXCEPTIONS = {
     "mypy keeps the first definition of a redefined name [no-redef]; the linter judges the one "
     "that reaches the call, as Python runs it",
     ("flow.py", 25, "PHX002", "linter"): "same redefinition: mypy judges the first `solve`",
-    ("evals_lint.py", 161, "PHX501", "mypy"): "a prompt template's variables: mypy types the "
+    ("evals_lint.py", 174, "PHX501", "mypy"): "a prompt template's variables: mypy types the "
     "`ClassificationEvaluator` as an Evaluator, with no fields; the linter reads the template",
-    ("evals_lint.py", 163, "PHX501", "mypy"): "same, a template bound to a name and given to "
+    ("evals_lint.py", 176, "PHX501", "mypy"): "same, a template bound to a name and given to "
     "`create_classifier`",
     ("not_functions.py", 143, "PHX506", "linter"): "`phoenix.evals.metrics.exact_match` is a "
     "`create_evaluator` def mypy reads from the installed package (`expected: str`); the linter "

@@ -314,6 +314,8 @@ EVALS_INPUT_SCHEMA_ARGUMENT = "input_schema"  # given: the fields are that model
 EVALS_NAME_ARGUMENT = ("name", 0)  # create_evaluator(name, ...), create_classifier(name, ...)
 # a prompt template written as messages: the text of each is under this key
 EVALS_MESSAGE_CONTENT = "content"
+# Methods that change an evals object's input mapping in place (`ev.bind({...})`, `ev.unbind()`).
+EVALS_REBIND_METHODS = ("bind", "unbind")
 
 # --------------------------------------------------------------------------------------------
 # The rule table

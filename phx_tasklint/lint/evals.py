@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from phx_tasklint.core import spec
@@ -92,7 +92,17 @@ class EvalsReader:
     def _read(self, module: Module, node: ast.AST, depth: int) -> Read:
         found = self._reads.get(node)
         if found is None:
-            found = self._reads[node] = self._read_new(module, node, depth)
+            found = self._read_new(module, node, depth)
+            if isinstance(found, EvalsRead) and _rebound(module, node):
+                # `ev.bind({...})` somewhere in the module: which mapping is in force where it
+                # is handed over is not followed, so any field may be mapped
+                found = replace(
+                    found,
+                    signature=replace(found.signature, mapping=(), mapping_complete=False),
+                    mapping=None,
+                    entries={},
+                )
+            self._reads[node] = found
         return found
 
     def _read_new(self, module: Module, node: ast.AST, depth: int) -> Read:
@@ -270,6 +280,27 @@ class EvalsReader:
         fields, where = read
         places = {f.name: Place(module, where) for f in fields}
         return EvalsRead(EvalsSignature(fields, source="template", name=name), made, places)
+
+
+def _rebound(module: Module, node: ast.AST) -> bool:
+    """Whether a name the object is bound to where it is made (`ev = ...`, `def ev`) has its
+    mapping changed in place anywhere in the module (`ev.bind(...)`, `ev.unbind()`)."""
+    names: set[str] = set()
+    if isinstance(node, FUNCTIONS):
+        names.add(node.name)
+    parent = module.parent(node)
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    if not names:
+        return False
+    return any(
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr in spec.EVALS_REBIND_METHODS
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id in names
+        for call in module.calls
+    )
 
 
 def _template(module: Module, expr: ast.expr) -> tuple[tuple[EvalsField, ...], ast.AST] | None:
