@@ -293,6 +293,29 @@ EVALS_FUNCTION_CLASS_PREFIX = "create_evaluator.<locals>.deco.<locals>."
 EVALS_BARE_DECORATOR = ("phoenix.evals.evaluators", "create_evaluator.<locals>.deco")
 EVALS_PATH_ROOT = "$"  # a JSON path may start at the root explicitly: `$.input.question`
 EVALS_ASYNC_ERROR = "NotImplementedError: Async evaluator must use async_evaluate"
+# What the linter reads where an evals object is made: the makers whose fields are a prompt
+# template's variables (the classes take keyword arguments only), and their arguments as
+# (keyword, position).
+EVALS_TEMPLATE_MAKERS = (
+    "phoenix.evals.ClassificationEvaluator",
+    "phoenix.evals.LLMEvaluator",
+    "phoenix.evals.evaluators.ClassificationEvaluator",
+    "phoenix.evals.evaluators.LLMEvaluator",
+    "phoenix.evals.create_classifier",
+    "phoenix.evals.evaluators.create_classifier",
+)
+EVALS_CLASSIFIER_FUNCTIONS = (
+    "phoenix.evals.create_classifier",
+    "phoenix.evals.evaluators.create_classifier",
+)
+EVALS_TEMPLATE_ARGUMENT = "prompt_template"
+EVALS_CLASSIFIER_TEMPLATE_POSITION = 1  # create_classifier(name, prompt_template, llm, choices)
+EVALS_INPUT_SCHEMA_ARGUMENT = "input_schema"  # given: the fields are that model's, not read
+EVALS_NAME_ARGUMENT = ("name", 0)  # create_evaluator(name, ...), create_classifier(name, ...)
+# a prompt template written as messages: the text of each is under this key
+EVALS_MESSAGE_CONTENT = "content"
+# Methods that change an evals object's input mapping in place (`ev.bind({...})`, `ev.unbind()`).
+EVALS_REBIND_METHODS = ("bind", "unbind")
 
 # --------------------------------------------------------------------------------------------
 # The rule table

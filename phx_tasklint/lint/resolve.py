@@ -210,7 +210,7 @@ class Resolver:
         return looked[0], looked[1]
 
     def _lambda_target(self, module: Module, expr: ast.Lambda) -> Target:
-        params = self._params(expr.args, module)
+        params = self.params(expr.args, module)
         written = tuple(p for p, _ in params)
         anchor = Anchor(module, expr, {p.name: n for p, n in params}, "<lambda>", written)
         return Target(Signature(tuple(p for p, _ in params)), anchor)
@@ -432,7 +432,7 @@ class Resolver:
                 return classes.pop() if len(classes) == 1 else None
         return None
 
-    def _params(self, args: ast.arguments, module: Module) -> list[tuple[Param, ast.arg]]:
+    def params(self, args: ast.arguments, module: Module) -> list[tuple[Param, ast.arg]]:
         out: list[tuple[Param, ast.arg]] = []
         positional = [*args.posonlyargs, *args.args]
         first_default = len(positional) - len(args.defaults)
@@ -474,7 +474,7 @@ class Resolver:
     def _def_target(
         self, module: Module, node: FunctionNode, *, bound: bool, depth: int
     ) -> Target | Skip:
-        params = self._params(node.args, module)
+        params = self.params(node.args, module)
         signature = self._written_signature(module, node, tuple(p for p, _ in params))
         anchor = Anchor(module, node, {p.name: n for p, n in params}, node.name, signature.params)
         name: str | None = node.name
