@@ -27,6 +27,8 @@ NOT_SEEN: dict[str, dict[str, str]] = {
         "PHX401-bad-0": "the plugin judges the callables a call hands over, not how the call "
         "passes them (mypy itself may reject the positional call)",
         "PHX402-bad-0": "the plugin hooks calls, not imports",
+        "PHX407-bad-0": "the plugin hooks calls, not imports",
+        "PHX407-bad-1": "the plugin hooks calls, not imports",
         "PHX403-bad-0": "the plugin returns the call's type unchanged and never sees whether the "
         "result is awaited",
         "PHX404-bad-0": "the plugin judges each evaluator on its own, never two names together",
@@ -44,6 +46,11 @@ NOT_SEEN: dict[str, dict[str, str]] = {
             f"{code}-bad-0": "a module-level example: the binder judges a callable, and the "
             "example hands it none"
             for code in ("PHX000", "PHX401", "PHX402", "PHX403", "PHX404", "PHX405", "PHX406")
+        },
+        **{
+            f"PHX407-bad-{index}": "a module-level example: the binder judges a callable, and "
+            "an import hands it none"
+            for index in (0, 1)
         },
         **{
             f"{code}-bad-2": "no return annotation: the binder judges annotations (`run` sees "

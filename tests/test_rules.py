@@ -47,6 +47,8 @@ KNOWN_FIELDS = {
     "error",
     "when",
     "cause",
+    "name",
+    "removed_in",
 }
 DESIGN_CODES = [
     "PHX000",
@@ -69,6 +71,7 @@ DESIGN_CODES = [
     "PHX404",
     "PHX405",
     "PHX406",
+    "PHX407",
 ]
 
 

@@ -162,7 +162,7 @@ class Engine:
                     for alias in node.names:
                         self.on_import(module, node, f"{spec.PACKAGE}.{alias.name}")
                 else:
-                    self.on_import(module, node, node.module)
+                    self.on_import(module, node, node.module, tuple(node.names))
 
     # ---------------------------------------------------------------- findings
 
@@ -352,9 +352,13 @@ class Engine:
         if expr is not None:
             self.hand_off_evaluators(module, expr, context, site, sequence_only=False)
 
-    def on_import(self, module: Module, node: ast.AST, imported: str) -> None:
-        for d in judge.check_import(imported):
-            self.emit(module, node, d)
+    def on_import(
+        self, module: Module, node: ast.AST, imported: str, aliases: tuple[ast.alias, ...] = ()
+    ) -> None:
+        """`aliases`: the names a `from` import takes; a finding about one is placed on it."""
+        names = tuple(alias.name for alias in aliases)
+        for d in judge.check_import(imported, names):
+            self.emit(module, node if d.item is None else aliases[d.item], d)
 
     def hand_off(
         self,
