@@ -990,9 +990,14 @@ def check_import(
 
 
 def _release(version: str) -> tuple[int, ...] | None:
-    """`3.9.4` -> (3, 9, 4); None for what is no release number (`latest`)."""
-    parts = version.split(".")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+    """The leading numbers of a release or release line: `3.9.4` -> (3, 9, 4), `2.x` -> (2,);
+    None for a profile that names no number (`latest`)."""
+    numbers: list[int] = []
+    for part in version.split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers) or None
 
 
 def _removed_evals(qualified: str, evals_version: str | None) -> Diagnostic | None:

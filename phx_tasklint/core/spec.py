@@ -1134,7 +1134,7 @@ RULES: tuple[Rule, ...] = (
         ),
         message=(
             "`{name}` was removed in arize-phoenix-evals {removed_in}: the import raises "
-            "ImportError, so no experiment or evaluation in this module runs; {advice}"
+            "ImportError; {advice}"
         ),
         fix_title=None,
         fix_safety=None,
