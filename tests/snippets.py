@@ -21,10 +21,7 @@ Runner = Literal["client", "async-client", "module", "async-module"]
 # as the table says, by snippet id, with the reason. The tests fail when one of them starts to
 # be reported as the table says (then remove it here).
 NOT_SEEN: dict[str, dict[str, str]] = {
-    "linter": {
-        "PHX509-bad-0": "the linter does not read a user's phoenix.evals Evaluator subclass "
-        "yet (an instance of it is skipped as a class without __call__)",
-    },
+    "linter": {},
     "mypy": {
         "PHX509-bad-0": "the plugin reads create_evaluator defs and bind_evaluator calls, not "
         "a user's phoenix.evals Evaluator subclass",
@@ -35,6 +32,8 @@ NOT_SEEN: dict[str, dict[str, str]] = {
         "PHX401-bad-0": "the plugin judges the callables a call hands over, not how the call "
         "passes them (mypy itself may reject the positional call)",
         "PHX402-bad-0": "the plugin hooks calls, not imports",
+        "PHX407-bad-0": "the plugin hooks calls, not imports",
+        "PHX407-bad-1": "the plugin hooks calls, not imports",
         "PHX403-bad-0": "the plugin returns the call's type unchanged and never sees whether the "
         "result is awaited",
         "PHX404-bad-0": "the plugin judges each evaluator on its own, never two names together",
@@ -61,6 +60,11 @@ NOT_SEEN: dict[str, dict[str, str]] = {
                 "PHX406",
                 "PHX508",
             )
+        },
+        **{
+            f"PHX407-bad-{index}": "a module-level example: the binder judges a callable, and "
+            "an import hands it none"
+            for index in (0, 1)
         },
         **{
             f"{code}-bad-2": "no return annotation: the binder judges annotations (`run` sees "

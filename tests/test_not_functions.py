@@ -5,7 +5,6 @@ three-front-end cases); and the class attributes every front end reads the same 
 from __future__ import annotations
 
 import ast
-import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def test_documentation_placeholders_are_skipped_with_their_reason(tmp_path: Path
 def test_phoenix_evals_objects_are_judged_by_how_they_resolve_fields(tmp_path: Path) -> None:
     """Not by experiment rules (`faithfulness(answer, context)` is no PHX002): by their fields,
     which the keywords and the mapping fill. The metrics are read from the generated table
-    (core/evals_metrics.py) when there is one, else skipped with that reason."""
+    (core/evals_metrics.py)."""
     report = check(
         tmp_path,
         """\
@@ -102,14 +101,13 @@ def test_phoenix_evals_objects_are_judged_by_how_they_resolve_fields(tmp_path: P
         """,
     )
     # `exact_match(output: str, expected: str)` is handed the expected-output dict
-    table = importlib.util.find_spec("phx_tasklint.core.evals_metrics") is not None
-    metric: tuple[str, ...] = ("PHX506",) if table else ()
+    metric = ("PHX506",)
     found = sorted((f.location.line, f.diagnostic.code) for f in report.findings)
     # and the three record their scores under one name, `exact_match`: Phoenix keeps one
-    twice = [(line, "PHX404") for line in (19, 20)] if table else []
+    twice = [(line, "PHX404") for line in (19, 20)]
     metric_lines = [(line, c) for line in (18, 19, 20) for c in metric]
     assert found == sorted([(9, "PHX501"), *metric_lines, *twice])
-    assert set(report.skipped) <= {"phoenix.evals object not in the metrics table"}
+    assert not report.skipped
     evaluators = [h for h in report.handoffs if h.role == "evaluator"]
     assert [h.codes for h in evaluators] == [(), metric, metric, metric, ("PHX501",)]
 

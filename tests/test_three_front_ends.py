@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MODULES = sorted(
     p.relative_to(FIXTURES).as_posix()
     for p in FIXTURES.rglob("*.py")
-    if not {"mypy", "demo", "pending"} & set(p.relative_to(FIXTURES).parts)
+    if not {"mypy", "demo"} & set(p.relative_to(FIXTURES).parts)
 )
 _ERROR = re.compile(r"^(?P<path>.+?):(?P<line>\d+): error: .*\[phx-(?P<name>[a-z-]+)\]$")
 
@@ -53,10 +53,6 @@ EXCEPTIONS = {
     "`ClassificationEvaluator` as an Evaluator, with no fields; the linter reads the template",
     ("evals_lint.py", 176, "PHX501", "mypy"): "same, a template bound to a name and given to "
     "`create_classifier`",
-    ("not_functions.py", 143, "PHX506", "linter"): "`phoenix.evals.metrics.exact_match` is a "
-    "`create_evaluator` def mypy reads from the installed package (`expected: str`); the linter "
-    "reads prebuilt metrics from core/evals_metrics.py, generated on branch evdata (on merging "
-    "it, expect PHX506 on lines 148 and 149 of the fixture)",
 }
 # Return types the linter reads from a def's `return` statements (no return annotation): mypy
 # types an unannotated def's result as Any, and the runtime binder judges annotations only (its

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from phx_tasklint.core import judge, spec
@@ -178,6 +178,9 @@ def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Dia
     if sig.has_schema is False and sig.mapping is None:
         name = f" `{sig.name}`" if sig.name else ""
         out.append(_finding("PHX509", evaluator=name, when=when))
+    if sig.has_schema is False and sig.fields is None and sig.mapping is not None:
+        # without a schema phoenix.evals requires its mapping's keys, and validates nothing
+        sig = replace(sig, fields=tuple(EvalsField(e.field) for e in sig.mapping))
     if sig.fields is not None:
         lookups = [(f, _lookup(f, sig, keywords)) for f in sig.fields]
         out.extend(_check_lookups(lookups, sig, keywords, when))

@@ -171,7 +171,7 @@ class Engine:
                     for alias in node.names:
                         self.on_import(module, node, f"{spec.PACKAGE}.{alias.name}")
                 else:
-                    self.on_import(module, node, node.module)
+                    self.on_import(module, node, node.module, tuple(node.names))
 
     # ---------------------------------------------------------------- findings
 
@@ -418,9 +418,13 @@ class Engine:
         if expr is not None:
             self.hand_off_evaluators(module, expr, context, site, sequence_only=False)
 
-    def on_import(self, module: Module, node: ast.AST, imported: str) -> None:
-        for d in judge.check_import(imported):
-            self.emit(module, node, d)
+    def on_import(
+        self, module: Module, node: ast.AST, imported: str, aliases: tuple[ast.alias, ...] = ()
+    ) -> None:
+        """`aliases`: the names a `from` import takes; a finding about one is placed on it."""
+        names = tuple(alias.name for alias in aliases)
+        for d in judge.check_import(imported, names, evals_version=self.evals_profile()):
+            self.emit(module, node if d.item is None else aliases[d.item], d)
 
     def hand_off(
         self,

@@ -12,9 +12,7 @@ does, and the engine places its findings with `EvalsRead.place`.
 from __future__ import annotations
 
 import ast
-import importlib
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from phx_tasklint.core import spec
 from phx_tasklint.core.evals_templates import template_fields
@@ -54,7 +52,7 @@ class EvalsRead:
         """Where a finding belongs (None: where the object is handed over). A mapping's
         finding at its entry; an unresolved field at the mapping when one is written (that is
         where it is missing), else at the field; a field's own finding at the field; an async
-        function's at its def."""
+        function's at its def; a missing schema where the instance is made."""
         param = diagnostic.param or ""
         if diagnostic.code in ("PHX504", "PHX505", "PHX507") and param in self.entries:
             return self.entries[param]
@@ -63,6 +61,8 @@ class EvalsRead:
         if param in self.fields:
             return self.fields[param]
         if diagnostic.code == "PHX006" and isinstance(self.made.node, FUNCTIONS):
+            return self.made
+        if diagnostic.code == "PHX509":  # the instance is made without what it needs
             return self.made
         return None
 
@@ -166,7 +166,35 @@ class EvalsReader:
             return self._bound(module, call, depth)
         if any(q in spec.EVALS_TEMPLATE_MAKERS for q in names):
             return self._templated(module, call, names)
+        cls = self.resolver.evals_class(module, call.func)
+        if cls is not None:
+            return self._subclass_read(module, call, *cls)
         return _metric_read(module, call, names, ready=False)
+
+    def _subclass_read(
+        self, module: Module, call: ast.Call, cls_module: Module, cls: ast.ClassDef
+    ) -> Read:
+        """An instance of the user's own evaluator class. On phoenix.evals' plain `Evaluator`
+        its fields are its input schema's; with none stated anywhere (the class, its bases of
+        the checked files, the call) it has none, and only a mapping can tell them."""
+        made = Place(module, call)
+        chain = [(cls_module, cls)]
+        while len(chain) <= MAX_DEPTH:
+            owner, node = chain[-1]
+            local = [found for b in node.bases if (found := self.resolver.evals_class(owner, b))]
+            if len(local) != 1:
+                break
+            chain.append(local[0])
+        nodes: list[ast.AST] = [call, *(node for _, node in chain)]
+        name = _constant_str(next((k.value for k in _keywords(nodes) if k.arg == "name"), None))
+        base = self.resolver.evals_base(cls_module, cls)
+        if base not in spec.EVALS_EVALUATOR_BASES:  # an LLM evaluator's: its template, not read
+            return EvalsRead(EvalsSignature(None, source="schema", name=name), made)
+        stated = any(_mentions_schema(n) for n in nodes)
+        has_schema = None if stated else False
+        return EvalsRead(
+            EvalsSignature(None, source="schema", name=name, has_schema=has_schema), made
+        )
 
     def _applied(self, module: Module, call: ast.Call, decorator: ast.Call, depth: int) -> Read:
         """`create_evaluator(name=...)(fn)`: `fn`'s parameters are the fields."""
@@ -209,6 +237,7 @@ class EvalsReader:
                 is_async=inner.signature.is_async,
                 source=inner.signature.source,
                 name=inner.signature.name,
+                has_schema=inner.signature.has_schema,
             )
             return EvalsRead(signature, Place(module, call), inner.fields, function=inner.function)
         entries, complete, literal, places = mapping
@@ -219,6 +248,7 @@ class EvalsReader:
             is_async=inner.signature.is_async,
             source=inner.signature.source,
             name=inner.signature.name,
+            has_schema=inner.signature.has_schema,
         )
         return EvalsRead(
             signature, Place(module, call), inner.fields, literal, places, inner.function
@@ -348,6 +378,24 @@ def _literal(module: Module, expr: ast.expr, kind: type[ast.expr]) -> ast.expr |
     return None
 
 
+def _keywords(nodes: list[ast.AST]) -> list[ast.keyword]:
+    return [k for n in nodes for k in ast.walk(n) if isinstance(k, ast.keyword)]
+
+
+def _mentions_schema(node: ast.AST) -> bool:
+    """Whether `node` may give an evaluator an input schema: it names `input_schema` (a
+    keyword, an attribute, a name) or passes on `**kwargs`, which may hold one."""
+    key = spec.EVALS_INPUT_SCHEMA_ARGUMENT
+    for n in ast.walk(node):
+        if isinstance(n, ast.keyword) and n.arg in (key, None):
+            return True
+        if (isinstance(n, ast.Attribute) and n.attr == key) or (
+            isinstance(n, ast.Name) and n.id == key
+        ):
+            return True
+    return False
+
+
 def _constant_str(expr: ast.expr | None) -> str | None:
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
         return expr.value
@@ -361,45 +409,25 @@ def _name(decorator: ast.Call, default: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Prebuilt metrics, through the generated table (core/evals_metrics.py). Looked up by module
-# name so that this adapter is the one place that knows the table's shape.
-
-_METRICS_MODULE = "phx_tasklint.core.evals_metrics"
-
-
-def _metrics() -> dict[str, Any]:
-    try:
-        table = importlib.import_module(_METRICS_MODULE)
-    except ImportError:
-        return {}
-    found = getattr(table, "METRICS_BY_QUALIFIED_NAME", None)
-    return found if isinstance(found, dict) else {}
+# Prebuilt metrics, through the generated table (core/evals_metrics.py, through the spec).
 
 
 def _metric_read(module: Module, node: ast.AST, names: tuple[str, ...], *, ready: bool) -> Read:
     """A prebuilt metric: handed over as it is (`ready`), or a class instantiated."""
-    table = _metrics()
-    metrics = [table[q] for q in names if q in table]
+    metrics = [spec.EVALS_METRICS_BY_NAME[q] for q in names if q in spec.EVALS_METRICS_BY_NAME]
     if not metrics:
         return Skip("phoenix.evals object not in the metrics table")
     metric = metrics[0]
-    if bool(getattr(metric, "ready", False)) is not ready:
+    if metric.ready is not ready:
         return Skip("phoenix.evals metric class not instantiated, or instance called")
-    llm = getattr(metric, "kind", "") == "llm"
+    llm = metric.kind == "llm"
     fields = tuple(
-        EvalsField(
-            str(f.name),
-            required=bool(f.required),
-            annotation=None if llm else _metric_type(str(f.type)),
-        )
-        for f in getattr(metric, "fields", ())
+        EvalsField(f.name, required=f.required, annotation=None if llm else _metric_type(f.type))
+        for f in metric.fields
     )
     source: EvalsSource = "template" if llm else "schema"
     signature = EvalsSignature(
-        fields,
-        is_async=bool(getattr(metric, "async_only", False)),
-        source=source,
-        name=str(getattr(metric, "name", "")) or None,
+        fields, is_async=metric.async_only, source=source, name=metric.name or None
     )
     return EvalsRead(signature, Place(module, node))
 

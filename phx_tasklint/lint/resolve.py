@@ -333,6 +333,9 @@ class Resolver:
             return self._cached_target(module, call, depth)
         cls = self._resolve_class(module, call.func, depth)
         if cls is not None:
+            evals_base = self.evals_base(*cls)
+            if evals_base is not None:  # an instance of the user's phoenix.evals evaluator class
+                return _opaque_target(module, call, EvalsEvaluator(evals_base))
             wrapped = _wrapped_argument(*cls, call)
             if isinstance(wrapped, ast.expr):  # the instance copies the function's __wrapped__
                 return self.target(module, wrapped, depth + 1)
@@ -408,6 +411,28 @@ class Resolver:
                     return None
                 classes.add((looked[0], looked[1]))
             return classes.pop() if len(classes) == 1 else None
+        return None
+
+    def evals_class(self, module: Module, expr: ast.AST) -> tuple[Module, ast.ClassDef] | None:
+        """The class of the checked files `expr` names, when it derives from phoenix.evals."""
+        found = self._resolve_class(module, expr, 0)
+        return found if found is not None and self.evals_base(*found) is not None else None
+
+    def evals_base(self, module: Module, node: ast.ClassDef) -> str | None:
+        """The phoenix.evals class a class of the checked files derives from (through other
+        classes of the checked files), if any."""
+        for _ in range(MAX_DEPTH):
+            local: list[tuple[Module, ast.ClassDef]] = []
+            for base in node.bases:
+                made = _evals_name(module, module.qualified(base))
+                if made is not None:
+                    return made
+                found = self._resolve_class(module, base, 0)
+                if found is not None:
+                    local.append(found)
+            if len(local) != 1:
+                return None
+            module, node = local[0]
         return None
 
     def _instance_class(
