@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phx_tasklint.core import spec
-from phx_tasklint.core.model import Kind
+from phx_tasklint.core import judge, spec
+from phx_tasklint.core.model import CallSite, Kind
 from phx_tasklint.lint import Report, lint, sources
 from tests.oracle import EXAMPLE, TRACE_ID, phoenix_runner_error
 
@@ -294,3 +294,19 @@ def test_linter_agrees_with_phoenix_on_generated_evaluators(case: tuple[str, boo
 def test_the_generated_parameter_lists_compile() -> None:
     params = _params([("output", Kind.POSITIONAL_ONLY, False), ("x", Kind.KEYWORD_ONLY, True)])
     assert _render(params, {"x": "int"}) == "output, /, *, x: int = None"
+
+
+def test_advice_fits_what_the_user_can_change() -> None:
+    """A prebuilt metric's schema is not the user's to annotate; a phoenix.evals object's name
+    is its own, so a dict key does not rename it."""
+    report = run_lint("", "metrics.exact_match, metrics.exact_match")
+    messages = {f.diagnostic.code: f.diagnostic.message for f in report.findings}
+    assert "map a path into it" in messages["PHX506"]
+    assert "annotate" not in messages["PHX506"]
+    assert "a dict key does not rename them" in messages["PHX404"]
+    own = "@create_evaluator(name='g')\ndef ev(output, expected: str):\n    return 1.0\n"
+    (finding,) = run_lint(own).findings
+    assert "annotate it as `dict[str, Any]`" in finding.diagnostic.message
+    # functions the client names by their own name: a dict key renames them
+    (plain,) = judge.check_call(CallSite("run_experiment", evaluator_names=("f", "f")))
+    assert "a dict `{name: evaluator}` does it" in plain.message

@@ -985,11 +985,19 @@ def check_call(site: CallSite) -> list[Diagnostic]:
         if name is None:
             continue
         if name in first_seen:
+            pair = (first_seen[name], index)
+            fixed = [i < len(site.renamable) and not site.renamable[i] for i in pair]
+            advice = (
+                "a dict key does not rename them: give each its own `name` where it is made"
+                if all(fixed)
+                else "a dict `{name: evaluator}` does it"
+            )
             d = _site(
                 "PHX404",
-                first=f"#{first_seen[name] + 1}",
+                first=f"#{pair[0] + 1}",
                 second=f"#{index + 1}",
                 evaluator=name,
+                advice=advice,
             )
             out.append(replace(d, item=index))
         else:

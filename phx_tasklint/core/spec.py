@@ -1129,7 +1129,7 @@ RULES: tuple[Rule, ...] = (
         summary="two evaluators in one call share a name",
         message=(
             "evaluators {first} and {second} are both named `{evaluator}`: Phoenix keeps only the "
-            "last one; name them apart (a dict `{{name: evaluator}}` does it)"
+            "last one; name them apart ({advice})"
         ),
         fix_title=None,
         fix_safety=None,

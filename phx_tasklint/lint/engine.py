@@ -451,6 +451,7 @@ class Engine:
         self, module: Module, expr: ast.expr, context: Context, site: Site, sequence_only: bool
     ) -> None:
         names: list[str | None] = []
+        renamable: list[bool] = []
         nodes: list[tuple[Module, ast.AST]] = []
         owner = module
         items = evaluator_items(module, expr, self.skip, sequence_only=sequence_only)
@@ -466,12 +467,16 @@ class Engine:
             target = self.hand_off(owner, item, "evaluator", context, site, none_is_absent=whole)
             if target is not None and isinstance(target.opaque, EvalsEvaluator):
                 names.append(self.evals_name(target))  # nor a phoenix.evals one
+                renamable.append(False)
             elif target is not None and target.own_name:
                 names.append(target.phoenix_name)  # a dict key does not rename an Evaluator
+                renamable.append(False)
             else:
                 names.append(key or (target.phoenix_name if target is not None else None))
+                renamable.append(True)
             nodes.append((owner, item))
-        for d in judge.check_call(CallSite(callee=site[2], evaluator_names=tuple(names))):
+        call = CallSite(site[2], evaluator_names=tuple(names), renamable=tuple(renamable))
+        for d in judge.check_call(call):
             index = d.item if d.item is not None else 0
             self.emit(*(nodes[index] if nodes else (module, site[1])), d)
 
