@@ -310,3 +310,31 @@ def test_advice_fits_what_the_user_can_change() -> None:
     # functions the client names by their own name: a dict key renames them
     (plain,) = judge.check_call(CallSite("run_experiment", evaluator_names=("f", "f")))
     assert "a dict `{name: evaluator}` does it" in plain.message
+
+
+def test_the_pytest_marker_hands_the_tests_arguments_by_name() -> None:
+    """Hoisted on `@pytest.mark.phoenix`, a phoenix.evals object receives the test's
+    parametrized arguments beside `input`, `output` and `trace_id` (the client's own pytest
+    adapter, run below): a field named after one of them is found, so none is reported as
+    unresolved; what fails whatever the test passes still is."""
+    from phoenix.client.pytest.context import _as_evaluator, _invoke_evaluator
+    from phoenix.evals import create_evaluator as evals_evaluator
+
+    @evals_evaluator(name="faithful")
+    def faithful(input: Any, output: Any, context: Any) -> float:
+        return 1.0
+
+    wrapped = _as_evaluator(faithful)
+    given = {"input": {"context": "c"}, "output": "x", "context": "c", "trace_id": TRACE_ID}
+    assert _invoke_evaluator(wrapped, given)["score"] == 1.0
+    body = (
+        "import pytest\n\n"
+        "@create_evaluator(name='faithful')\ndef faithful(input, output, context):\n"
+        "    return 1.0\n\n"
+        "@create_evaluator(name='pos')\ndef pos(output, /):\n    return 1.0\n\n"
+        "@pytest.mark.phoenix(dataset='d', evaluators=[faithful, pos])\n"
+        "@pytest.mark.parametrize('input,context', [('q', 'c')])\n"
+        "def test_rag(input, context):\n    pass\n"
+    )
+    report = lint([sources.from_bytes((HEADER + body).encode(), "test_gen.py")], _Config())
+    assert codes(report) == {"PHX503"}

@@ -172,8 +172,11 @@ def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Dia
     keywords = spec.PROFILES[ctx.profile].evaluator_names
     when = evaluated_when(ctx)
     out: list[Diagnostic] = []
+    # The pytest marker hands a phoenix.evals object the test's parametrized arguments by name
+    # beside `input`, `output` and `trace_id`: which names reach it is the test's, not known here
+    test_keywords = ctx.runner == "pytest"
     for entry in sig.mapping or ():
-        if entry.lambda_params is not None:
+        if entry.lambda_params is not None and not test_keywords:
             out.extend(_check_mapping_function(entry, entry.lambda_params, keywords, when))
     if sig.has_schema is False and sig.mapping is None:
         name = f" `{sig.name}`" if sig.name else ""
@@ -181,7 +184,10 @@ def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Dia
     if sig.has_schema is False and sig.fields is None and sig.mapping is not None:
         # without a schema phoenix.evals requires its mapping's keys, and validates nothing
         sig = replace(sig, fields=tuple(EvalsField(e.field) for e in sig.mapping))
-    if sig.fields is not None:
+    if sig.fields is not None and test_keywords:
+        if sig.source == "function":
+            out.extend(_check_call([(f, _Lookup("found")) for f in sig.fields], when))
+    elif sig.fields is not None:
         lookups = [(f, _lookup(f, sig, keywords)) for f in sig.fields]
         out.extend(_check_lookups(lookups, sig, keywords, when))
         out.extend(_check_types(lookups, sig, when))
