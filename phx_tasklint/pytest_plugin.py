@@ -85,7 +85,13 @@ def pytest_make_collect_report(
             if finding.refused:
                 refused.append(f"{item.nodeid}: {finding.line()}")
             else:
-                warnings.warn(f"{item.nodeid}: {finding.line()}", GuardWarning, stacklevel=1)
+                _, line, _ = item.location  # the warning points at the test
+                warnings.warn_explicit(
+                    f"{item.nodeid}: {finding.line()}",
+                    GuardWarning,
+                    str(item.path),
+                    (line or 0) + 1,
+                )
     if refused:
         report.outcome = "failed"
         report.longrepr = (

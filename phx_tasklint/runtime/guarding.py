@@ -202,9 +202,12 @@ def _evaluator_who(obj: object, key: object = None) -> str:
         if name is not None:
             return name
     try:
-        return evaluator_name(obj)
-    except Exception:
-        return f"a {type(obj).__name__} object"
+        named = any(hasattr(obj, a) for a in ("__qualname__", "__name__", "func"))
+        if named:
+            return evaluator_name(obj)
+    except Exception:  # an attribute of the user's raised
+        pass
+    return f"a {type(obj).__name__} object"
 
 
 def _evaluators(value: object) -> list[_Handed]:
