@@ -5,6 +5,7 @@ active, as installed with the client's `[pytest]` extra)."""
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import subprocess
 import sys
 import textwrap
@@ -201,3 +202,17 @@ def test_good_evaluators_on_a_class_pass(pytester: pytest.Pytester) -> None:
     )
     assert result.ret == pytest.ExitCode.OK
     assert "2 tests collected" in result.stdout.str()
+
+
+# --------------------------------------------------------------------------------------------
+# the README's pasted run
+
+
+def test_readme_notebook_run_is_what_the_cells_print() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Fail fast in notebooks\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, flags=re.S)
+    load, cell, (kind, shown) = blocks[0][1], blocks[1][1], blocks[2]
+    assert load.strip() == "%load_ext phx_tasklint" and kind == "text"
+    out = run_cells(load, cell)
+    assert out == shown + "--- llm calls: 0\n", "re-run the README cell and paste its output"
