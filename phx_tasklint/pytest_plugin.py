@@ -2,17 +2,20 @@
 Phoenix cannot run fails collection, before any test runs (Phoenix itself finds out only after
 each test, as a failed evaluation and a warning).
 
-Opt-in: `-p phx_tasklint.pytest_plugin`, `--phx-guard`, or `phx_tasklint_guard = true` in the
-ini file. The plugin is also registered through a `pytest11` entry point (under this module's
-name, so that `-p` with it loads nothing twice), where its hooks do nothing unless opted in.
-Findings Phoenix runs with anyway are shown as warnings.
+Opt-in: loading it by name (`-p phx_tasklint.pytest_plugin`, `PYTEST_PLUGINS`, a conftest's
+`pytest_plugins`), `--phx-guard`, or `phx_tasklint_guard = true` in the ini file. The plugin is
+also registered through a `pytest11` entry point (under this module's name, so that `-p` with it
+loads nothing twice); loaded that way alone, its hooks do nothing. Findings Phoenix runs with
+anyway are shown as warnings.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -42,9 +45,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _loaded_by_entry_point(config: pytest.Config) -> bool:
+    me = sys.modules[__name__]
+    return any(plugin is me for plugin, _ in config.pluginmanager.list_plugin_distinfo())
+
+
 def _opted_in(config: pytest.Config) -> bool:
-    plugins = config.getoption("plugins", None) or []
-    return bool(config.getoption(_OPTION, False) or config.getini(_INI) or _NAME in plugins)
+    if config.getoption(_OPTION, False) or config.getini(_INI):
+        return True
+    if not _loaded_by_entry_point(config):
+        return True  # loaded by name
+    # named too, which found it loaded already
+    named = [
+        *(config.getoption("plugins", None) or []),
+        *os.environ.get("PYTEST_PLUGINS", "").split(","),
+    ]
+    return _NAME in (n.strip() for n in named)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,13 +81,12 @@ def _findings(items: list[object]) -> Iterator[tuple[pytest.Item, list[Preflight
             yield item, found
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(
-    collector: pytest.Collector,
-) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    report: pytest.CollectReport = yield
+@pytest.hookimpl(hookwrapper=True)  # the old style: installed, it loads into any pytest >= 7
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.CollectReport = outcome.get_result()
     if not collector.config.stash.get(_ENABLED, False) or report.outcome != "passed":
-        return report
+        return
     from phx_tasklint.runtime.guarding import GuardWarning
 
     refused: list[str] = []
@@ -99,4 +114,3 @@ def pytest_make_collect_report(
             "test, after it ran:\n" + "\n".join(f"  {line}" for line in refused)
         )
         report.result = []
-    return report

@@ -93,12 +93,16 @@ def test_load_ext_guards_and_shows_a_table_not_a_traceback() -> None:
     ]
 
 
-def test_other_binding_errors_keep_their_traceback() -> None:
+def test_other_binding_errors_keep_their_traceback_and_a_guard_set_before_stays() -> None:
     out = run_cells(
+        "import phx_tasklint\nhandle = phx_tasklint.guard()",
         "%load_ext phx_tasklint",
         "from phx_tasklint import bind_task\nbind_task(lambda inputs, gold: 1, {'input': {}})",
+        "%unload_ext phx_tasklint",
+        "print('still active:', handle.active, phx_tasklint.guard() is handle)",
     )
     assert "Traceback" in out and "BindingError" in out and "PHX002" in out
+    assert "still active: True True" in out
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,11 +155,33 @@ class TestSuite:
 """
 
 
-def _as_entry_point() -> list[Any]:
-    """The plugin as its `pytest11` entry point loads it: registered, not opted in (pytest loads
-    it by itself when phx-tasklint is installed with its entry points)."""
+@pytest.fixture
+def as_entry_point(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The plugins to run with for the plugin as its `pytest11` entry point loads it: registered,
+    not named (pytest registers it by itself when phx-tasklint is installed with its entry
+    points; otherwise it is registered here, and taken for the entry point's)."""
     names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
-    return [] if phx_tasklint.pytest_plugin.__name__ in names else [phx_tasklint.pytest_plugin]
+    if phx_tasklint.pytest_plugin.__name__ in names:
+        return []
+    monkeypatch.setattr(phx_tasklint.pytest_plugin, "_loaded_by_entry_point", lambda config: True)
+    return [phx_tasklint.pytest_plugin]
+
+
+def test_loaded_by_entry_point_reads_pytest_distribution_records() -> None:
+    class Manager:
+        def __init__(self, plugins: list[object]) -> None:
+            self.plugins = plugins
+
+        def list_plugin_distinfo(self) -> list[tuple[object, object]]:
+            return [(plugin, "dist") for plugin in self.plugins]
+
+    class Config:
+        def __init__(self, plugins: list[object]) -> None:
+            self.pluginmanager = Manager(plugins)
+
+    loaded = phx_tasklint.pytest_plugin._loaded_by_entry_point
+    assert loaded(Config([object(), phx_tasklint.pytest_plugin]))  # type: ignore[arg-type]
+    assert not loaded(Config([object()]))  # type: ignore[arg-type]
 
 
 def test_p_opts_in_and_a_bad_evaluator_fails_collection(pytester: pytest.Pytester) -> None:
@@ -174,9 +200,11 @@ def test_p_opts_in_and_a_bad_evaluator_fails_collection(pytester: pytest.Pyteste
     assert "passed" not in out.splitlines()[-1]
 
 
-def test_registered_but_not_opted_in_does_nothing(pytester: pytest.Pytester) -> None:
+def test_registered_but_not_opted_in_does_nothing(
+    pytester: pytest.Pytester, as_entry_point: list[Any]
+) -> None:
     pytester.makepyfile(test_marked=TESTS)
-    result = pytester.runpytest_inprocess("--collect-only", "-q", plugins=_as_entry_point())
+    result = pytester.runpytest_inprocess("--collect-only", "-q", plugins=as_entry_point)
     assert result.ret == pytest.ExitCode.OK
     assert "5 tests collected" in result.stdout.str()
 
@@ -186,11 +214,21 @@ def test_registered_but_not_opted_in_does_nothing(pytester: pytest.Pytester) -> 
     [(["--phx-guard"], ""), ([], "[pytest]\nphx_tasklint_guard = true\n")],
     ids=["flag", "ini"],
 )
-def test_flag_or_ini_opts_in(pytester: pytest.Pytester, args: list[str], ini: str) -> None:
+def test_flag_or_ini_opts_in(
+    pytester: pytest.Pytester, as_entry_point: list[Any], args: list[str], ini: str
+) -> None:
     pytester.makepyfile(test_marked=TESTS)
     if ini:
         pytester.makefile(".ini", pytest=ini)
-    result = pytester.runpytest_inprocess("--collect-only", *args, plugins=_as_entry_point())
+    result = pytester.runpytest_inprocess("--collect-only", *args, plugins=as_entry_point)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "gold_typo: PHX002" in result.stdout.str()
+
+
+def test_a_conftest_naming_the_plugin_opts_in(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_marked=TESTS)
+    pytester.makeconftest('pytest_plugins = ["phx_tasklint.pytest_plugin"]')
+    result = pytester.runpytest_inprocess("--collect-only")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert "gold_typo: PHX002" in result.stdout.str()
 

@@ -40,7 +40,15 @@ from phx_tasklint.runtime.binder import BindingError, check_callable
 if TYPE_CHECKING:
     from phx_tasklint.runtime.localrun import PreflightFinding
 
-__all__ = ["GuardError", "GuardHandle", "GuardWarning", "guard", "guarded", "installed_profile"]
+__all__ = [
+    "GuardError",
+    "GuardHandle",
+    "GuardWarning",
+    "active_guard",
+    "guard",
+    "guarded",
+    "installed_profile",
+]
 
 
 class GuardWarning(UserWarning):
@@ -502,6 +510,12 @@ _CURRENT: GuardHandle | None = None
 _PATCH_LOCK = threading.RLock()
 
 
+def active_guard() -> GuardHandle | None:
+    """The guard in force, if any."""
+    with _PATCH_LOCK:
+        return _CURRENT if _CURRENT is not None and _CURRENT.active else None
+
+
 def guard() -> GuardHandle:
     """Guard Phoenix's experiment entry points (see the module's doc); idempotent: while a
     guard is active, it is returned as it is."""
@@ -522,8 +536,7 @@ def guard() -> GuardHandle:
 @contextlib.contextmanager
 def guarded() -> Iterator[GuardHandle]:
     """The guard for a block; a guard already active before it stays active after it."""
-    with _PATCH_LOCK:
-        existing = _CURRENT is not None and _CURRENT.active
+    existing = active_guard() is not None
     handle = guard()
     try:
         yield handle

@@ -12,9 +12,10 @@ import textwrap
 from typing import Any
 
 from phx_tasklint.runtime.binder import BindingError
-from phx_tasklint.runtime.guarding import GuardError, GuardHandle, guard
+from phx_tasklint.runtime.guarding import GuardError, GuardHandle, active_guard, guard
 
-_HANDLES: dict[int, GuardHandle] = {}  # by id of the shell: the guard its extension installed
+# by id of the shell: the guard its extension installed (a guard already active is left alone)
+_HANDLES: dict[int, GuardHandle] = {}
 _WIDTH = 100  # where a message wraps in the table
 
 
@@ -52,7 +53,10 @@ def _show(
 
 
 def load(shell: Any) -> None:
-    _HANDLES[id(shell)] = guard()
+    active = active_guard() is not None
+    handle = guard()
+    if not active:
+        _HANDLES[id(shell)] = handle
     shell.set_custom_exc((BindingError,), _show)
 
 
