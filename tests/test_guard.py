@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -246,6 +247,8 @@ def test_sync_client_refuses_before_the_first_task_call_listing_everything() -> 
     assert isinstance(caught.value, phx_tasklint.BindingError)
     assert caught.value.diagnostics == tuple(f.diagnostic for f in caught.value.findings)
     message = str(caught.value)
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert str(again) == message and again.findings == caught.value.findings
     assert "did not call `Experiments.run_experiment`" in message
     assert all(f"{who}: {code}" in message for who, code, _ in found)
 

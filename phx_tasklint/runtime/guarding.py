@@ -71,6 +71,9 @@ class GuardError(BindingError):
         self.callee = callee
         self.findings = tuple(findings)
 
+    def __reduce__(self) -> tuple[type[GuardError], tuple[str, tuple[PreflightFinding, ...]]]:
+        return (GuardError, (self.callee, self.findings))  # pickles (to a worker and back)
+
 
 # --------------------------------------------------------------------------------------------
 # the installed client's profile
@@ -112,8 +115,10 @@ class _Entry:
 
 # By id of the callable (of `__func__` for a bound method, which is a new object on every
 # access and judged as its function is): never by `==` / hash, which user objects may define as
-# they like. An entry leaves with its callable (tests/test_guard.py checks it keeps none alive).
+# they like. An entry leaves with its callable (tests/test_guard.py checks it keeps none alive);
+# the limit only matters if a callable's defaults refer back to it, a cycle through this dict.
 _ENTRIES: dict[int, _Entry] = {}
+_LIMIT = 4096
 _LOCK = threading.Lock()
 
 
@@ -151,6 +156,8 @@ def _entry(anchor: object) -> _Entry | None:
     except TypeError:  # not weakly referenceable: judged afresh on every call
         return None
     with _LOCK:
+        if len(_ENTRIES) >= _LIMIT:
+            _ENTRIES.clear()
         _ENTRIES[key] = entry
     return entry
 
