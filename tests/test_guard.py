@@ -147,17 +147,31 @@ def test_importing_phx_tasklint_imports_no_phoenix_and_patches_nothing() -> None
         print(sorted(m for m in sys.modules if m == "phoenix" or m.startswith("phoenix.")))
         import phoenix.client.experiments as fx
         from phoenix.client.resources import experiments as rx
-        before = (dict(vars(fx)), dict(vars(rx.Experiments)), dict(vars(rx.AsyncExperiments)))
+        def state():
+            return (
+                dict(vars(fx)),
+                dict(vars(rx)),
+                dict(vars(rx.Experiments)),
+                dict(vars(rx.AsyncExperiments)),
+                list(sys.meta_path),
+            )
+        before = state()
         import importlib
-        for name in ("phx_tasklint", "phx_tasklint.runtime", "phx_tasklint.runtime.guarding"):
+        for name in (
+            "phx_tasklint",
+            "phx_tasklint.runtime",
+            "phx_tasklint.runtime.guarding",
+            "phx_tasklint.runtime.notebook_guard",
+            "phx_tasklint.pytest_plugin",
+        ):
             importlib.reload(sys.modules[name])
-        after = (dict(vars(fx)), dict(vars(rx.Experiments)), dict(vars(rx.AsyncExperiments)))
-        print(all(b == a for b, a in zip(before, after)), len(sys.meta_path))
+        print(state() == before)
+        print(hasattr(fx.run_experiment, "__wrapped__"), [type(f).__name__ for f in sys.meta_path])
         """
     )
-    imported, unchanged = out.splitlines()
-    assert imported == "[]"
-    assert unchanged.startswith("True ")
+    imported, unchanged, patched = out.splitlines()
+    assert (imported, unchanged) == ("[]", "True")
+    assert patched.startswith("False [") and "_Finder" not in patched
 
 
 def test_a_guard_set_before_phoenix_is_imported_patches_it_on_import() -> None:
