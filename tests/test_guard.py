@@ -400,30 +400,37 @@ def test_phoenix_evals_objects_are_judged_by_the_binder() -> None:
 # the async client, the module functions, evaluate_experiment
 
 
-def test_async_client() -> None:
+def async_run(server: Server, counted: Counted, evaluators: Any) -> Any:
+    """A dry run on the AsyncClient (about a second each: its executor polls its queue)."""
+    return server.async_client().experiments.run_experiment(
+        dataset=dataset(),
+        task=counted.task(),
+        evaluators=evaluators,
+        dry_run=3,
+        print_summary=False,
+        retries=0,
+    )
+
+
+def test_async_client_refuses_before_the_first_task_and_remove_restores() -> None:
     counted = Counted()
     server = Server()
-
-    async def run(evaluators: Any) -> Any:
-        return await server.async_client().experiments.run_experiment(
-            dataset=dataset(),
-            task=counted.task(),
-            evaluators=evaluators,
-            dry_run=3,
-            print_summary=False,
-            retries=0,
-        )
-
-    without = asyncio.run(run([exact]))
-    counted.calls = 0
     with phx_tasklint.guarded():
-        coroutine = run([gold_typo])
-        assert counted.calls == 0
+        coroutine = async_run(server, counted, [gold_typo])
         with pytest.raises(GuardError, match=r"AsyncExperiments\.run_experiment"):
             asyncio.run(coroutine)
-        assert counted.calls == 0
-        with_guard = asyncio.run(run([exact]))
+    assert counted.calls == 0 and server.requests == []
+    with pytest.raises(ValueError, match="Invalid parameter names in evaluation function: gold"):
+        asyncio.run(async_run(server, counted, [gold_typo]))  # Phoenix's own, after the tasks
+    assert counted.calls == 3
+
+
+def test_async_client_good_run_is_unchanged() -> None:
+    without = asyncio.run(async_run(Server(), Counted(), [exact]))
+    with phx_tasklint.guarded():
+        with_guard = asyncio.run(async_run(Server(), Counted(), [exact]))
     assert comparable(with_guard) == comparable(without)
+    assert len(with_guard["evaluation_runs"]) == 3
 
 
 def test_module_functions_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
