@@ -113,6 +113,8 @@ class ModuleIndex:
     applied: dict[int, CallExpr] = field(default_factory=dict)
     # a variable -> every value assigned to it in this module
     assigned: dict[int, list[Expression]] = field(default_factory=dict)
+    # names whose phoenix.evals input mapping is changed in place somewhere (`ev.bind({...})`)
+    rebound: set[str] = field(default_factory=set)
     # keeps the indexed nodes alive, so that their ids stay theirs
     keep: list[object] = field(default_factory=list)
 
@@ -168,6 +170,13 @@ def _build_index(tree: MypyFile) -> ModuleIndex:
         if isinstance(expr, CallExpr) and isinstance(expr.callee, CallExpr):
             index.applied[id(expr.callee)] = expr
             index.keep.append(expr.callee)
+        elif (
+            isinstance(expr, CallExpr)
+            and isinstance(expr.callee, MemberExpr)
+            and expr.callee.name in spec.EVALS_REBIND_METHODS
+            and isinstance(expr.callee.expr, NameExpr)
+        ):
+            index.rebound.add(expr.callee.expr.name)
     return index
 
 

@@ -37,7 +37,15 @@ from pathlib import Path
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import ARG_NAMED, ARG_POS, ARG_STAR, ARG_STAR2, CallExpr, Context, Expression
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    ARG_STAR,
+    ARG_STAR2,
+    CallExpr,
+    Context,
+    Expression,
+)
 from mypy.options import Options
 from mypy.plugin import (
     FunctionContext,
@@ -59,10 +67,10 @@ from mypy.types import (
 )
 
 import phx_tasklint
-from mypy_plugin import handoffs
-from phx_tasklint.core import judge, spec
+from mypy_plugin import evals, handoffs
+from phx_tasklint.core import evals_judge, judge, spec
 from phx_tasklint.core.model import Context as JudgeContext
-from phx_tasklint.core.model import Role, RunnerKind
+from phx_tasklint.core.model import Diagnostic, Role, RunnerKind
 from phx_tasklint.project import config
 
 # --------------------------------------------------------------------------------------------
@@ -109,6 +117,7 @@ class Settings:
     # `mypy-warnings-as = "note"`: warning-level rules as notes, which leave mypy's exit status
     # alone (mypy has errors and notes only); part of `fingerprint`, so the cache follows it
     warnings_as_notes: bool = False
+    evals_profile: str = spec.DEFAULT_EVALS_PROFILE
 
 
 def load_settings(options: Options) -> Settings:
@@ -128,6 +137,7 @@ def load_settings(options: Options) -> Settings:
         task_runners=tuple(loaded.task_runners),
         evaluator_runners=tuple(loaded.evaluator_runners),
         warnings_as_notes=loaded.mypy_warnings_as == "note",
+        evals_profile=loaded.phoenix_evals_version,
     )
 
 
@@ -297,6 +307,8 @@ class PhxTaskLintPlugin(Plugin):
         if fullname in self.create_evaluator:
             profile = "legacy" if fullname.startswith(_LEGACY_PREFIX) else None
             return lambda ctx: self._on_create_evaluator(ctx, profile)
+        if evals.is_bind_evaluator(fullname):
+            return self._on_bind_evaluator
         runner = self._runner(fullname)
         if runner is None:
             return None
@@ -332,6 +344,7 @@ class PhxTaskLintPlugin(Plugin):
             profile=runner.profile or self.settings.profile,
             sync_runner=runner.sync_runner,
             runner=runner.kind,
+            evals_profile=self.settings.evals_profile,
         )
         if runner.takes_task:
             for expr, t in _actuals(ctx, "task", runner.task_position):
@@ -342,7 +355,23 @@ class PhxTaskLintPlugin(Plugin):
                 if index is None:
                     index = handoffs.module_index(api)
                 for item, sig in handoffs.evaluator_items(api, expr, t, index):
-                    self._report(api, sig, "evaluator", judged, item)
+                    read = evals.read(api, item, index)
+                    if read is not None:  # a phoenix.evals object resolves its own fields
+                        self._emit(api, evals_judge.check_evals(read, judged), item)
+                    else:
+                        self._report(api, sig, "evaluator", judged, item)
+
+    def _on_bind_evaluator(self, ctx: FunctionContext) -> Type:
+        """`bind_evaluator(f, {...})`: positional arguments are deprecated."""
+        try:
+            if isinstance(ctx.api, TypeChecker) and isinstance(ctx.context, CallExpr):
+                call = ctx.context
+                callee = evals.callee_text(call)
+                given = evals.positional_bind_arguments(call)
+                self._emit(ctx.api, evals_judge.check_bind_evaluator_call(callee, given), call)
+        except Exception:
+            _debug()
+        return ctx.default_return_type
 
     def _on_create_evaluator(self, ctx: FunctionContext, profile: str | None) -> Type:
         try:
@@ -385,6 +414,9 @@ class PhxTaskLintPlugin(Plugin):
             if isinstance(where, Expression):
                 judged = replace(judged, wrapper=handoffs.wrapper_of(api, where))
             found = judge.check(given, role, judged)
+        self._emit(api, found, where)
+
+    def _emit(self, api: TypeChecker, found: list[Diagnostic], where: Context) -> None:
         path = api.path
         for d in found:
             if not self.settings.enabled(d.code, path):

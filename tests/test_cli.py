@@ -399,6 +399,22 @@ def test_phoenix_version_from_pyproject(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("section", "reported"), [("", True), ('phoenix-evals-version = "2.x"', False)]
+)
+def test_phoenix_evals_version_gates_removed_evals_imports(
+    project: Path, section: str, reported: bool
+) -> None:
+    write(
+        project,
+        {
+            "a.py": "from phoenix.evals import llm_classify\n",
+            "pyproject.toml": f"[tool.phx-tasklint]\n{section}\n",
+        },
+    )
+    assert (("a.py", "1", "PHX407") in codes(check())) is reported
+
+
+@pytest.mark.parametrize(
     ("comment", "suppressed"),
     [
         pytest.param("# noqa", True, id="bare"),

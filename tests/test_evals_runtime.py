@@ -30,7 +30,7 @@ from tests.oracle import EXAMPLE, TRACE_ID, phoenix_runner_error
 
 pytest.importorskip("phoenix.evals")
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "pending" / "evals_objects.py"
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "evals_objects.py"
 _EXPECT = re.compile(r"#\s*expect:\s*(PHX\d{3}(?:\s*,\s*PHX\d{3})*)")
 # What the runtime binder cannot see, by code: only the call that made the object shows it.
 NOT_SEEN_AT_RUNTIME = {"PHX508": "positional `bind_evaluator(...)`: the object is the same"}
@@ -71,7 +71,7 @@ MODULE = _load()
 
 def _expected_codes() -> dict[str, set[str]]:
     """Each top-level name bound to an evaluator -> the codes expected anywhere in its
-    statement (decorators included)."""
+    statement (decorators included) or on a line that hands it over."""
     text = FIXTURE.read_text()
     lines = text.splitlines()
     out: dict[str, set[str]] = {}
@@ -90,6 +90,13 @@ def _expected_codes() -> dict[str, set[str]]:
                 codes.update(c.strip() for c in match.group(1).split(","))
         for name in names:
             out[name] = codes
+    for node in ast.walk(ast.parse(text)):
+        # `evaluators=[name]` on a line that expects codes: that object's findings too
+        if isinstance(node, ast.keyword) and node.arg == "evaluators":
+            match = _EXPECT.search(lines[node.lineno - 1])
+            for elt in getattr(node.value, "elts", []):
+                if match and isinstance(elt, ast.Name):
+                    out[elt.id] = out[elt.id] | {c.strip() for c in match.group(1).split(",")}
     return out
 
 

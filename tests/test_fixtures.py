@@ -37,8 +37,7 @@ def fixture_files() -> list[Path]:
     return sorted(
         p
         for p in FIXTURES.rglob("*")
-        if p.suffix in SUFFIXES
-        and not {"mypy", "pending"} & set(p.relative_to(FIXTURES).parts)
+        if p.suffix in SUFFIXES and not {"mypy"} & set(p.relative_to(FIXTURES).parts)
     )
 
 

@@ -34,7 +34,6 @@ from phx_tasklint.core import spec
 from phx_tasklint.core.spec import Snippet
 from phx_tasklint.runtime.binder import check_callable
 from tests.snippets import (
-    EVALS_PENDING,
     HEADER,
     NOT_SEEN,
     SIGNATURE_RULES,
@@ -434,10 +433,9 @@ def test_fixtures_report_exactly_what_they_expect(main_run: MainRun) -> None:
 
 
 def test_fixtures_cover_every_signature_rule() -> None:
-    # fixtures/pending/ holds the phoenix.evals ones, checked by the runtime binder until the
-    # plugin reads phoenix.evals objects (issue 19)
-    pending = sorted((ROOT / "fixtures" / "pending").glob("*.py"))
-    expected = set().union(*expectations([*fixture_files(), *pending]).values())
+    # the phoenix.evals rows go through mypy in tests/test_three_front_ends.py
+    evals = ROOT / "fixtures" / "evals_objects.py"
+    expected = set().union(*expectations([*fixture_files(), evals]).values())
     assert expected >= SIGNATURE_RULES, sorted(SIGNATURE_RULES - expected)
 
 
@@ -490,8 +488,8 @@ def test_snippet(
     check_seen("mypy", case, code, verdict, {e.code for e in errors})
     if verdict == "good":
         assert not [e for e in errors if e.code.startswith("PHX")], errors
-    if NOT_SEEN["mypy"].get(case) == EVALS_PENDING:
-        return  # the plugin does not read phoenix.evals objects yet: nothing to compare
+    if case in NOT_SEEN["mypy"]:
+        return  # the plugin is known not to see it (the reason is listed): nothing to compare
     if snippet.scope == "signature":
         # and the runtime adapter says exactly the same about the same code (mypy's own errors
         # aside: `task=None` is an `arg-type` error too, as in plain mypy)

@@ -70,7 +70,10 @@ def test_documentation_placeholders_are_skipped_with_their_reason(tmp_path: Path
     assert report.handoffs == []
 
 
-def test_phoenix_evals_objects_are_resolved_hand_offs_with_no_verdict(tmp_path: Path) -> None:
+def test_phoenix_evals_objects_are_judged_by_how_they_resolve_fields(tmp_path: Path) -> None:
+    """Not by experiment rules (`faithfulness(answer, context)` is no PHX002): by their fields,
+    which the keywords and the mapping fill. The metrics are read from the generated table
+    (core/evals_metrics.py)."""
     report = check(
         tmp_path,
         """\
@@ -97,11 +100,16 @@ def test_phoenix_evals_objects_are_resolved_hand_offs_with_no_verdict(tmp_path: 
         )
         """,
     )
-    assert report.findings == []
+    # `exact_match(output: str, expected: str)` is handed the expected-output dict
+    metric = ("PHX506",)
+    found = sorted((f.location.line, f.diagnostic.code) for f in report.findings)
+    # and the three record their scores under one name, `exact_match`: Phoenix keeps one
+    twice = [(line, "PHX404") for line in (19, 20)]
+    metric_lines = [(line, c) for line in (18, 19, 20) for c in metric]
+    assert found == sorted([(9, "PHX501"), *metric_lines, *twice])
     assert not report.skipped
     evaluators = [h for h in report.handoffs if h.role == "evaluator"]
-    assert len(evaluators) == 5
-    assert all(h.codes == () for h in evaluators)
+    assert [h.codes for h in evaluators] == [(), metric, metric, metric, ("PHX501",)]
 
 
 def test_create_evaluator_names_decide_duplicates(tmp_path: Path) -> None:

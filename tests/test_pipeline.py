@@ -140,6 +140,15 @@ EDGES: dict[str, tuple[dict[str, str], str | None]] = {
     ),
     "legacy-import-spaced": ({"a.py": "import phoenix . experiments\n"}, "PHX402"),
     "legacy-import-continued": ({"a.py": "import phoenix.\\\n    experiments as e\n"}, "PHX402"),
+    "removed-evals-name": ({"a.py": "from phoenix.evals import llm_classify\n"}, "PHX407"),
+    "removed-evals-module-spaced": (
+        {"a.py": "from phoenix . evals . models import (\n    OpenAIModel,\n)\n"},
+        "PHX407",
+    ),
+    "removed-evals-module-continued": (
+        {"a.py": "import phoenix.\\\n    evals.legacy as old\n"},
+        "PHX407",
+    ),
     "evaluator-subclass": (
         {
             "a.py": "from phoenix.client.resources.experiments.types import BaseEvaluator as B\n"

@@ -49,6 +49,14 @@ EXCEPTIONS = {
     "mypy keeps the first definition of a redefined name [no-redef]; the linter judges the one "
     "that reaches the call, as Python runs it",
     ("flow.py", 25, "PHX002", "linter"): "same redefinition: mypy judges the first `solve`",
+    ("evals_lint.py", 174, "PHX501", "mypy"): "a prompt template's variables: mypy types the "
+    "`ClassificationEvaluator` as an Evaluator, with no fields; the linter reads the template",
+    ("evals_lint.py", 176, "PHX501", "mypy"): "same, a template bound to a name and given to "
+    "`create_classifier`",
+    ("evals_objects.py", 165, "PHX501", "mypy"): "same: `ClassificationEvaluator(...)`'s "
+    "template is read by the linter only",
+    ("evals_objects.py", 169, "PHX509", "mypy"): "the plugin reads create_evaluator defs and "
+    "bind_evaluator calls, not a user's phoenix.evals Evaluator subclass",
 }
 # Return types the linter reads from a def's `return` statements (no return annotation): mypy
 # types an unannotated def's result as Any, and the runtime binder judges annotations only (its
@@ -149,6 +157,8 @@ def test_mypy_reports_what_the_linter_reports_per_call_site(
     by_site: dict[Site, set[str]] = {site: set() for site in sites}
     unplaced = []
     for path, line, code in errors:
+        if code not in SIGNATURE_RULES:
+            continue  # a call-site rule (`bind_evaluator(f, m)`): the rule snippets compare those
         home = [s for s in sites if s[0] == path and s[1] <= line <= s[2]]
         if not home:
             unplaced.append((path, line, code))

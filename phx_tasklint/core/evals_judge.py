@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from phx_tasklint.core import judge, spec
@@ -178,10 +178,13 @@ def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Dia
     if sig.has_schema is False and sig.mapping is None:
         name = f" `{sig.name}`" if sig.name else ""
         out.append(_finding("PHX509", evaluator=name, when=when))
+    if sig.has_schema is False and sig.fields is None and sig.mapping is not None:
+        # without a schema phoenix.evals requires its mapping's keys, and validates nothing
+        sig = replace(sig, fields=tuple(EvalsField(e.field) for e in sig.mapping))
     if sig.fields is not None:
         lookups = [(f, _lookup(f, sig, keywords)) for f in sig.fields]
         out.extend(_check_lookups(lookups, sig, keywords, when))
-        out.extend(_check_types(lookups, when))
+        out.extend(_check_types(lookups, sig, when))
         if sig.source == "function":
             out.extend(_check_call(lookups, when))
     if sig.is_async and ctx.sync_runner is True:
@@ -347,7 +350,9 @@ def _check_call(lookups: list[tuple[EvalsField, _Lookup]], when: str) -> list[Di
     return out
 
 
-def _check_types(lookups: list[tuple[EvalsField, _Lookup]], when: str) -> list[Diagnostic]:
+def _check_types(
+    lookups: list[tuple[EvalsField, _Lookup]], sig: EvalsSignature, when: str
+) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for field, found in lookups:
         keyword = found.keyword
@@ -355,13 +360,13 @@ def _check_types(lookups: list[tuple[EvalsField, _Lookup]], when: str) -> list[D
             continue
         if judge.validated_can_hold(field.annotation, keyword) is not False:
             continue
-        if keyword == "trace_id":
+        mapped = f"map a path into it (`input_mapping={{'{field.name}': '{keyword}.<key>'}}`)"
+        if sig.source != "function":  # a prebuilt schema's annotation is not the user's to change
+            advice = mapped if keyword != "trace_id" else "map another value into it"
+        elif keyword == "trace_id":
             advice = "annotate it as `str | None`"
         else:
-            advice = (
-                f"map a path into it (`input_mapping={{'{field.name}': '{keyword}.<key>'}}`) or "
-                "annotate it as `dict[str, Any]`"
-            )
+            advice = f"{mapped} or annotate it as `dict[str, Any]`"
         out.append(
             _finding(
                 "PHX506",

@@ -985,11 +985,19 @@ def check_call(site: CallSite) -> list[Diagnostic]:
         if name is None:
             continue
         if name in first_seen:
+            pair = (first_seen[name], index)
+            fixed = [i < len(site.renamable) and not site.renamable[i] for i in pair]
+            advice = (
+                "a dict key does not rename them: give each its own `name` where it is made"
+                if all(fixed)
+                else "a dict `{name: evaluator}` does it"
+            )
             d = _site(
                 "PHX404",
-                first=f"#{first_seen[name] + 1}",
+                first=f"#{pair[0] + 1}",
                 second=f"#{index + 1}",
                 evaluator=name,
+                advice=advice,
             )
             out.append(replace(d, item=index))
         else:
@@ -997,12 +1005,46 @@ def check_call(site: CallSite) -> list[Diagnostic]:
     return out
 
 
-def check_import(module: str) -> list[Diagnostic]:
+def check_import(
+    module: str, names: tuple[str, ...] = (), *, evals_version: str | None = None
+) -> list[Diagnostic]:
+    """`import module`, or `from module import names`: a finding about one of the names
+    carries its index among them as `item`. `evals_version`: the arize-phoenix-evals release
+    the project runs (None: the latest)."""
     legacy = spec.LEGACY_MODULE
     if module == legacy or module.startswith(legacy + "."):
         replacement = spec.CLIENT_MODULE + module[len(legacy) :].split(".evaluators")[0]
         return [_site("PHX402", module=module, replacement=replacement)]
-    return []
+    removed = _removed_evals(module, evals_version)
+    if removed is not None:
+        return [removed]
+    out: list[Diagnostic] = []
+    for index, name in enumerate(names):
+        removed = _removed_evals(f"{module}.{name}", evals_version)
+        if removed is not None:
+            out.append(replace(removed, item=index))
+    return out
+
+
+def _release(version: str) -> tuple[int, ...] | None:
+    """The leading numbers of a release or release line: `3.9.4` -> (3, 9, 4), `2.x` -> (2,);
+    None for a profile that names no number (`latest`)."""
+    numbers: list[int] = []
+    for part in version.split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers) or None
+
+
+def _removed_evals(qualified: str, evals_version: str | None) -> Diagnostic | None:
+    removed = spec.removed_evals_api(qualified)
+    if removed is None:
+        return None
+    running = _release(evals_version) if evals_version else None
+    if running is not None and running < (_release(removed.removed_in) or ()):
+        return None  # the project runs a release that still has it
+    return _site("PHX407", name=qualified, removed_in=removed.removed_in, advice=removed.advice)
 
 
 def check_evaluator_kind(kind: str) -> list[Diagnostic]:

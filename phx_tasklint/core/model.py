@@ -170,6 +170,9 @@ class CallSite:
     dropped: bool = False  # the call's result is discarded (an expression statement)
     # the name Phoenix records each evaluator under, None when unknown or unique per process
     evaluator_names: tuple[str | None, ...] = ()
+    # per evaluator, False when a dict key does not rename it (its name is its own: a phoenix.evals
+    # object, a `create_evaluator` one); missing entries count as True
+    renamable: tuple[bool, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 from phx_tasklint.core.diagnostics import Role, RunnerKind, Severity
+from phx_tasklint.core.evals_metrics import EVALS_VERSION as METRICS_EVALS_VERSION
+from phx_tasklint.core.evals_metrics import METRICS as EVALS_METRICS
+from phx_tasklint.core.evals_metrics import METRICS_BY_QUALIFIED_NAME as EVALS_METRICS_BY_NAME
+from phx_tasklint.core.evals_metrics import Metric, MetricField
+
+__all__ = [  # the generated metric table is read through this module, as every Phoenix name
+    "EVALS_METRICS",
+    "EVALS_METRICS_BY_NAME",
+    "METRICS_EVALS_VERSION",
+    "Metric",
+    "MetricField",
+]
 
 # --------------------------------------------------------------------------------------------
 # Binding names
@@ -335,13 +347,21 @@ class EvalsProfile:
 
 
 EVALS_PROFILES: dict[str, EvalsProfile] = {
-    p.name: p for p in (EvalsProfile("latest", "arize-phoenix-evals 3.x (measured: 3.9.4)"),)
+    p.name: p
+    for p in (
+        # 2.x still has the evals-1.0 API (PHX407 is off); its evaluators are judged as 3.x's,
+        # which were not measured on 2.x
+        EvalsProfile("2.x", "arize-phoenix-evals 2.x (the evals-1.0 API still importable)"),
+        EvalsProfile("latest", "arize-phoenix-evals 3.x (measured: 3.9.4)"),
+    )
 }
 DEFAULT_EVALS_PROFILE = "latest"
 EVALS_CREATE_EVALUATORS = (EVALS_CREATE_EVALUATOR, "phoenix.evals.evaluators.create_evaluator")
 EVALS_BIND_EVALUATORS = ("phoenix.evals.bind_evaluator", "phoenix.evals.evaluators.bind_evaluator")
 EVALS_BIND_ARGUMENTS = ("evaluator", "input_mapping")  # bind_evaluator's parameters, in order
 EVALS_EVALUATOR_CLASS = "phoenix.evals.evaluators.Evaluator"
+# The names a user's own evaluator class derives from (its fields: its input schema, if any)
+EVALS_EVALUATOR_BASES = (EVALS_EVALUATOR_CLASS, "phoenix.evals.Evaluator")
 # What a live evals evaluator holds (read by the runtime binder): its pydantic input schema, its
 # bound input mapping, and for a `create_evaluator` function the function itself.
 EVALS_SCHEMA_ATTRIBUTE = "input_schema"
@@ -353,6 +373,217 @@ EVALS_FUNCTION_CLASS_PREFIX = "create_evaluator.<locals>.deco.<locals>."
 EVALS_BARE_DECORATOR = ("phoenix.evals.evaluators", "create_evaluator.<locals>.deco")
 EVALS_PATH_ROOT = "$"  # a JSON path may start at the root explicitly: `$.input.question`
 EVALS_ASYNC_ERROR = "NotImplementedError: Async evaluator must use async_evaluate"
+# What the linter reads where an evals object is made: the makers whose fields are a prompt
+# template's variables (the classes take keyword arguments only), and their arguments as
+# (keyword, position).
+EVALS_TEMPLATE_MAKERS = (
+    "phoenix.evals.ClassificationEvaluator",
+    "phoenix.evals.LLMEvaluator",
+    "phoenix.evals.evaluators.ClassificationEvaluator",
+    "phoenix.evals.evaluators.LLMEvaluator",
+    "phoenix.evals.create_classifier",
+    "phoenix.evals.evaluators.create_classifier",
+)
+EVALS_CLASSIFIER_FUNCTIONS = (
+    "phoenix.evals.create_classifier",
+    "phoenix.evals.evaluators.create_classifier",
+)
+EVALS_TEMPLATE_ARGUMENT = "prompt_template"
+EVALS_CLASSIFIER_TEMPLATE_POSITION = 1  # create_classifier(name, prompt_template, llm, choices)
+EVALS_INPUT_SCHEMA_ARGUMENT = "input_schema"  # given: the fields are that model's, not read
+EVALS_NAME_ARGUMENT = ("name", 0)  # create_evaluator(name, ...), create_classifier(name, ...)
+# a prompt template written as messages: the text of each is under this key
+EVALS_MESSAGE_CONTENT = "content"
+# Methods that change an evals object's input mapping in place (`ev.bind({...})`, `ev.unbind()`).
+EVALS_REBIND_METHODS = ("bind", "unbind")
+# phoenix.evals: the evals-1.0 API that arize-phoenix-evals 3.0 removed
+#
+# The prebuilt metrics' input schemas (EVALS_METRICS above) are generated from the installed
+# package by bench/evals_metrics.py. The removed API is written by hand from the 3.0 release
+# (Phoenix's commit 15e6415, "deprecate evals 1.0 and remove legacy experiments module"), which
+# deleted `phoenix.evals.legacy`, the modules that re-exported it and the names `phoenix.evals`
+# imported from it; tests/test_evals_metrics.py checks against the installed package that each
+# is gone and that each replacement imports.
+
+
+@dataclass(frozen=True)
+class RemovedEvalsApi:
+    """A module or name of the evals-1.0 API that an arize-phoenix-evals release removed."""
+
+    name: str  # qualified, as imported: a module (`phoenix.evals.models`) or a name in one
+    removed_in: str  # the first arize-phoenix-evals release without it
+    replacement: str | None  # the qualified name to use instead; None: removed without one
+    advice: str  # what to write instead, for the message
+
+
+EVALS_1_REMOVED_IN = "3.0"
+_EVALS = EVALS_MODULE + "."
+_LLM = EVALS_MODULE + ".LLM"
+_LLM_ADVICE = 'build an `LLM(provider="openai", model="gpt-4o")` from `phoenix.evals` instead'
+_CLASSIFY_ADVICE = (
+    "write a `ClassificationEvaluator` (or `create_classifier(...)`) and run it with "
+    "`evaluate_dataframe` from `phoenix.evals`"
+)
+_TEMPLATE_ADVICE = (
+    "pass your own template as `prompt_template=` to `create_classifier` or "
+    "`ClassificationEvaluator` from `phoenix.evals`"
+)
+
+
+def _metric_advice(metric: str) -> str:
+    return (
+        f"use `{metric}` from `phoenix.evals.metrics`: it takes `llm=` (a `phoenix.evals.LLM`) "
+        "where the old evaluator took `model=`"
+    )
+
+
+def _removed(names: str, replacement: str | None, advice: str) -> tuple[RemovedEvalsApi, ...]:
+    return tuple(
+        RemovedEvalsApi(_EVALS + name, EVALS_1_REMOVED_IN, replacement, advice)
+        for name in names.split()
+    )
+
+
+# The evals-1.0 prompt templates `phoenix.evals` exported, by the prebuilt metric that replaces
+# them (None: no metric does; a template of one's own does).
+_TEMPLATE_FAMILIES: dict[str, tuple[str | None, str]] = {
+    "HALLUCINATION": ("HallucinationEvaluator", "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "QA": ("CorrectnessEvaluator", "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "RAG_RELEVANCY": ("RetrievalRelevanceEvaluator", "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "TOXICITY": ("ToxicityEvaluator", "RAILS_MAP TEMPLATE TEMPLATE_BASE_TEMPLATE"),
+    "CODE_FUNCTIONALITY": (None, "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "CODE_READABILITY": (None, "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "HUMAN_VS_AI": (None, "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "REFERENCE_LINK_CORRECTNESS": (None, "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "SQL_GEN_EVAL": (None, "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+    "USER_FRUSTRATION": (None, "BASE_TEMPLATE RAILS_MAP TEMPLATE"),
+}
+# Spelled in full where the families' pattern (`<FAMILY>_PROMPT_<SUFFIX>`, and the
+# `_WITH_EXPLANATION` twin of every `..._TEMPLATE`) does not cover them.
+_TEMPLATE_EXTRAS: dict[str, str | None] = {
+    "HALLUCINATION_SPAN_PROMPT_TEMPLATE": "HallucinationEvaluator",
+    "QA_SPAN_PROMPT_TEMPLATE": "CorrectnessEvaluator",
+    "TOOL_CALLING_BASE_TEMPLATE": "ToolSelectionEvaluator",
+    "TOOL_CALLING_PROMPT_RAILS_MAP": "ToolSelectionEvaluator",
+    "TOOL_CALLING_PROMPT_TEMPLATE": "ToolSelectionEvaluator",
+    "TOOL_CALLING_SPAN_PROMPT_TEMPLATE": "ToolSelectionEvaluator",
+    "TOOL_CALLING_TEMPLATE_WITH_EXPLANATION": "ToolSelectionEvaluator",
+}
+
+
+def _template_names() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for family, (metric, suffixes) in _TEMPLATE_FAMILIES.items():
+        for suffix in suffixes.split():
+            out[f"{family}_PROMPT_{suffix}"] = metric
+            if suffix == "TEMPLATE":
+                out[f"{family}_PROMPT_TEMPLATE_WITH_EXPLANATION"] = metric
+    return {**out, **_TEMPLATE_EXTRAS}
+
+
+def _templates() -> tuple[RemovedEvalsApi, ...]:
+    out: list[RemovedEvalsApi] = []
+    for name, metric in sorted(_template_names().items()):
+        if metric is None:
+            out.extend(_removed(name, EVALS_MODULE + ".create_classifier", _TEMPLATE_ADVICE))
+        else:
+            advice = f"use `{metric}` from `phoenix.evals.metrics`, which carries its template"
+            out.extend(_removed(name, f"{EVALS_MODULE}.metrics.{metric}", advice))
+    return tuple(out)
+
+
+_OLD_EVALUATORS = {  # evals-1.0 evaluator -> the prebuilt metric that replaces it (None: none)
+    "HallucinationEvaluator": "HallucinationEvaluator",
+    "ToxicityEvaluator": "ToxicityEvaluator",
+    "QAEvaluator": "CorrectnessEvaluator",
+    "RelevanceEvaluator": "RetrievalRelevanceEvaluator",
+    "SQLEvaluator": None,
+    "SummarizationEvaluator": None,
+}
+
+
+def _evaluators() -> tuple[RemovedEvalsApi, ...]:
+    out: list[RemovedEvalsApi] = []
+    # exported by `phoenix.evals` and re-exported by `phoenix.evals.evaluators`, which remains
+    for module in ("", "evaluators."):
+        for old, new in _OLD_EVALUATORS.items():
+            if new is None:
+                out.extend(
+                    _removed(module + old, EVALS_MODULE + ".create_classifier", _TEMPLATE_ADVICE)
+                )
+            else:
+                out.extend(
+                    _removed(module + old, f"{EVALS_MODULE}.metrics.{new}", _metric_advice(new))
+                )
+    return tuple(out)
+
+
+REMOVED_EVALS_API: tuple[RemovedEvalsApi, ...] = (
+    # modules: everything under them went too
+    *_removed("models", _LLM, _LLM_ADVICE),
+    *_removed(
+        "models.rate_limiters",
+        EVALS_MODULE + ".rate_limiters",
+        "import the rate limiters from `phoenix.evals.rate_limiters`",
+    ),
+    *_removed(
+        "legacy",
+        EVALS_MODULE + ".ClassificationEvaluator",
+        "use the evals 2.0 API of `phoenix.evals`: `LLM`, `ClassificationEvaluator`, "
+        "`create_evaluator`, `evaluate_dataframe`",
+    ),
+    *_removed("classify", EVALS_MODULE + ".evaluate_dataframe", _CLASSIFY_ADVICE),
+    *_removed("generate", _LLM, "call `generate_text` on a `phoenix.evals.LLM`"),
+    *_removed(
+        "templates",
+        EVALS_MODULE + ".llm.PromptTemplate",
+        "import `PromptTemplate` from `phoenix.evals.llm`",
+    ),
+    *_removed(
+        "default_templates default_audio_templates span_templates",
+        EVALS_MODULE + ".metrics",
+        "use a prebuilt metric of `phoenix.evals.metrics`, or " + _TEMPLATE_ADVICE,
+    ),
+    *_removed(
+        "retrievals",
+        EVALS_MODULE + ".metrics.RetrievalRelevanceEvaluator",
+        "use `RetrievalRelevanceEvaluator` from `phoenix.evals.metrics`",
+    ),
+    # names `phoenix.evals` exported
+    *_removed("llm_classify run_evals", EVALS_MODULE + ".evaluate_dataframe", _CLASSIFY_ADVICE),
+    *_removed("llm_generate", _LLM, "call `generate_text` on a `phoenix.evals.LLM`"),
+    *_removed(
+        "OpenAIModel AnthropicModel BedrockModel GeminiModel GoogleGenAIModel LiteLLMModel "
+        "MistralAIModel VertexAIModel",
+        _LLM,
+        _LLM_ADVICE,
+    ),
+    *_removed(
+        "PromptTemplate",
+        EVALS_MODULE + ".llm.PromptTemplate",
+        "import `PromptTemplate` from `phoenix.evals.llm` (the evals 2.0 template)",
+    ),
+    *_removed(
+        "ClassificationTemplate",
+        EVALS_MODULE + ".ClassificationEvaluator",
+        "give a `ClassificationEvaluator` its `prompt_template=` and `choices=`",
+    ),
+    *_removed("compute_precisions_at_k NOT_PARSABLE", None, "it was removed without a replacement"),
+    *_evaluators(),
+    *_templates(),
+)
+REMOVED_EVALS_BY_NAME: dict[str, RemovedEvalsApi] = {r.name: r for r in REMOVED_EVALS_API}
+
+
+def removed_evals_api(qualified: str) -> RemovedEvalsApi | None:
+    """The removed module or name `qualified` is, or is inside (the longest such entry)."""
+    parts = qualified.split(".")
+    for end in range(len(parts), 0, -1):
+        found = REMOVED_EVALS_BY_NAME.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    return None
+
 
 # --------------------------------------------------------------------------------------------
 # The rule table
@@ -958,7 +1189,7 @@ RULES: tuple[Rule, ...] = (
         summary="two evaluators in one call share a name",
         message=(
             "evaluators {first} and {second} are both named `{evaluator}`: Phoenix keeps only the "
-            "last one; name them apart (a dict `{{name: evaluator}}` does it)"
+            "last one; name them apart ({advice})"
         ),
         fix_title=None,
         fix_safety=None,
@@ -1063,6 +1294,43 @@ RULES: tuple[Rule, ...] = (
     ),
     # ----------------------------------------------------------------------------------------
     # phoenix.evals evaluators (the measured table is at EVALS_PROFILES above)
+    Rule(
+        code="PHX407",
+        name="removed-evals-api",
+        severity="error",
+        phoenix_fails="before-run",
+        summary=(
+            "an import of the evals-1.0 API (`llm_classify`, `OpenAIModel`, "
+            "`phoenix.evals.models`...) that arize-phoenix-evals 3.0 removed"
+        ),
+        message=(
+            "`{name}` was removed in arize-phoenix-evals {removed_in}: the import raises "
+            "ImportError; {advice}"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Finds imports of modules and names of the evals-1.0 API that arize-phoenix-evals "
+            "3.0 removed: `llm_classify`, `llm_generate`, `run_evals`, the model classes "
+            "(`OpenAIModel`...), the old evaluators (`HallucinationEvaluator`, `QAEvaluator`... "
+            "from `phoenix.evals`), the prompt-template constants, and the modules "
+            "`phoenix.evals.models`, `phoenix.evals.legacy`, `phoenix.evals.templates`... The "
+            "message names the replacement. Not reported when `phoenix-evals-version` is older "
+            "than the release that removed the name."
+        ),
+        why_is_this_bad=(
+            "Older docs, notebooks and blog posts still show the evals-1.0 API. With "
+            "arize-phoenix-evals 3 installed the import fails with `ImportError`, and the "
+            "replacements differ in more than the name: the prebuilt metrics take `llm=` (a "
+            "`phoenix.evals.LLM`) where the old evaluators took `model=`, and they read "
+            "their fields by name from what Phoenix hands them."
+        ),
+        bad=(
+            _mod("from phoenix.evals import OpenAIModel, llm_classify"),
+            _mod("from phoenix.evals.models import OpenAIModel"),
+        ),
+        good=(_mod("from phoenix.evals import LLM, ClassificationEvaluator, evaluate_dataframe"),),
+    ),
     Rule(
         code="PHX501",
         name="evals-unresolved-field",

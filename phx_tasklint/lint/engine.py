@@ -12,7 +12,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from phx_tasklint.core import judge, spec
+from phx_tasklint.core import evals_judge, judge, spec
 from phx_tasklint.core.model import (
     CallSite,
     Context,
@@ -32,12 +32,19 @@ from phx_tasklint.lint.definitions import (
     ModuleFinder,
     class_member,
 )
+from phx_tasklint.lint.evals import (
+    EvalsRead,
+    EvalsReader,
+    is_bind_evaluator,
+    is_evals_create_evaluator,
+)
 from phx_tasklint.lint.findings import Finding, HandOffSite, Location, sorted_sites
 from phx_tasklint.lint.modules import Module
 from phx_tasklint.lint.noqa import suppresses
 from phx_tasklint.lint.optional import none_spelling
 from phx_tasklint.lint.resolve import (
     Anchor,
+    EvalsEvaluator,
     NotCallable,
     Resolver,
     Skip,
@@ -102,6 +109,7 @@ class Engine:
         self._verdicts: dict[tuple[Signature, Role, Context], tuple[Diagnostic, ...]] = {}
         self.definitions = Definitions(find_module)
         self.resolver = Resolver(self.definitions)
+        self.evals = EvalsReader(self.resolver)
         self.result = Result()
         # each finding's index in the result, by what makes two findings one
         self._seen: dict[tuple[object, ...], int] = {}
@@ -118,6 +126,7 @@ class Engine:
         # a resolver per file: working a target out records the files it looked in (deps,
         # misses), which a target remembered from another file would not
         self.resolver = Resolver(self.definitions)
+        self.evals = EvalsReader(self.resolver)
         try:
             module = self.module(source)
             if module is not None:
@@ -162,7 +171,7 @@ class Engine:
                     for alias in node.names:
                         self.on_import(module, node, f"{spec.PACKAGE}.{alias.name}")
                 else:
-                    self.on_import(module, node, node.module)
+                    self.on_import(module, node, node.module, tuple(node.names))
 
     # ---------------------------------------------------------------- findings
 
@@ -264,7 +273,10 @@ class Engine:
         written: Module | None,
     ) -> None:
         """A hand-off with no signature: a value that is not callable (reported where it is
-        handed over), or a phoenix.evals object (resolved, with nothing to judge here yet)."""
+        handed over), or a phoenix.evals object (judged by how it resolves its fields)."""
+        if isinstance(target.opaque, EvalsEvaluator):
+            self.check_evals(target, role, context, site, expr, written)
+            return
         diagnostics: list[Diagnostic] = []
         if isinstance(target.opaque, NotCallable):
             diagnostics = judge.check_not_callable(target.opaque.type, role, context)
@@ -275,6 +287,47 @@ class Engine:
             module, node = written, expr
         for diagnostic in diagnostics:
             self.emit(module, node, diagnostic)
+
+    def check_evals(
+        self,
+        target: Target,
+        role: Role,
+        context: Context,
+        site: Site | None,
+        expr: ast.expr | None,
+        written: Module | None,
+    ) -> None:
+        """A phoenix.evals object handed over: its fields, as the client's keywords and its
+        input mapping fill them. Handed over as a task, it is nothing Phoenix binds by name:
+        not judged here."""
+        read = self.evals.read(target)
+        if isinstance(read, Skip):
+            self.skip(read.reason)
+            diagnostics: list[Diagnostic] = []
+        elif role != "evaluator":
+            self.skip("phoenix.evals object handed over as a task")
+            diagnostics = []
+        else:
+            diagnostics = evals_judge.check_evals(read.signature, context)
+        if site is not None and self.record_handoffs:
+            self._record_handoff(target, role, context, site, expr, diagnostics, written)
+        here = (written, expr) if written is not None and expr is not None else None
+        for diagnostic in diagnostics:
+            assert isinstance(read, EvalsRead)
+            place = read.place(diagnostic)
+            if place is not None:
+                at_site = site is not None and site[1] is not place.node
+                sites = (self.handoff_site(site),) if site is not None and at_site else ()
+                self.emit(place.module, place.node, diagnostic, read.function, sites)
+            elif here is not None:
+                self.emit(*here, diagnostic)
+            else:
+                self.emit(read.made.module, read.made.node, diagnostic)
+
+    def evals_name(self, target: Target) -> str | None:
+        """The name a phoenix.evals object records its scores under (None: not known)."""
+        read = self.evals.read(target)
+        return None if isinstance(read, Skip) else read.signature.name
 
     def _record_handoff(
         self,
@@ -317,7 +370,14 @@ class Engine:
         return list(found)
 
     def context(self, runner: RunnerKind) -> Context:
-        return Context(profile=self.config.phoenix_version, runner=runner)
+        return Context(
+            profile=self.config.phoenix_version, runner=runner, evals_profile=self.evals_profile()
+        )
+
+    def evals_profile(self) -> str:
+        """`phoenix-evals-version`: configs made elsewhere (tests, API callers) may lack it."""
+        found = getattr(self.config, "phoenix_evals_version", spec.DEFAULT_EVALS_PROFILE)
+        return found if isinstance(found, str) else spec.DEFAULT_EVALS_PROFILE
 
     def skip(self, reason: str) -> None:
         self.result.skipped[reason] += 1
@@ -328,6 +388,7 @@ class Engine:
         runner = find_runner(module, call, self.config)
         if runner is None:
             self.on_create_evaluator_call(module, call)
+            self.on_bind_evaluator_call(module, call)
             return
         positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         site_diags = judge.check_call(
@@ -342,7 +403,12 @@ class Engine:
         for d in site_diags:
             self.emit(module, call, d)
         profile = runner.profile or self.config.phoenix_version
-        context = Context(profile=profile, sync_runner=runner.sync_runner, runner=runner.kind)
+        context = Context(
+            profile=profile,
+            sync_runner=runner.sync_runner,
+            runner=runner.kind,
+            evals_profile=self.evals_profile(),
+        )
         site = (module, call, runner.label)
         if runner.takes_task:
             expr = argument(call, "task", runner.task_position)
@@ -352,9 +418,13 @@ class Engine:
         if expr is not None:
             self.hand_off_evaluators(module, expr, context, site, sequence_only=False)
 
-    def on_import(self, module: Module, node: ast.AST, imported: str) -> None:
-        for d in judge.check_import(imported):
-            self.emit(module, node, d)
+    def on_import(
+        self, module: Module, node: ast.AST, imported: str, aliases: tuple[ast.alias, ...] = ()
+    ) -> None:
+        """`aliases`: the names a `from` import takes; a finding about one is placed on it."""
+        names = tuple(alias.name for alias in aliases)
+        for d in judge.check_import(imported, names, evals_version=self.evals_profile()):
+            self.emit(module, node if d.item is None else aliases[d.item], d)
 
     def hand_off(
         self,
@@ -381,6 +451,7 @@ class Engine:
         self, module: Module, expr: ast.expr, context: Context, site: Site, sequence_only: bool
     ) -> None:
         names: list[str | None] = []
+        renamable: list[bool] = []
         nodes: list[tuple[Module, ast.AST]] = []
         owner = module
         items = evaluator_items(module, expr, self.skip, sequence_only=sequence_only)
@@ -394,12 +465,18 @@ class Engine:
             # stands for the whole argument), not a None among the evaluators of a literal
             whole = not isinstance(owner.parent(item), (ast.List, ast.Tuple, ast.Dict))
             target = self.hand_off(owner, item, "evaluator", context, site, none_is_absent=whole)
-            if target is not None and target.own_name:
+            if target is not None and isinstance(target.opaque, EvalsEvaluator):
+                names.append(self.evals_name(target))  # nor a phoenix.evals one
+                renamable.append(False)
+            elif target is not None and target.own_name:
                 names.append(target.phoenix_name)  # a dict key does not rename an Evaluator
+                renamable.append(False)
             else:
                 names.append(key or (target.phoenix_name if target is not None else None))
+                renamable.append(True)
             nodes.append((owner, item))
-        for d in judge.check_call(CallSite(callee=site[2], evaluator_names=tuple(names))):
+        call = CallSite(site[2], evaluator_names=tuple(names), renamable=tuple(renamable))
+        for d in judge.check_call(call):
             index = d.item if d.item is not None else 0
             self.emit(*(nodes[index] if nodes else (module, site[1])), d)
 
@@ -414,6 +491,14 @@ class Engine:
                 context = self.context("decorator")
                 self.hand_off(module, call.args[0], "evaluator", context, site)
 
+    def on_bind_evaluator_call(self, module: Module, call: ast.Call) -> None:
+        """`bind_evaluator(f, {...})`: positional arguments are deprecated."""
+        if is_bind_evaluator(module, call.func):
+            positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+            callee = ast.unparse(call.func)
+            for d in evals_judge.check_bind_evaluator_call(callee, len(positional)):
+                self.emit(module, call, d)
+
     def check_create_evaluator_args(self, module: Module, call: ast.Call) -> None:
         kind_arg = argument(call, "kind", 0)
         if isinstance(kind_arg, ast.Constant) and isinstance(kind_arg.value, str):
@@ -424,6 +509,10 @@ class Engine:
         for expr in node.decorator_list:
             if not isinstance(expr, ast.Call) and is_create_evaluator(module, expr):
                 for d in judge.check_evaluator_decorator(bare=True):
+                    self.emit(module, expr, d)
+            elif not isinstance(expr, ast.Call) and is_evals_create_evaluator(module, expr):
+                bare = judge.check_evaluator_decorator(bare=True, evals=True, function=node.name)
+                for d in bare:
                     self.emit(module, expr, d)
             elif isinstance(expr, ast.Call) and is_create_evaluator(module, expr.func):
                 self.on_create_evaluator_decorator(module, node, expr)

@@ -95,6 +95,14 @@ _LEGACY_FROM = re.compile(
     rb"from" + _GAP + _dotted(_LEGACY_PARENT.split(".")) + _GAP + rb"import(?!\w)"
 )
 _LEGACY_FIRST = spec.LEGACY_MODULE.split(".")[0].encode()
+# The evals-1.0 API arize-phoenix-evals 3 removed is reached only through a `phoenix.evals...`
+# import (`from phoenix import evals` reaches nothing removed), whose last part is spelled too.
+_EVALS_PARTS = spec.EVALS_MODULE.split(".")
+_EVALS_DOTTED = re.compile(_dotted(_EVALS_PARTS))
+_EVALS_CHILD = _EVALS_PARTS[-1].encode()
+_REMOVED_EVALS_WORDS = tuple(
+    sorted({r.name.rsplit(".", 1)[-1].encode() for r in spec.REMOVED_EVALS_API})
+)
 _LEGACY_CHILD_BYTES = _LEGACY_CHILD.encode()
 # The pytest marker is read as an attribute of `mark`: `pytest.mark.phoenix`, or `m.phoenix`
 # where `m` is `mark` by another name (`from pytest import mark as m`, `m = pytest.mark`,
@@ -223,7 +231,14 @@ def mentions(data: bytes, wrappers: frozenset[str] = frozenset()) -> bool:
         return _MARKER_NAME != _LEGACY_FIRST and _marked(data)
     if _LEGACY_CHILD_BYTES in data and (_LEGACY_DOTTED.search(data) or _LEGACY_FROM.search(data)):
         return True
+    if _EVALS_CHILD in data and _removed_evals(data):
+        return True
     return _marked(data)
+
+
+def _removed_evals(data: bytes) -> bool:
+    """Could `data` import something of the evals-1.0 API?"""
+    return any(w in data for w in _REMOVED_EVALS_WORDS) and bool(_EVALS_DOTTED.search(data))
 
 
 def _marked(data: bytes) -> bool:
@@ -319,6 +334,16 @@ def _legacy_import(node: ast.AST) -> bool:
     return False
 
 
+def _removed_evals_import(node: ast.AST) -> bool:
+    if isinstance(node, ast.Import):
+        return any(spec.removed_evals_api(a.name) for a in node.names)
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return spec.removed_evals_api(node.module) is not None or any(
+            spec.removed_evals_api(f"{node.module}.{a.name}") for a in node.names
+        )
+    return False
+
+
 def reacts(
     calls: Iterable[ast.Call],
     functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef],
@@ -339,7 +364,7 @@ def reacts(
                         if alias.name in group:
                             group.add(alias.asname)
     return (
-        any(_legacy_import(node) for node in imports)
+        any(_legacy_import(node) or _removed_evals_import(node) for node in imports)
         or any(_last_name(c.func) in call_names for c in calls)
         or any(_last_name(d) in decorators for f in functions for d in f.decorator_list)
         or any(_last_name(b) in bases for c in classes for b in c.bases)

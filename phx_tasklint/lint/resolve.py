@@ -210,7 +210,7 @@ class Resolver:
         return looked[0], looked[1]
 
     def _lambda_target(self, module: Module, expr: ast.Lambda) -> Target:
-        params = self._params(expr.args, module)
+        params = self.params(expr.args, module)
         written = tuple(p for p, _ in params)
         anchor = Anchor(module, expr, {p.name: n for p, n in params}, "<lambda>", written)
         return Target(Signature(tuple(p for p, _ in params)), anchor)
@@ -333,6 +333,9 @@ class Resolver:
             return self._cached_target(module, call, depth)
         cls = self._resolve_class(module, call.func, depth)
         if cls is not None:
+            evals_base = self.evals_base(*cls)
+            if evals_base is not None:  # an instance of the user's phoenix.evals evaluator class
+                return _opaque_target(module, call, EvalsEvaluator(evals_base))
             wrapped = _wrapped_argument(*cls, call)
             if isinstance(wrapped, ast.expr):  # the instance copies the function's __wrapped__
                 return self.target(module, wrapped, depth + 1)
@@ -410,6 +413,28 @@ class Resolver:
             return classes.pop() if len(classes) == 1 else None
         return None
 
+    def evals_class(self, module: Module, expr: ast.AST) -> tuple[Module, ast.ClassDef] | None:
+        """The class of the checked files `expr` names, when it derives from phoenix.evals."""
+        found = self._resolve_class(module, expr, 0)
+        return found if found is not None and self.evals_base(*found) is not None else None
+
+    def evals_base(self, module: Module, node: ast.ClassDef) -> str | None:
+        """The phoenix.evals class a class of the checked files derives from (through other
+        classes of the checked files), if any."""
+        for _ in range(MAX_DEPTH):
+            local: list[tuple[Module, ast.ClassDef]] = []
+            for base in node.bases:
+                made = _evals_name(module, module.qualified(base))
+                if made is not None:
+                    return made
+                found = self._resolve_class(module, base, 0)
+                if found is not None:
+                    local.append(found)
+            if len(local) != 1:
+                return None
+            module, node = local[0]
+        return None
+
     def _instance_class(
         self, module: Module, expr: ast.AST, depth: int
     ) -> tuple[Module, ast.ClassDef, bool] | None:
@@ -432,7 +457,7 @@ class Resolver:
                 return classes.pop() if len(classes) == 1 else None
         return None
 
-    def _params(self, args: ast.arguments, module: Module) -> list[tuple[Param, ast.arg]]:
+    def params(self, args: ast.arguments, module: Module) -> list[tuple[Param, ast.arg]]:
         out: list[tuple[Param, ast.arg]] = []
         positional = [*args.posonlyargs, *args.args]
         first_default = len(positional) - len(args.defaults)
@@ -474,7 +499,7 @@ class Resolver:
     def _def_target(
         self, module: Module, node: FunctionNode, *, bound: bool, depth: int
     ) -> Target | Skip:
-        params = self._params(node.args, module)
+        params = self.params(node.args, module)
         signature = self._written_signature(module, node, tuple(p for p, _ in params))
         anchor = Anchor(module, node, {p.name: n for p, n in params}, node.name, signature.params)
         name: str | None = node.name

@@ -1,0 +1,312 @@
+"""The linter on phoenix.evals evaluators: what it reads of them (templates, mappings, metrics),
+what it cannot read (never reported, skipped with a reason), and a differential test against
+the real packages: generated evaluator modules, linted as text and run through the client's own
+evaluator runner with the seven keywords. The linter reports an error exactly when Phoenix
+fails."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from phx_tasklint.core import judge, spec
+from phx_tasklint.core.model import CallSite, Kind
+from phx_tasklint.lint import Report, lint, sources
+from tests.oracle import EXAMPLE, TRACE_ID, phoenix_runner_error
+
+pytest.importorskip("phoenix.evals")
+
+HEADER = (
+    "from typing import Any, Mapping\n"
+    "from phoenix.client import AsyncClient, Client\n"
+    "from phoenix.evals import ClassificationEvaluator, LLMEvaluator, bind_evaluator, "
+    "create_classifier, create_evaluator\n"
+    "from phoenix.evals import metrics\n\n"
+    "ds: Any = None\nllm: Any = None\n\n\ndef task(input):\n    return input\n\n\n"
+)
+
+
+class _Config:
+    phoenix_version = "latest"
+    task_runners: tuple[str, ...] = ()
+    evaluator_runners: tuple[str, ...] = ()
+
+
+def run_lint(body: str, evaluator: str = "ev", sync: bool = True) -> Report:
+    call = f"experiments.run_experiment(dataset=ds, task=task, evaluators=[{evaluator}])"
+    main = (
+        f"def main():\n    Client().{call}\n"
+        if sync
+        else f"async def main():\n    await AsyncClient().{call}\n"
+    )
+    text = HEADER + body + "\n\n" + main
+    return lint([sources.from_bytes(text.encode(), "generated.py")], _Config())
+
+
+def codes(report: Report) -> set[str]:
+    return {f.diagnostic.code for f in report.findings}
+
+
+# --------------------------------------------------------------------------------------------
+# What is read, and what is not
+
+
+_SUBCLASS = (
+    "from phoenix.evals import Evaluator\n\n"
+    "class Base(Evaluator):\n"
+    "    def __init__(self{params}):\n"
+    "        super().__init__(name='length', kind='code'{schema})\n\n"
+    "    def _evaluate(self, eval_input):\n"
+    "        return []\n\n"
+    "class Length(Base):\n"
+    "    pass\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("params", "schema", "evaluator", "expected"),
+    [
+        ("", "", "Length()", {"PHX509"}),
+        # a schema stated anywhere, or kwargs passed on that may hold one: fields unknown
+        ("", ", input_schema=Model", "Length()", set()),
+        (", **kw", ", **kw", "Length()", set()),
+        # a mapping tells the fields: its keys, resolved as paths
+        ("", "", "bind_evaluator(evaluator=Length(), input_mapping={'output': 'output'})", set()),
+        (
+            "",
+            "",
+            "bind_evaluator(evaluator=Length(), input_mapping={'output': 'outputs.text'})",
+            {"PHX504"},
+        ),
+    ],
+)
+def test_a_users_evaluator_subclass_is_judged_by_its_schema_and_mapping(
+    params: str, schema: str, evaluator: str, expected: set[str]
+) -> None:
+    body = "Model: Any = None\n" + _SUBCLASS.format(params=params, schema=schema)
+    report = run_lint(body, evaluator)
+    assert codes(report) == expected
+    phx509 = [f for f in report.findings if f.diagnostic.code == "PHX509"]
+    # placed where the instance is made, named by what its __init__ passes on
+    assert all("`length`" in f.diagnostic.message for f in phx509)
+
+
+def test_a_subclass_of_an_llm_evaluator_is_not_judged_by_schema() -> None:
+    body = (
+        "class Judge(LLMEvaluator):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(name='j', llm=llm, prompt_template='{output}')\n\n"
+    )
+    assert codes(run_lint(body, "Judge()")) == set()
+
+
+def test_a_template_held_in_a_name_and_a_message_list() -> None:
+    body = (
+        "T = 'Is {output} right for {query}?'\n"
+        "ev = ClassificationEvaluator(name='c', llm=llm, prompt_template=T, choices=['y'])\n"
+        "msgs = LLMEvaluator(name='m', llm=llm, prompt_template=[\n"
+        "    {'role': 'user', 'content': 'Q: {{input}} {{context}}'}])\n"
+    )
+    report = run_lint(body)
+    assert [(f.location.line, f.diagnostic.code) for f in report.findings] == [
+        (HEADER.count("\n") + 1, "PHX501")
+    ]
+    assert "`query`" in report.findings[0].diagnostic.message
+    assert codes(run_lint(body, "msgs")) == {"PHX501"}
+
+
+def test_a_mapping_held_in_a_name_and_spread() -> None:
+    body = (
+        "@create_evaluator(name='g')\ndef g(question, answer):\n    return 1.0\n\n"
+        "M = {'question': 'input.question', 'answer': 'output'}\n"
+        "ev = bind_evaluator(evaluator=g, input_mapping=M)\n"
+        "spread = bind_evaluator(evaluator=g, input_mapping={**M})\n"
+        "half = bind_evaluator(evaluator=g, input_mapping={'question': 'input.question'})\n"
+    )
+    assert codes(run_lint(body)) == set()
+    assert codes(run_lint(body, "spread")) == set()  # the spread may hold `answer`
+    assert codes(run_lint(body, "half")) == {"PHX501"}
+
+
+def test_what_cannot_be_read_is_skipped_with_a_reason() -> None:
+    body = (
+        "def make() -> Any:\n    return {}\n\n"
+        "@create_evaluator(name='g')\ndef g(question):\n    return 1.0\n\n"
+        "ev = bind_evaluator(evaluator=g, input_mapping=make())\n"
+        "ctor = ClassificationEvaluator(name='c', llm=llm, prompt_template=f'{g}', choices=['y'])\n"
+        "schema = LLMEvaluator(name='s', llm=llm, prompt_template='{q}', input_schema=Any)\n"
+    )
+    for name in ("ev", "ctor", "schema"):
+        assert codes(run_lint(body, name)) == set(), name
+    report = run_lint("class Mine:\n    pass\n\nev = metrics.NoSuchMetric(llm=llm)\n")
+    assert codes(report) == set()
+    assert report.skipped, "a skip must say why"
+
+
+def test_a_mapping_bound_in_place_is_not_followed() -> None:
+    """`ev.bind({...})` changes the object's mapping where it stands: the linter does not follow
+    which mapping is in force at the hand-off, so it reports no unmapped field."""
+    body = (
+        "@create_evaluator(name='g')\ndef ev(question):\n    return 1.0\n\n"
+        "ev.bind({'question': 'input.question'})\n"
+    )
+    assert codes(run_lint(body)) == set()
+    assert codes(run_lint(body.replace("ev.bind", "other.bind"))) == {"PHX501"}
+
+
+def test_an_async_function_is_fine_on_the_async_client_only() -> None:
+    body = "@create_evaluator(name='g')\nasync def ev(output):\n    return 1.0\n"
+    assert codes(run_lint(body, sync=True)) == {"PHX006"}
+    assert codes(run_lint(body, sync=False)) == set()
+
+
+def test_a_method_or_a_second_decorator_is_not_read() -> None:
+    body = (
+        "import functools\n\n"
+        "@create_evaluator(name='g')\n@functools.lru_cache\ndef ev(question):\n    return 1.0\n"
+    )
+    report = run_lint(body)
+    assert codes(report) == set() and report.skipped
+
+
+def test_prebuilt_metrics_through_the_generated_table() -> None:
+    assert codes(run_lint("", "metrics.exact_match")) == {"PHX506"}
+    mapped = (
+        "ev = bind_evaluator(evaluator=metrics.exact_match, "
+        "input_mapping={'expected': 'expected.answer', 'output': 'output.answer'})\n"
+    )
+    assert codes(run_lint(mapped)) == set()
+
+
+# --------------------------------------------------------------------------------------------
+# Differential: generated evaluator modules, the linter against the client's runner
+
+KEYWORDS = spec.EVALUATOR_NAMES
+OTHERS = ("question", "answer", "x", "context", "kwargs")
+KINDS = (
+    Kind.POSITIONAL_OR_KEYWORD,
+    Kind.POSITIONAL_OR_KEYWORD,
+    Kind.KEYWORD_ONLY,
+    Kind.POSITIONAL_ONLY,
+    Kind.VAR_KEYWORD,
+)
+ANNOTATIONS = ("", "Any", "dict", "str", "int", "str | None", "Mapping[str, Any]")
+PATHS = ("input", "input.question", "$.input.question", "expected.answer", "output", "trace_id")
+BAD_PATHS = ("inputs.question", "row.x", "answer")
+LAMBDAS = ("lambda input: input", "lambda x: x", "lambda input, row: row", "lambda: 1")
+
+
+def _params(chosen: list[tuple[str, Kind, bool]]) -> list[tuple[str, Kind, bool]]:
+    """A valid parameter list: kinds in order, positional defaults trailing."""
+    chosen.sort(key=lambda p: p[1])
+    out, seen = [], False
+    for name, kind, default in chosen:
+        if kind in (Kind.POSITIONAL_ONLY, Kind.POSITIONAL_OR_KEYWORD):
+            seen = seen or default
+            default = seen
+        out.append((name, kind, default and kind is not Kind.VAR_KEYWORD))
+    return out
+
+
+def _render(params: list[tuple[str, Kind, bool]], annotations: dict[str, str]) -> str:
+    parts: list[str] = []
+    for i, (name, kind, default) in enumerate(params):
+        if kind is Kind.KEYWORD_ONLY and not any(k is Kind.KEYWORD_ONLY for _, k, _ in params[:i]):
+            parts.append("*")
+        star = "**" if kind is Kind.VAR_KEYWORD else ""
+        note = f": {annotations[name]}" if name in annotations else ""
+        parts.append(f"{star}{name}{note}{' = None' if default else ''}")
+        if kind is Kind.POSITIONAL_ONLY and (i + 1 == len(params) or params[i + 1][1] != kind):
+            parts.append("/")
+    return ", ".join(parts)
+
+
+@st.composite
+def modules(draw: st.DrawFn) -> tuple[str, bool, Any]:
+    names = draw(st.lists(st.sampled_from(KEYWORDS + OTHERS), max_size=3, unique=True))
+    chosen = []
+    for name in names:
+        kind = draw(st.sampled_from(KINDS))
+        if kind is Kind.VAR_KEYWORD and any(k is kind for _, k, _ in chosen):
+            kind = Kind.POSITIONAL_OR_KEYWORD
+        chosen.append((name, kind, draw(st.booleans())))
+    params = _params(chosen)
+    mapping: dict[str, str] | None = None
+    if draw(st.booleans()):
+        keys = draw(st.lists(st.sampled_from([p[0] for p in params] + ["stray"]), unique=True))
+        mapping = {
+            key: draw(st.sampled_from(PATHS + BAD_PATHS).map(repr) | st.sampled_from(LAMBDAS))
+            for key in keys[:3]
+        }
+    # annotations only where the value is known: a whole keyword, unmapped (what a path or a
+    # function extracts, and the task's `output`, depend on the values)
+    annotations = {
+        n: a
+        for n, k, _ in params
+        if k is not Kind.VAR_KEYWORD
+        and n in KEYWORDS
+        and n != "output"
+        and n not in (mapping or {})
+        and (a := draw(st.sampled_from(ANNOTATIONS)))
+    }
+    prefix = "async " if draw(st.booleans()) else ""
+    body = (
+        f"@create_evaluator(name='g')\n{prefix}def g({_render(params, annotations)}):\n"
+        "    return 1.0\n\n"
+    )
+    if mapping is not None:
+        items = ", ".join(f"{key!r}: {value}" for key, value in mapping.items())
+        body += f"ev = bind_evaluator(evaluator=g, input_mapping={{{items}}})\n"
+    else:
+        body += "ev = g\n"
+    return body, draw(st.booleans()), draw(st.sampled_from((None, 1, "four", {"answer": "4"})))
+
+
+@pytest.mark.slow
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(modules())
+def test_linter_agrees_with_phoenix_on_generated_evaluators(case: tuple[str, bool, Any]) -> None:
+    body, sync, output = case
+    namespace: dict[str, Any] = {}
+    exec(compile(HEADER + body, "<generated>", "exec"), namespace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        error = phoenix_runner_error(
+            namespace["ev"],
+            "evaluator",
+            example=EXAMPLE,
+            output=output,
+            trace_id=TRACE_ID,
+            sync_client=sync,
+        )
+    report = run_lint(body, sync=sync)
+    errors = [f.diagnostic for f in report.findings if f.diagnostic.severity == "error"]
+    assert (error is not None) == bool(errors), (
+        f"{body}on {'Client' if sync else 'AsyncClient'}, output={output!r}\n"
+        f"Phoenix: {error}\nlinter: {[(d.code, d.message) for d in errors]}"
+    )
+
+
+def test_the_generated_parameter_lists_compile() -> None:
+    params = _params([("output", Kind.POSITIONAL_ONLY, False), ("x", Kind.KEYWORD_ONLY, True)])
+    assert _render(params, {"x": "int"}) == "output, /, *, x: int = None"
+
+
+def test_advice_fits_what_the_user_can_change() -> None:
+    """A prebuilt metric's schema is not the user's to annotate; a phoenix.evals object's name
+    is its own, so a dict key does not rename it."""
+    report = run_lint("", "metrics.exact_match, metrics.exact_match")
+    messages = {f.diagnostic.code: f.diagnostic.message for f in report.findings}
+    assert "map a path into it" in messages["PHX506"]
+    assert "annotate" not in messages["PHX506"]
+    assert "a dict key does not rename them" in messages["PHX404"]
+    own = "@create_evaluator(name='g')\ndef ev(output, expected: str):\n    return 1.0\n"
+    (finding,) = run_lint(own).findings
+    assert "annotate it as `dict[str, Any]`" in finding.diagnostic.message
+    # functions the client names by their own name: a dict key renames them
+    (plain,) = judge.check_call(CallSite("run_experiment", evaluator_names=("f", "f")))
+    assert "a dict `{name: evaluator}` does it" in plain.message
