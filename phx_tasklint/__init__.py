@@ -19,7 +19,17 @@ _RUNTIME = (
     "run_evaluator",
     "run_task",
 )
-__all__ = ["Diagnostic", "Signature", "__version__", *_RUNTIME]
+# The opt-in guard (`phx_tasklint.runtime.guarding`); nothing is patched until `guard()` is called.
+_GUARD = ("GuardError", "GuardWarning", "guard", "guarded")
+__all__ = [
+    "Diagnostic",
+    "Signature",
+    "__version__",
+    *_RUNTIME,
+    *_GUARD,
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
 
 if TYPE_CHECKING:
     from typing import Any
@@ -56,6 +66,10 @@ if TYPE_CHECKING:
     from phx_tasklint.runtime import (
         run_task as run_task,
     )
+    from phx_tasklint.runtime.guarding import GuardError as GuardError
+    from phx_tasklint.runtime.guarding import GuardWarning as GuardWarning
+    from phx_tasklint.runtime.guarding import guard as guard
+    from phx_tasklint.runtime.guarding import guarded as guarded
 
 
 def __getattr__(name: str) -> Any:
@@ -63,8 +77,27 @@ def __getattr__(name: str) -> Any:
         from phx_tasklint import runtime
 
         return getattr(runtime, name)
+    if name in _GUARD:
+        from phx_tasklint.runtime import guarding
+
+        return getattr(guarding, name)
     if name in ("Diagnostic", "Signature"):
         from phx_tasklint.core import model
 
         return getattr(model, name)
     raise AttributeError(f"module 'phx_tasklint' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext phx_tasklint`: guard Phoenix's experiment entry points in this session, and show
+    what stops an experiment as a short table of findings instead of a traceback."""
+    from phx_tasklint.runtime import notebook_guard
+
+    notebook_guard.load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """`%unload_ext phx_tasklint`: remove the guard and the findings table."""
+    from phx_tasklint.runtime import notebook_guard
+
+    notebook_guard.unload(ipython)

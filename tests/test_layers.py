@@ -23,6 +23,7 @@ ALLOWED = {
     "phx_tasklint": {CORE, "phx_tasklint.runtime"},  # the public API, loaded on first use
     "phx_tasklint.mypy": {"mypy_plugin"},
     "phx_tasklint.__main__": {"phx_tasklint.cli"},
+    "phx_tasklint.pytest_plugin": {CORE, "phx_tasklint.runtime"},  # the opt-in guard at collection
 }
 
 

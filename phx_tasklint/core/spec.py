@@ -188,6 +188,65 @@ LEGACY_RUNNERS: tuple[Runner, ...] = (
     Runner("evaluate_experiment", False, "evaluate", evaluators_position=1),
 )
 ASYNC_PREFIX = "async_"
+
+
+@dataclass(frozen=True)
+class GuardedEntry:
+    """An experiment entry point the runtime guard wraps (`phx_tasklint.guard()`): where it
+    lives, how it takes its callables, and what it is for the judge."""
+
+    module: str  # the module whose execution defines it
+    attribute: str  # its qualified name in that module: `run_experiment`, `Experiments.run_...`
+    kind: RunnerKind
+    sync: bool | None  # the runner's kind: sync Client, AsyncClient, or None (legacy: either)
+    # (role, keyword, position among the call's arguments, `self` not counted; None:
+    # keyword-only) for each callable argument; the evaluators argument takes Phoenix's shapes
+    arguments: tuple[tuple[Role, str, int | None], ...]
+    profile: str | None = None  # a fixed profile (legacy); None: the installed client's
+
+
+def _guarded_arguments(runner: Runner) -> tuple[tuple[Role, str, int | None], ...]:
+    task: tuple[tuple[Role, str, int | None], ...] = (
+        (("task", "task", runner.task_position),) if runner.takes_task else ()
+    )
+    return (*task, ("evaluator", "evaluators", runner.evaluators_position))
+
+
+# The client's methods are what every call reaches (the module functions delegate to them, and
+# `run_experiment` to `evaluate_experiment`); the functions are wrapped too, so that a call
+# through them is judged before it builds a client. The guard judges a call reached from
+# another guarded call only for callables the outer call did not hand over.
+GUARDED: tuple[GuardedEntry, ...] = (
+    *(
+        GuardedEntry(
+            experiments.rpartition(".")[0],
+            f"{experiments.rpartition('.')[2]}.{r.method}",
+            r.kind,
+            sync,
+            _guarded_arguments(r),
+        )
+        for experiments, sync in EXPERIMENTS_CLASSES.items()
+        for r in CLIENT_RUNNERS
+    ),
+    *(
+        GuardedEntry(CLIENT_MODULE, prefix + r.method, r.kind, sync, _guarded_arguments(r))
+        for prefix, sync in (("", True), (ASYNC_PREFIX, False))
+        for r in CLIENT_RUNNERS
+    ),
+    *(
+        GuardedEntry(module, r.method, r.kind, None, _guarded_arguments(r), "legacy")
+        for module in LEGACY_RUNNER_MODULES
+        for r in LEGACY_RUNNERS
+    ),
+)
+# The client distribution whose version picks the guard's profile, and the first release of
+# each profile (newest first; see PROFILES).
+CLIENT_DISTRIBUTION = "arize-phoenix-client"
+CLIENT_PROFILE_SINCE: tuple[tuple[tuple[int, int], str], ...] = (
+    ((2, 4), "latest"),
+    ((1, 22), "2.3"),
+    ((0, 0), "1.21"),
+)
 CREATE_EVALUATOR = (
     "phoenix.client.experiments.create_evaluator",
     "phoenix.client.resources.experiments.evaluators.create_evaluator",
@@ -223,6 +282,7 @@ BASE_EVALUATOR_CLASSES = (
 EVALUATOR_METHODS = ("evaluate", "async_evaluate")
 EVALUATOR_KINDS = ("CODE", "LLM")  # case-insensitive
 PYTEST_MARKER = "phoenix"
+PYTEST_MARKER_EVALUATORS = "evaluators"  # the marker's keyword that takes the evaluators
 
 # Result types the scorers accept by qualified name (besides builtins).
 EVALUATION_RESULT_TYPES = (
