@@ -2,17 +2,15 @@
 Phoenix cannot run fails collection, before any test runs (Phoenix itself finds out only after
 each test, as a failed evaluation and a warning).
 
-Opt-in: loading it by name (`-p phx_tasklint.pytest_plugin`, `PYTEST_PLUGINS`, a conftest's
-`pytest_plugins`), `--phx-guard`, or `phx_tasklint_guard = true` in the ini file. The plugin is
-also registered through a `pytest11` entry point (under this module's name, so that `-p` with it
-loads nothing twice); loaded that way alone, its hooks do nothing. Findings Phoenix runs with
-anyway are shown as warnings.
+Registered, it is on: by name (`-p phx_tasklint.pytest_plugin`, `PYTEST_PLUGINS`, a conftest's
+`pytest_plugins`), or by `phx_tasklint.pytest_options` (the installed `pytest11` entry point) when
+`--phx-guard` or `phx_tasklint_guard = true` asks for it. Nothing here asks whether it is wanted:
+the entry point lives in a module of its own, so loading this one is the opt-in. Findings Phoenix
+runs with anyway are shown as warnings.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -23,48 +21,6 @@ from phx_tasklint.core import spec
 
 if TYPE_CHECKING:
     from phx_tasklint.runtime.localrun import PreflightFinding
-
-_NAME = __name__  # what `-p` names this plugin by
-_INI = "phx_tasklint_guard"
-_OPTION = "phx_guard"
-_ENABLED = pytest.StashKey[bool]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--phx-guard",
-        action="store_true",
-        dest=_OPTION,
-        help="phx-tasklint: fail collection when a pytest.mark.phoenix evaluator cannot run.",
-    )
-    parser.addini(
-        _INI,
-        "phx-tasklint: check pytest.mark.phoenix evaluators at collection (like --phx-guard).",
-        type="bool",
-        default=False,
-    )
-
-
-def _loaded_by_entry_point(config: pytest.Config) -> bool:
-    me = sys.modules[__name__]
-    return any(plugin is me for plugin, _ in config.pluginmanager.list_plugin_distinfo())
-
-
-def _opted_in(config: pytest.Config) -> bool:
-    if config.getoption(_OPTION, False) or config.getini(_INI):
-        return True
-    if not _loaded_by_entry_point(config):
-        return True  # loaded by name
-    # named too, which found it loaded already
-    named = [
-        *(config.getoption("plugins", None) or []),
-        *os.environ.get("PYTEST_PLUGINS", "").split(","),
-    ]
-    return _NAME in (n.strip() for n in named)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_ENABLED] = _opted_in(config)
 
 
 def _findings(items: list[object]) -> Iterator[tuple[pytest.Item, list[PreflightFinding]]]:
@@ -85,7 +41,7 @@ def _findings(items: list[object]) -> Iterator[tuple[pytest.Item, list[Preflight
 def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.CollectReport = outcome.get_result()
-    if not collector.config.stash.get(_ENABLED, False) or report.outcome != "passed":
+    if report.outcome != "passed":
         return
     from phx_tasklint.runtime.guarding import GuardWarning
 

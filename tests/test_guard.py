@@ -143,7 +143,8 @@ def test_importing_phx_tasklint_imports_no_phoenix_and_patches_nothing() -> None
         """
         import sys
         import phx_tasklint, phx_tasklint.runtime, phx_tasklint.runtime.guarding
-        import phx_tasklint.pytest_plugin, phx_tasklint.runtime.notebook_guard
+        import phx_tasklint.pytest_plugin, phx_tasklint.pytest_options
+        import phx_tasklint.runtime.notebook_guard
         print(sorted(m for m in sys.modules if m == "phoenix" or m.startswith("phoenix.")))
         import phoenix.client.experiments as fx
         from phoenix.client.resources import experiments as rx
@@ -163,6 +164,7 @@ def test_importing_phx_tasklint_imports_no_phoenix_and_patches_nothing() -> None
             "phx_tasklint.runtime.guarding",
             "phx_tasklint.runtime.notebook_guard",
             "phx_tasklint.pytest_plugin",
+            "phx_tasklint.pytest_options",
         ):
             importlib.reload(sys.modules[name])
         print(state() == before)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import phx_tasklint.pytest_plugin
+import phx_tasklint.pytest_options
 
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,32 +156,11 @@ class TestSuite:
 
 
 @pytest.fixture
-def as_entry_point(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The plugins to run with for the plugin as its `pytest11` entry point loads it: registered,
-    not named (pytest registers it by itself when phx-tasklint is installed with its entry
-    points; otherwise it is registered here, and taken for the entry point's)."""
-    names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
-    if phx_tasklint.pytest_plugin.__name__ in names:
-        return []
-    monkeypatch.setattr(phx_tasklint.pytest_plugin, "_loaded_by_entry_point", lambda config: True)
-    return [phx_tasklint.pytest_plugin]
-
-
-def test_loaded_by_entry_point_reads_pytest_distribution_records() -> None:
-    class Manager:
-        def __init__(self, plugins: list[object]) -> None:
-            self.plugins = plugins
-
-        def list_plugin_distinfo(self) -> list[tuple[object, object]]:
-            return [(plugin, "dist") for plugin in self.plugins]
-
-    class Config:
-        def __init__(self, plugins: list[object]) -> None:
-            self.pluginmanager = Manager(plugins)
-
-    loaded = phx_tasklint.pytest_plugin._loaded_by_entry_point
-    assert loaded(Config([object(), phx_tasklint.pytest_plugin]))  # type: ignore[arg-type]
-    assert not loaded(Config([object()]))  # type: ignore[arg-type]
+def as_entry_point() -> list[Any]:
+    """The plugins to run with as the installed `pytest11` entry point loads them: pytest does
+    by itself when phx-tasklint is installed; otherwise the entry point's module is passed."""
+    names = {ep.value for ep in importlib.metadata.entry_points(group="pytest11")}
+    return [] if phx_tasklint.pytest_options.__name__ in names else [phx_tasklint.pytest_options]
 
 
 def test_p_opts_in_and_a_bad_evaluator_fails_collection(pytester: pytest.Pytester) -> None:

@@ -24,6 +24,7 @@ ALLOWED = {
     "phx_tasklint.mypy": {"mypy_plugin"},
     "phx_tasklint.__main__": {"phx_tasklint.cli"},
     "phx_tasklint.pytest_plugin": {CORE, "phx_tasklint.runtime"},  # the opt-in guard at collection
+    "phx_tasklint.pytest_options": set(),  # the entry point: options only, loads the plugin by name
 }
 
 
