@@ -396,6 +396,9 @@ def test_phoenix_evals_objects_are_judged_by_the_binder() -> None:
     with pytest.raises(GuardError) as caught:
         guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [unmapped]}))
     assert [(f.who, f.diagnostic.code) for f in caught.value.findings] == [("unmapped", "PHX501")]
+    # fixed in place, as a notebook does before running the cell again: judged afresh
+    unmapped.bind({"question": "input", "answer": "output"})
+    guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [unmapped]}))
 
 
 # --------------------------------------------------------------------------------------------

@@ -126,14 +126,17 @@ def _anchor(obj: object) -> object:
     return obj.__func__ if type(obj) is types.MethodType else obj
 
 
-def _stamp(anchor: object) -> tuple[object, ...]:
+def _stamp(anchor: object) -> tuple[object, ...] | None:
     """What a verdict was read from that can change under the same object (compared by
-    identity): a function's code and defaults, a partial's function and arguments."""
+    identity): a function's code and defaults, a partial's function and arguments. None for
+    any other object, whose verdict is not kept: what it is read from (a `__call__`, a
+    phoenix.evals object's mapping, which `.bind(...)` changes in place) can change unseen."""
     if type(anchor) is types.FunctionType:
         return (anchor.__code__, anchor.__defaults__, anchor.__kwdefaults__)
     if type(anchor) is functools.partial:
-        return (anchor.func, anchor.args, anchor.keywords, *_stamp(anchor.func))
-    return ()
+        inner = _stamp(anchor.func)
+        return None if inner is None else (anchor.func, anchor.args, anchor.keywords, *inner)
+    return None
 
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
@@ -166,13 +169,13 @@ def _verdict(obj: object, context: _Context) -> tuple[Diagnostic, ...]:
     anchor = _anchor(obj)
     entry = _entry(anchor)
     stamp = _stamp(anchor)
-    if entry is not None:
+    if entry is not None and stamp is not None:
         known = entry.verdicts.get(context)
         if known is not None and _same(known[0], stamp):
             return known[1]
     role, sync, kind, profile = context
     found = tuple(check_callable(obj, role, sync_client=sync, profile=profile, runner=kind))
-    if entry is not None:
+    if entry is not None and stamp is not None:
         entry.verdicts[context] = (stamp, found)
     return found
 
