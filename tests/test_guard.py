@@ -576,3 +576,17 @@ def test_one_check_per_callable_and_the_cache_keeps_nothing_alive(
     assert alive() is None  # the cache did not keep it alive, and its entry left with it
     assert key not in guarding._ENTRIES or guarding._ENTRIES[key].ref() is not None
     assert all(entry.ref() is not None for entry in guarding._ENTRIES.values())
+
+
+def test_a_method_bound_and_its_function_unbound_are_judged_apart() -> None:
+    class Grader:
+        def grade(self, output: Any, expected: Any) -> bool:
+            return bool(output == expected)
+
+    entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.evaluate_experiment")
+    bound = guarding.handed_over(entry, (), {"evaluators": [Grader().grade]})
+    guarding.judge_call(entry, bound)  # `output`, `expected`: Phoenix binds both
+    unbound = guarding.handed_over(entry, (), {"evaluators": [Grader.grade]})
+    with pytest.raises(GuardError) as caught:  # `self` is no name Phoenix binds
+        guarding.judge_call(entry, unbound)
+    assert [f.diagnostic.code for f in caught.value.findings] == ["PHX002"]

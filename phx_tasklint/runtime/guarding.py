@@ -109,7 +109,8 @@ class _Entry:
     """What the guard knows of one live callable; it holds the callable only weakly."""
 
     ref: weakref.ref[object]
-    verdicts: dict[_Context, tuple[tuple[object, ...], tuple[Diagnostic, ...]]]
+    # by context, and whether it was handed as a bound method (judged without `self`)
+    verdicts: dict[tuple[_Context, bool], tuple[tuple[object, ...], tuple[Diagnostic, ...]]]
     warned: set[str]
 
 
@@ -170,13 +171,13 @@ def _verdict(obj: object, context: _Context) -> tuple[Diagnostic, ...]:
     entry = _entry(anchor)
     stamp = _stamp(anchor)
     if entry is not None and stamp is not None:
-        known = entry.verdicts.get(context)
+        known = entry.verdicts.get((context, anchor is not obj))
         if known is not None and _same(known[0], stamp):
             return known[1]
     role, sync, kind, profile = context
     found = tuple(check_callable(obj, role, sync_client=sync, profile=profile, runner=kind))
     if entry is not None and stamp is not None:
-        entry.verdicts[context] = (stamp, found)
+        entry.verdicts[(context, anchor is not obj)] = (stamp, found)
     return found
 
 
