@@ -338,3 +338,32 @@ def test_the_pytest_marker_hands_the_tests_arguments_by_name() -> None:
     )
     report = lint([sources.from_bytes((HEADER + body).encode(), "test_gen.py")], _Config())
     assert codes(report) == {"PHX503"}
+
+
+@pytest.mark.parametrize(
+    "bind",
+    [
+        "metrics.exact_match.bind({'expected': 'expected.answer'})",
+        "from phoenix.evals.metrics import exact_match as em\nem.bind({'expected': 'expected.answer'})",
+    ],
+)
+def test_a_prebuilt_metric_bound_in_place_has_an_unknown_mapping(bind: str) -> None:
+    """Phoenix's docs reuse a metric with `.bind(...)`: the mapping in force where it is handed
+    over is not followed, so nothing about its fields is reported (the oracle: it works)."""
+    from phoenix.evals.metrics import exact_match
+
+    try:
+        exact_match.bind({"expected": "expected.answer"})
+        error = phoenix_runner_error(
+            exact_match,
+            "evaluator",
+            example=EXAMPLE,
+            output="4",
+            trace_id=TRACE_ID,
+            sync_client=True,
+        )
+        assert error is None, error
+    finally:
+        exact_match.unbind()
+    assert codes(run_lint(bind + "\n", "metrics.exact_match")) == set()
+    assert codes(run_lint("", "metrics.exact_match")) == {"PHX506"}

@@ -92,6 +92,8 @@ class _Lookup:
 def _lookup(field: EvalsField, sig: EvalsSignature, keywords: Sequence[str]) -> _Lookup:
     entries = {e.field: e for e in sig.mapping or ()}
     entry = entries.get(field.name)
+    if entry is None and not sig.mapping_complete:
+        return _Lookup("found")  # the mapping may hold it, with any path
     if entry is None or entry.path == "":
         if field.name in keywords and (entry is not None or field.required):
             return _Lookup("keyword", field.name)

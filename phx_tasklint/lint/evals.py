@@ -313,8 +313,10 @@ class EvalsReader:
 
 
 def _rebound(module: Module, node: ast.AST) -> bool:
-    """Whether a name the object is bound to where it is made (`ev = ...`, `def ev`) has its
-    mapping changed in place anywhere in the module (`ev.bind(...)`, `ev.unbind()`)."""
+    """Whether the object has its mapping changed in place anywhere in the module
+    (`ev.bind(...)`, `ev.unbind()`): through a name it is bound to where it is made (`ev = ...`,
+    `def ev`), or, for an object Phoenix made (a prebuilt metric, read where it is handed over),
+    through any spelling of it (`metrics.exact_match.bind(...)`)."""
     names: set[str] = set()
     if isinstance(node, FUNCTIONS):
         names.add(node.name)
@@ -322,15 +324,18 @@ def _rebound(module: Module, node: ast.AST) -> bool:
     if isinstance(parent, (ast.Assign, ast.AnnAssign)):
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         names |= {t.id for t in targets if isinstance(t, ast.Name)}
-    if not names:
+    made = set(module.qualified(node)) if isinstance(node, (ast.Name, ast.Attribute)) else set()
+    if not names and not made:
         return False
-    return any(
-        isinstance(call.func, ast.Attribute)
-        and call.func.attr in spec.EVALS_REBIND_METHODS
-        and isinstance(call.func.value, ast.Name)
-        and call.func.value.id in names
-        for call in module.calls
-    )
+    for call in module.calls:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in spec.EVALS_REBIND_METHODS):
+            continue
+        if isinstance(func.value, ast.Name) and func.value.id in names:
+            return True
+        if made and not made.isdisjoint(module.qualified(func.value)):
+            return True
+    return False
 
 
 def _template(module: Module, expr: ast.expr) -> tuple[tuple[EvalsField, ...], ast.AST] | None:
