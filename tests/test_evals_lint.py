@@ -344,7 +344,8 @@ def test_the_pytest_marker_hands_the_tests_arguments_by_name() -> None:
     "bind",
     [
         "metrics.exact_match.bind({'expected': 'expected.answer'})",
-        "from phoenix.evals.metrics import exact_match as em\nem.bind({'expected': 'expected.answer'})",
+        "from phoenix.evals.metrics import exact_match as em\n"
+        "em.bind({'expected': 'expected.answer'})",
     ],
 )
 def test_a_prebuilt_metric_bound_in_place_has_an_unknown_mapping(bind: str) -> None:
