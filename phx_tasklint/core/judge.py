@@ -1006,11 +1006,18 @@ def check_call(site: CallSite) -> list[Diagnostic]:
 
 
 def check_import(
-    module: str, names: tuple[str, ...] = (), *, evals_version: str | None = None
+    module: str,
+    names: tuple[str, ...] = (),
+    *,
+    evals_version: str | None = None,
+    guarded: bool = False,
 ) -> list[Diagnostic]:
     """`import module`, or `from module import names`: a finding about one of the names
     carries its index among them as `item`. `evals_version`: the arize-phoenix-evals release
-    the project runs (None: the latest)."""
+    the project runs (None: the latest). `guarded`: the import is in a `try` that catches its
+    ImportError, code ready for the API to be gone: nothing to report."""
+    if guarded:
+        return []
     legacy = spec.LEGACY_MODULE
     if module == legacy or module.startswith(legacy + "."):
         replacement = spec.CLIENT_MODULE + module[len(legacy) :].split(".evaluators")[0]

@@ -1141,7 +1141,10 @@ RULES: tuple[Rule, ...] = (
         ),
         fix_title=None,
         fix_safety=None,
-        what_it_does="Finds imports of the legacy `phoenix.experiments` module.",
+        what_it_does=(
+            "Finds imports of the legacy `phoenix.experiments` module (not in a `try` whose "
+            "`except` catches the ImportError: code ready for it to be gone)."
+        ),
         why_is_this_bad=(
             "The module is gone from arize-phoenix 14 on, and its evaluator rules differ (2-tuples "
             "are (score, explanation), dict results are rejected)."
@@ -1316,7 +1319,8 @@ RULES: tuple[Rule, ...] = (
             "from `phoenix.evals`), the prompt-template constants, and the modules "
             "`phoenix.evals.models`, `phoenix.evals.legacy`, `phoenix.evals.templates`... The "
             "message names the replacement. Not reported when `phoenix-evals-version` is older "
-            "than the release that removed the name."
+            "than the release that removed the name, nor in a `try` whose `except` catches the "
+            "ImportError."
         ),
         why_is_this_bad=(
             "Older docs, notebooks and blog posts still show the evals-1.0 API. With "

@@ -423,7 +423,11 @@ class Engine:
     ) -> None:
         """`aliases`: the names a `from` import takes; a finding about one is placed on it."""
         names = tuple(alias.name for alias in aliases)
-        for d in judge.check_import(imported, names, evals_version=self.evals_profile()):
+        guarded = import_guarded(module, node)
+        found = judge.check_import(
+            imported, names, evals_version=self.evals_profile(), guarded=guarded
+        )
+        for d in found:
             self.emit(module, node if d.item is None else aliases[d.item], d)
 
     def hand_off(
@@ -642,3 +646,29 @@ def _writable(fix: Fix, anchor: Anchor) -> bool:
             ):
                 return False  # `def f(a=None, b)` would not compile
     return True
+
+
+# What a `try` catches that an import's failure raises (ModuleNotFoundError is an ImportError).
+_IMPORT_ERRORS = frozenset(
+    f"builtins.{n}" for n in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
+)
+
+
+def import_guarded(module: Module, node: ast.AST) -> bool:
+    """Whether `node` (an import) is in the body of a `try` with a handler that catches its
+    ImportError: a bare `except`, or one naming ImportError or a base of it."""
+    child, parent = node, module.parent(node)
+    while parent is not None:
+        if isinstance(parent, ast.Try) and child in parent.body:
+            for handler in parent.handlers:
+                caught = handler.type
+                types = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+                if caught is None or any(
+                    t is not None and not _IMPORT_ERRORS.isdisjoint(module.qualified(t))
+                    for t in types
+                ):
+                    return True
+        if isinstance(parent, (*FUNCTIONS, ast.ClassDef)):
+            return False
+        child, parent = parent, module.parent(parent)
+    return False
