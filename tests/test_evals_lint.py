@@ -368,3 +368,52 @@ def test_a_prebuilt_metric_bound_in_place_has_an_unknown_mapping(bind: str) -> N
         exact_match.unbind()
     assert codes(run_lint(bind + "\n", "metrics.exact_match")) == set()
     assert codes(run_lint("", "metrics.exact_match")) == {"PHX506"}
+
+
+# A user's Evaluator subclass that has its fields some other way than an input schema passed to
+# `Evaluator.__init__` (each works in Phoenix: the oracle runs it below).
+_OWN_WAY = {
+    "bound-in-init": "        self.bind({'output': 'output'})\n",
+    "mapping-set": "        self._input_mapping = {'output': 'output'}\n",
+    "schema-property": ("    @property\n    def input_schema(self):\n        return In\n"),
+    "own-evaluate": (
+        "    def evaluate(self, eval_input, input_mapping=None):\n"
+        "        return self._evaluate(eval_input)\n"
+    ),
+    "own-required-fields": (
+        "    def _get_required_fields(self, input_mapping):\n        return {'output'}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("member", list(_OWN_WAY), ids=list(_OWN_WAY))
+def test_an_evaluator_subclass_with_fields_its_own_way_is_no_phx509(member: str) -> None:
+    from phx_tasklint.runtime.binder import check_callable
+
+    extra = _OWN_WAY[member]
+    in_init = extra.startswith("        ")
+    body = (
+        "from pydantic import BaseModel\nfrom phoenix.evals import Evaluator, Score\n\n"
+        "class In(BaseModel):\n    output: str\n\n"
+        "class L(Evaluator):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(name='l', kind='code')\n"
+        + (extra if in_init else "")
+        + "\n    def _evaluate(self, eval_input):\n"
+        "        return [Score(name='l', score=1.0)]\n"
+        + ("" if in_init else "\n" + extra)
+        + "\nev = L()\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(HEADER + body, "<generated>", "exec"), namespace)
+    error = phoenix_runner_error(
+        namespace["ev"],
+        "evaluator",
+        example=EXAMPLE,
+        output="4",
+        trace_id=TRACE_ID,
+        sync_client=True,
+    )
+    assert error is None, error
+    assert codes(run_lint(body)) == set()
+    assert check_callable(namespace["ev"], "evaluator") == []

@@ -396,6 +396,24 @@ EVALS_NAME_ARGUMENT = ("name", 0)  # create_evaluator(name, ...), create_classif
 EVALS_MESSAGE_CONTENT = "content"
 # Methods that change an evals object's input mapping in place (`ev.bind({...})`, `ev.unbind()`).
 EVALS_REBIND_METHODS = ("bind", "unbind")
+# The methods of phoenix.evals' `Evaluator` that resolve an evaluator's fields: a user's class
+# that overrides one resolves them its own way (fields not known).
+EVALS_RESOLVING_METHODS = (
+    "evaluate",
+    "async_evaluate",
+    "_traced_evaluate",
+    "_async_traced_evaluate",
+    "_get_required_fields",
+)
+# What a user's evaluator class may name that gives it fields: a schema, a mapping (set, bound,
+# or given to its base), or its own resolution.
+EVALS_FIELD_MEMBERS = (
+    EVALS_SCHEMA_ATTRIBUTE,
+    EVALS_MAPPING_ATTRIBUTE,
+    EVALS_BIND_ARGUMENTS[1],
+    *EVALS_REBIND_METHODS,
+    *EVALS_RESOLVING_METHODS,
+)
 # phoenix.evals: the evals-1.0 API that arize-phoenix-evals 3.0 removed
 #
 # The prebuilt metrics' input schemas (EVALS_METRICS above) are generated from the installed

@@ -186,11 +186,12 @@ class EvalsReader:
                 break
             chain.append(local[0])
         nodes: list[ast.AST] = [call, *(node for _, node in chain)]
-        name = _constant_str(next((k.value for k in _keywords(nodes) if k.arg == "name"), None))
+        keyword = spec.EVALS_NAME_ARGUMENT[0]
+        name = _constant_str(next((k.value for k in _keywords(nodes) if k.arg == keyword), None))
         base = self.resolver.evals_base(cls_module, cls)
         if base not in spec.EVALS_EVALUATOR_BASES:  # an LLM evaluator's: its template, not read
             return EvalsRead(EvalsSignature(None, source="schema", name=name), made)
-        stated = any(_mentions_schema(n) for n in nodes)
+        stated = any(_mentions_fields(n) for n in nodes)
         has_schema = None if stated else False
         return EvalsRead(
             EvalsSignature(None, source="schema", name=name, has_schema=has_schema), made
@@ -387,16 +388,19 @@ def _keywords(nodes: list[ast.AST]) -> list[ast.keyword]:
     return [k for n in nodes for k in ast.walk(n) if isinstance(k, ast.keyword)]
 
 
-def _mentions_schema(node: ast.AST) -> bool:
-    """Whether `node` may give an evaluator an input schema: it names `input_schema` (a
-    keyword, an attribute, a name) or passes on `**kwargs`, which may hold one."""
-    key = spec.EVALS_INPUT_SCHEMA_ARGUMENT
+def _mentions_fields(node: ast.AST) -> bool:
+    """Whether `node` may give an evaluator its fields: it names a schema, a mapping or a way of
+    resolving them (`spec.EVALS_FIELD_MEMBERS`: as a keyword, an attribute, a name, a def), or
+    passes on `**kwargs`, which may hold one."""
+    members = spec.EVALS_FIELD_MEMBERS
     for n in ast.walk(node):
-        if isinstance(n, ast.keyword) and n.arg in (key, None):
+        if isinstance(n, ast.keyword) and (n.arg is None or n.arg in members):
             return True
-        if (isinstance(n, ast.Attribute) and n.attr == key) or (
-            isinstance(n, ast.Name) and n.id == key
-        ):
+        if isinstance(n, ast.Attribute) and n.attr in members:
+            return True
+        if isinstance(n, ast.Name) and n.id in members:
+            return True
+        if isinstance(n, FUNCTIONS) and n.name in members:
             return True
     return False
 

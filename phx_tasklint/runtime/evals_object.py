@@ -60,10 +60,10 @@ def read_evals(
 ) -> EvalsSignature:
     """The neutral model of a phoenix.evals evaluator. `read_signature` / `read_annotation`
     are the binder's translations of a callable and of an annotation."""
-    name = _safe_getattr(obj, "name")
+    name = _safe_getattr(obj, spec.EVALS_NAME_ARGUMENT[0])
     fields, source, is_async, has_schema = _fields(obj, read_signature, read_annotation)
     mapping = _mapping(obj, read_signature)
-    if not has_schema:
+    if has_schema is False:
         # no schema: phoenix.evals requires the mapping's keys, and validates nothing
         fields = tuple(EvalsField(e.field) for e in mapping or ())
     return EvalsSignature(
@@ -86,8 +86,9 @@ def _safe_getattr(obj: object, attribute: str) -> Any:
 
 def _fields(
     obj: object, read_signature: ReadSignature, read_annotation: ReadAnnotation
-) -> tuple[tuple[EvalsField, ...] | None, EvalsSource, bool | None, bool]:
-    """(fields, where they come from, async, whether there is an input schema)."""
+) -> tuple[tuple[EvalsField, ...] | None, EvalsSource, bool | None, bool | None]:
+    """(fields, where they come from, async, whether there is an input schema: None when a
+    user's class resolves its fields its own way)."""
     function = _safe_getattr(obj, spec.EVALS_FUNCTION_ATTRIBUTE)
     made_by_decorator = type(obj).__qualname__.startswith(spec.EVALS_FUNCTION_CLASS_PREFIX)
     if made_by_decorator and callable(function):
@@ -108,6 +109,8 @@ def _fields(
     source: EvalsSource = (
         "template" if _safe_getattr(obj, spec.EVALS_TEMPLATE_ATTRIBUTE) is not None else "schema"
     )
+    if _resolves_its_own_way(type(obj)):
+        return None, source, None, None
     schema = _safe_getattr(obj, spec.EVALS_SCHEMA_ATTRIBUTE)
     if schema is None:
         return None, source, False, False  # the caller reads the mapping's keys
@@ -116,6 +119,17 @@ def _fields(
         return None, source, False, True  # a schema this reader does not know: not reported
     fields = tuple(_schema_field(n, f, read_annotation) for n, f in model_fields.items())
     return fields, source, False, True
+
+
+def _resolves_its_own_way(cls: type) -> bool:
+    """Whether a class of the user's (not phoenix.evals') overrides how fields are resolved."""
+    for klass in cls.__mro__:
+        module = getattr(klass, "__module__", "") or ""
+        if module == spec.EVALS_MODULE or module.startswith(spec.EVALS_MODULE + "."):
+            return False  # phoenix.evals' own classes on: the base resolution
+        if any(m in vars(klass) for m in spec.EVALS_RESOLVING_METHODS):
+            return True
+    return False
 
 
 def _schema_field(name: str, info: Any, read_annotation: ReadAnnotation) -> EvalsField:
