@@ -123,9 +123,16 @@ def schema_fields(evaluator: object) -> tuple[Field, ...]:
     if schema is None:
         return ()
     return tuple(
-        Field(name, info.is_required(), spell(info.annotation))
+        Field(name, info.is_required(), "Any" if _validated(info) else spell(info.annotation))
         for name, info in schema.model_fields.items()
     )
+
+
+def _validated(info: Any) -> bool:
+    """Whether a validator in the field's metadata decides what it accepts (as the ones
+    phoenix.evals puts on template variables, which coerce any value to a string): then the
+    annotation does not, and the field is spelled `Any`."""
+    return any(type(m).__name__.endswith("Validator") for m in info.metadata or ())
 
 
 def _stub_arguments(cls: type) -> dict[str, object]:

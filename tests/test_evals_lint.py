@@ -417,3 +417,23 @@ def test_an_evaluator_subclass_with_fields_its_own_way_is_no_phx509(member: str)
     assert error is None, error
     assert codes(run_lint(body)) == set()
     assert check_callable(namespace["ev"], "evaluator") == []
+
+
+def test_a_prebuilt_llm_metric_validates_its_str_fields() -> None:
+    """`ConcisenessEvaluator(llm=...)` as Phoenix's quickstart hands it: its schema's `input: str`
+    is validated, and a dataset example's input is a dict (the oracle: every evaluation fails)."""
+    from phoenix.evals.metrics import ConcisenessEvaluator
+
+    error = phoenix_runner_error(
+        ConcisenessEvaluator(llm=object()),
+        "evaluator",
+        example=EXAMPLE,
+        output="4",
+        trace_id=TRACE_ID,
+        sync_client=True,
+    )
+    assert error is not None and "Input should be a valid string" in error
+    body = "from phoenix.evals.metrics import ConcisenessEvaluator\n\nev = ConcisenessEvaluator(llm=llm)\n"
+    found = run_lint(body).findings
+    assert [(f.diagnostic.code, f.diagnostic.param) for f in found] == [("PHX506", "input")]
+    assert "map a path into it" in found[0].diagnostic.message

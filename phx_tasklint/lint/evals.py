@@ -429,12 +429,13 @@ def _metric_read(module: Module, node: ast.AST, names: tuple[str, ...], *, ready
     metric = metrics[0]
     if metric.ready is not ready:
         return Skip("phoenix.evals metric class not instantiated, or instance called")
-    llm = metric.kind == "llm"
+    # an LLM metric's fields are its template's variables, but its schema types them (`str`,
+    # not coerced: the table spells a validated field `Any`), and pydantic validates them
     fields = tuple(
-        EvalsField(f.name, required=f.required, annotation=None if llm else _metric_type(f.type))
+        EvalsField(f.name, required=f.required, annotation=_metric_type(f.type))
         for f in metric.fields
     )
-    source: EvalsSource = "template" if llm else "schema"
+    source: EvalsSource = "template" if metric.kind == "llm" else "schema"
     signature = EvalsSignature(
         fields, is_async=metric.async_only, source=source, name=metric.name or None
     )
@@ -442,8 +443,7 @@ def _metric_read(module: Module, node: ast.AST, names: tuple[str, ...], *, ready
 
 
 def _metric_type(spelled: str) -> TypeExpr | None:
-    """The annotations the table spells that decide a verdict; the rest are not known. (An
-    LLM metric's fields are template variables, coerced to strings: never read.)"""
+    """The annotations the table spells that decide a verdict; the rest are not known."""
     if spelled == "str":
         return TypeExpr.named("builtins.str")
     if spelled.startswith("list["):
