@@ -433,7 +433,10 @@ def test_a_prebuilt_llm_metric_validates_its_str_fields() -> None:
         sync_client=True,
     )
     assert error is not None and "Input should be a valid string" in error
-    body = "from phoenix.evals.metrics import ConcisenessEvaluator\n\nev = ConcisenessEvaluator(llm=llm)\n"
+    body = (
+        "from phoenix.evals.metrics import ConcisenessEvaluator\n\n"
+        "ev = ConcisenessEvaluator(llm=llm)\n"
+    )
     found = run_lint(body).findings
     assert [(f.diagnostic.code, f.diagnostic.param) for f in found] == [("PHX506", "input")]
     assert "map a path into it" in found[0].diagnostic.message

@@ -26,6 +26,8 @@ from phx_tasklint.core.model import (
     Param,
 )
 
+_BIND = spec.EVALS_BIND_EVALUATORS[0].rpartition(".")[2]
+_EVALUATOR, _MAPPING = spec.EVALS_BIND_ARGUMENTS
 _SOURCE_WORDS = {"function": "evaluator", "template": "prompt template", "schema": "input schema"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -244,13 +246,13 @@ def _unresolved(
             rest.append(name)
     if rest:
         one = len(rest) == 1
-        mapped = f"input_mapping={{'{rest[0]}': 'input.{rest[0]}'}}"
+        mapped = f"{_MAPPING}={{'{rest[0]}': 'input.{rest[0]}'}}"
         default = (
             f", or give {'it' if one else 'them'} a default" if sig.source == "function" else ""
         )
         advice.append(
             f"map {_quote(rest)} to a keyword or to a path into one, as in "
-            f"`bind_evaluator(evaluator=..., {mapped})`{default}"
+            f"`{_BIND}({_EVALUATOR}=..., {mapped})`{default}"
         )
     plural = len(names) > 1
     return _finding(
@@ -368,7 +370,7 @@ def _check_types(
             continue
         if judge.validated_can_hold(field.annotation, keyword) is not False:
             continue
-        mapped = f"map a path into it (`input_mapping={{'{field.name}': '{keyword}.<key>'}}`)"
+        mapped = f"map a path into it (`{_MAPPING}={{'{field.name}': '{keyword}.<key>'}}`)"
         if sig.source != "function":  # a prebuilt schema's annotation is not the user's to change
             advice = mapped if keyword != "trace_id" else "map another value into it"
         elif keyword == "trace_id":

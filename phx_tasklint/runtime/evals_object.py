@@ -182,7 +182,7 @@ def bare_decorator_function(obj: object) -> str:
     closure = getattr(obj, "__closure__", None) or ()
     names = getattr(code, "co_freevars", ())
     for variable, cell in zip(names, closure, strict=False):
-        if variable == "name":
+        if variable == spec.EVALS_NAME_ARGUMENT[0]:  # the decorator's closure keeps `name`
             try:
                 return str(getattr(cell.cell_contents, "__name__", "f"))
             except ValueError:  # an empty cell

@@ -130,7 +130,8 @@ def evaluator_name(evaluator: object) -> str:
     """The name Phoenix's client records an evaluator under (its `get_func_name`; a
     phoenix.evals evaluator's own `name`)."""
     if evals_object.is_evals_evaluator(evaluator):
-        return str(getattr(evaluator, "name", None) or type(evaluator).__name__)
+        own = getattr(evaluator, spec.EVALS_NAME_ARGUMENT[0], None)
+        return str(own or type(evaluator).__name__)
     if isinstance(evaluator, functools.partial):
         return evaluator_name(evaluator.func)
     qualname = getattr(evaluator, "__qualname__", None)
