@@ -2,13 +2,16 @@
 
 mypy types every phoenix.evals object as an `Evaluator`, which says nothing of its fields. What
 the plugin reads is the little the syntax states with types beside it: a def decorated with
-`phoenix.evals.create_evaluator(...)` (its parameters, with their annotations, are the fields)
-and `bind_evaluator(...)` calls with a literal dict mapping (string paths, lambdas), followed
-through names assigned once in the module. Anything else (templates, prebuilt metrics, a
-mapping held in a variable) is left to the linter and the runtime binder: None, never a guess.
+`phoenix.evals.create_evaluator(...)` (its parameters, with their annotations, are the fields;
+the prebuilt metrics that phoenix.evals defines so are read the same way) and
+`bind_evaluator(...)` calls with a literal dict mapping (string paths, lambdas), followed through
+names assigned once in the module. Anything else (templates, metric classes, a mapping held in a
+variable) is left to the linter and the runtime binder: None, never a guess.
 """
 
 from __future__ import annotations
+
+import ast
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
@@ -20,6 +23,7 @@ from mypy.nodes import (
     Expression,
     LambdaExpr,
     MemberExpr,
+    MypyFile,
     NameExpr,
     RefExpr,
     StrExpr,
@@ -64,12 +68,10 @@ def read(
 
 def _decorated(api: TypeChecker, node: Decorator) -> EvalsSignature | None:
     """A module-level def whose one decorator is `create_evaluator(...)` from phoenix.evals."""
-    if len(node.decorators) != 1 or node.func.info is not FUNC_NO_INFO:
+    if node.func.info is not FUNC_NO_INFO:
         return None
-    decorator = node.decorators[0]
-    if not isinstance(decorator, CallExpr):
-        return None  # bare: the linter reports it (PHX406); what it leaves is no evaluator
-    if _fullname(decorator.callee) not in spec.EVALS_CREATE_EVALUATORS:
+    made = _decoration(api, node)
+    if made is None or made[0] not in spec.EVALS_CREATE_EVALUATORS:
         return None
     sig = handoffs.def_signature(api, node.func)
     if sig is None:
@@ -78,9 +80,68 @@ def _decorated(api: TypeChecker, node: Decorator) -> EvalsSignature | None:
         EvalsField(p.name, required=not p.has_default, annotation=p.annotation, kind=p.kind)
         for p in sig.params
     )
+    # A def of phoenix.evals itself is a prebuilt metric: its annotations are Phoenix's, not
+    # the user's to change, so it is judged as the linter and the runtime judge a schema.
+    prebuilt = node.func.fullname.startswith(spec.EVALS_MODULE + ".")
     return EvalsSignature(
-        fields, is_async=sig.is_async, source="function", name=_name(decorator, node.func.name)
+        fields, is_async=sig.is_async, source="schema" if prebuilt else "function", name=made[1]
     )
+
+
+def _decoration(api: TypeChecker, node: Decorator) -> tuple[str, str | None] | None:
+    """(the callee's full name, the name argument) of a def's one decorator when that is a call.
+
+    mypy does not serialize a Decorator's expressions: a def loaded from its cache (another
+    module once checked, phoenix.evals itself) has none, and its decorator is read from the
+    module's source. A def analysed in this run keeps `original_decorators` (all it was written
+    with), which also covers defs local to a function, which the source lookup does not find.
+    """
+    if node.original_decorators:
+        if len(node.original_decorators) != 1:
+            return None
+        decorator = node.original_decorators[0]
+        if not isinstance(decorator, CallExpr):
+            return None  # bare: the linter reports it (PHX406); what it leaves is no evaluator
+        return _fullname(decorator.callee), _name(decorator, node.func.name)
+    found = handoffs.source_def(api, node.func)
+    if found is None:
+        return None
+    module, tree = found
+    if len(tree.decorator_list) != 1 or not isinstance(tree.decorator_list[0], ast.Call):
+        return None
+    call = tree.decorator_list[0]
+    return _source_fullname(api, module, call.func), _source_name(call, node.func.name)
+
+
+def _source_fullname(api: TypeChecker, module: MypyFile, expr: ast.expr) -> str:
+    """What a dotted name in a module's source refers to, through the module's symbol table
+    (which mypy's cache keeps, imports included): `create_evaluator`, `pe.create_evaluator`."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return ""
+    symbol = module.names.get(expr.id)
+    if symbol is None or symbol.node is None:
+        return ""
+    fullname = symbol.node.fullname
+    for part in reversed(parts):
+        inner = api.modules.get(fullname)
+        found = inner.names.get(part) if inner is not None else None
+        fullname = found.node.fullname if found is not None and found.node else f"{fullname}.{part}"
+    return fullname
+
+
+def _source_name(call: ast.Call, default: str) -> str | None:
+    keyword, position = spec.EVALS_NAME_ARGUMENT
+    given = [k.value for k in call.keywords if k.arg == keyword]
+    if not given and len(call.args) > position:
+        given = [call.args[position]]
+    if not given:
+        return default
+    value = given[0]
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
 
 
 def _name(call: CallExpr, default: str) -> str | None:

@@ -243,7 +243,7 @@ def _func_of(api: TypeChecker, expr: Expression) -> tuple[FuncItem | None, bool]
 
 
 # --------------------------------------------------------------------------------------------
-# Positional-only names of a def mypy loaded from its cache
+# What mypy's cache drops of a def, read from its module's source
 
 _SOURCES: dict[str, tuple[float, ast.Module | None]] = {}
 
@@ -277,10 +277,12 @@ def _find_def(body: list[ast.stmt], name: str) -> ast.AST | None:
     return found
 
 
-def source_args(api: TypeChecker, func: FuncItem | None) -> tuple[tuple[str, bool], ...] | None:
-    """(name, positional-only) of each parameter of a cached def, from its module's source."""
-    if not isinstance(func, FuncDef) or def_arguments(func) or None not in func.arg_names:
-        return None
+def source_def(
+    api: TypeChecker, func: FuncDef
+) -> tuple[MypyFile, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+    """A def found by its full name in its module's source, with that module: what mypy's cache
+    drops (a def's argument nodes, a Decorator's expressions) is read there. A def local to a
+    function is not found; mypy caches only what other modules can import."""
     parts = func.fullname.split(".")
     for cut in range(len(parts) - 1, 0, -1):
         module = api.modules.get(".".join(parts[:cut]))
@@ -294,7 +296,17 @@ def source_args(api: TypeChecker, func: FuncItem | None) -> tuple[tuple[str, boo
         node = _find_def(body, name) if isinstance(body, list) else None
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
-    a = node.args
+    return module, node
+
+
+def source_args(api: TypeChecker, func: FuncItem | None) -> tuple[tuple[str, bool], ...] | None:
+    """(name, positional-only) of each parameter of a cached def, from its module's source."""
+    if not isinstance(func, FuncDef) or def_arguments(func) or None not in func.arg_names:
+        return None
+    found = source_def(api, func)
+    if found is None:
+        return None
+    a = found[1].args
     out = [(arg.arg, True) for arg in a.posonlyargs]
     out += [(arg.arg, argument_elide_name(arg.arg)) for arg in a.args]
     out += [(a.vararg.arg, False)] if a.vararg else []

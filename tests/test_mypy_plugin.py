@@ -32,6 +32,7 @@ from strategies import SignatureSpec, compile_spec, render, signature_specs
 
 from phx_tasklint.core import spec
 from phx_tasklint.core.spec import Snippet
+from phx_tasklint.lint import lint, sources
 from phx_tasklint.runtime.binder import check_callable
 from tests.snippets import (
     HEADER,
@@ -941,6 +942,96 @@ def test_dmypy_run(tmp_path: Path, plugin_cache: Path) -> None:
         subprocess.run([*dmypy, "stop"], capture_output=True, env=env, cwd=tmp_path, timeout=60)
     assert "[phx-unbindable-parameter]" in result.stdout, result.stdout + result.stderr
     assert "[phx-no-parameters]" in result.stdout
+
+
+# phoenix.evals defs in another module, and a prebuilt metric: once a module comes from mypy's
+# cache its defs carry no decorator expressions, so the plugin reads those from the source.
+EVALS_DEFS = """\
+import phoenix.evals as pe
+from phoenix.evals import create_evaluator
+
+
+@create_evaluator(name="qa")
+def qa(question: str, answer: str) -> float:
+    return 1.0
+
+
+@pe.create_evaluator("slow")
+async def slow(output: str) -> float:
+    return 1.0
+
+
+def plain(output: str) -> float:
+    return 1.0
+"""
+EVALS_MAIN = """\
+from typing import Any
+
+from phoenix.client import Client
+from phoenix.evals import bind_evaluator, metrics
+
+from evals_defs import plain, qa, slow
+
+
+def task(input: dict[str, Any]) -> str:
+    return ""
+
+
+bound = bind_evaluator(evaluator=qa, input_mapping={"question": "input.q"})
+
+
+def main(ds: Any) -> None:
+    client = Client()
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[qa])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[bound])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[slow])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[metrics.exact_match])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[plain])
+"""
+
+
+def test_evals_findings_survive_the_incremental_cache(tmp_path: Path) -> None:
+    """A cold run, then one after editing only the importing module (the defs module and
+    phoenix.evals now come from the cache): the same findings, word for word."""
+    (tmp_path / "evals_defs.py").write_text(EVALS_DEFS)
+    main = tmp_path / "evals_main.py"
+    main.write_text(EVALS_MAIN)
+    config = write_config(tmp_path / "config", mypy="check_untyped_defs = true")
+    cache = tmp_path / "cache"  # cold: phoenix.evals is analysed in the first run
+
+    def findings() -> dict[int, list[Error]]:
+        run = run_mypy([main, tmp_path / "evals_defs.py"], config, cache)
+        assert run.status != 2, run.stdout + run.stderr
+        return {
+            line: sorted(e for e in errors if e.code.startswith("PHX"))
+            for (path, line), errors in run.errors.items()
+            if path == str(main.resolve())
+        }
+
+    cold = findings()
+    main.write_text(main.read_text() + "# touched\n")
+    warm = findings()
+    assert warm == cold
+    codes = {line: {e.code for e in errors} for line, errors in cold.items()}
+    assert codes == {
+        _line_of(main, "evaluators=[qa]"): {"PHX501"},
+        _line_of(main, "evaluators=[bound]"): {"PHX501"},
+        _line_of(main, "evaluators=[slow]"): {"PHX006"},
+        _line_of(main, "evaluators=[metrics.exact_match]"): {"PHX506"},
+    }
+    # a prebuilt metric's annotations are Phoenix's: a mapping is the advice, as the linter says
+    (exact_match,) = cold[_line_of(main, "evaluators=[metrics.exact_match]")]
+    assert "annotate" not in exact_match.message
+    assert exact_match.message in _linter_messages(main)
+
+
+def _linter_messages(path: Path) -> list[str]:
+    class Config:
+        phoenix_version = "latest"
+        task_runners: tuple[str, ...] = ()
+        evaluator_runners: tuple[str, ...] = ()
+
+    return [f.diagnostic.message for f in lint([sources.load(path)], Config()).findings]
 
 
 # --------------------------------------------------------------------------------------------
