@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from phx_tasklint.core import judge, spec
+from phx_tasklint.core.judge import quote_names as _quote
 from phx_tasklint.core.model import (
     Context,
     Diagnostic,
@@ -32,24 +33,10 @@ _SOURCE_WORDS = {"function": "evaluator", "template": "prompt template", "schema
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _quote(names: Sequence[str]) -> str:
-    items = [f"`{n}`" for n in names]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _finding(
-    code: str, *, param: str | None = None, params: Sequence[str] = (), **fields: object
+    code: str, *, param: str | None = None, params: Sequence[str] = (), **fields: Any
 ) -> Diagnostic:
-    rule = spec.RULES_BY_CODE[code]
-    return Diagnostic(
-        code=code,
-        name=rule.name,
-        severity=rule.severity,
-        message=rule.format(param=param, **fields),
-        role="evaluator",
-        param=param,
-        params=tuple(params) or ((param,) if param else ()),
-    )
+    return judge.rule_diagnostic(code, "evaluator", param=param, params=params, **fields)
 
 
 def evaluated_when(ctx: Context) -> str:
@@ -199,7 +186,7 @@ def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Dia
             out.extend(_check_call(lookups, when))
     if sig.is_async and ctx.sync_runner is True:
         consequence = f"phoenix.evals raises {spec.EVALS_ASYNC_ERROR}"
-        out.append(_finding("PHX006", role="evaluator", consequence=consequence))
+        out.append(_finding("PHX006", consequence=consequence))
     order = {f.name: i for i, f in enumerate(sig.fields or ())}
     out.sort(key=lambda d: (d.code, order.get(d.param or "", -1)))
     return out

@@ -118,12 +118,12 @@ _KNOWN_NAMES = (
 # Small helpers
 
 
-def _quote(names: Iterable[str]) -> str:
+def quote_names(names: Iterable[str]) -> str:
     items = [f"`{n}`" for n in names]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _diag(
+def rule_diagnostic(
     code: str,
     role: Role,
     *,
@@ -421,7 +421,7 @@ def check(signature: Signature, role: Role, context: Context | None = None) -> l
     params = signature.params
     if not params:
         suggest = spec.SINGLE_PARAMETER_FALLBACK[role]
-        out.append(_diag("PHX001", role, suggest=suggest, when=validated_when(role, ctx)))
+        out.append(rule_diagnostic("PHX001", role, suggest=suggest, when=validated_when(role, ctx)))
     elif len(params) == 1 and not ctx.evaluator_method:
         out.extend(_check_single(params[0], role))
     else:
@@ -522,7 +522,7 @@ def _check_single(param: Param, role: Role) -> list[Diagnostic]:
     else:
         return []
     plain = param.name if param.kind is Kind.KEYWORD_ONLY else spec.SINGLE_PARAMETER_FALLBACK[role]
-    return [_diag("PHX003", role, param=param.name, kind=kind, suggest=plain)]
+    return [rule_diagnostic("PHX003", role, param=param.name, kind=kind, suggest=plain)]
 
 
 def _check_multi(
@@ -580,13 +580,13 @@ def _check_binding(
     if positional_bound:
         plural = len(positional_bound) > 1
         out.append(
-            _diag(
+            rule_diagnostic(
                 "PHX004",
                 role,
                 param=positional_bound[0],
                 params=positional_bound,
                 s="s" if plural else "",
-                names=_quote(positional_bound),
+                names=quote_names(positional_bound),
                 is_are="are" if plural else "is",
             )
         )
@@ -624,7 +624,7 @@ def _never_filled(p: Param, role: Role, valid: Sequence[str], names: set[str]) -
             True,
             (Edit("rename", p.name, target),),
         )
-    return _diag("PHX101", role, param=p.name, hint=hint, fix=fix)
+    return rule_diagnostic("PHX101", role, param=p.name, hint=hint, fix=fix)
 
 
 def _check_var_keyword(
@@ -639,13 +639,13 @@ def _check_var_keyword(
     ]
     if landing:
         return []
-    advice = f"declare the values you need ({_quote(valid)}) as parameters"
+    advice = f"declare the values you need ({quote_names(valid)}) as parameters"
     if ctx.wrapper is not None and ctx.wrapper.kind == "decorator":
         signature = Signature(params)
         advice = (
             f"{_hidden_by(ctx.wrapper, signature)}: {_WRAPS_ADVICE.format(ctx.wrapper.function)}"
         )
-    return [_diag("PHX102", role, param=p.name, advice=advice) for p in var_keywords]
+    return [rule_diagnostic("PHX102", role, param=p.name, advice=advice) for p in var_keywords]
 
 
 def _evaluate_without_kwargs(role: Role, valid: Sequence[str]) -> Diagnostic:
@@ -654,7 +654,7 @@ def _evaluate_without_kwargs(role: Role, valid: Sequence[str]) -> Diagnostic:
         "PHX002",
         spec.RULES_BY_CODE["PHX002"].name,
         "error",
-        f"`evaluate` must accept `**kwargs`: Phoenix passes every value ({_quote(valid)}) "
+        f"`evaluate` must accept `**kwargs`: Phoenix passes every value ({quote_names(valid)}) "
         "by keyword and rejects the class with ValueError when it is defined; add "
         "`**kwargs`",
         role,
@@ -703,15 +703,15 @@ def _unbindable(
         cause = _left_by(wrapper, len(ordered))
         them = "them" if len(ordered) > 1 else "it"
         advice.insert(0, f"pass {them} in the partial, or")
-    return _diag(
+    return rule_diagnostic(
         "PHX002",
         role,
         param=signature_order[0],
         params=signature_order,
         fix=_unbindable_fix(edits, guess),
         s="s" if len(ordered) > 1 else "",
-        names=_quote(ordered),
-        valid=_quote(valid),
+        names=quote_names(ordered),
+        valid=quote_names(valid),
         advice="; ".join(advice)
         if cause == ""
         else f"{advice[0]} {'; '.join(advice[1:])}".rstrip(),
@@ -792,7 +792,7 @@ def _unbindable_fix(edits: list[Edit], guess: Edit | None) -> Fix | None:
     one = len(defaults) == 1
     widened = any(e.admit_none for e in defaults)
     parts.append(
-        f"add `= None` to {_quote(e.param for e in defaults)}"
+        f"add `= None` to {quote_names(e.param for e in defaults)}"
         + (f" (widening {'its' if one else 'their'} type to admit None)" if widened else "")
         + f": the body then receives None for {'it' if one else 'them'}"
     )
@@ -807,7 +807,7 @@ def _var_positional(
     if wrapper is not None and wrapper.kind == "decorator":
         # the def has no `*args` to remove: its decorator's wrapper has
         reason = f"{_hidden_by(wrapper, Signature(params))}; {reason}"
-        return _diag(
+        return rule_diagnostic(
             "PHX005",
             role,
             param=p.name,
@@ -816,7 +816,9 @@ def _var_positional(
         )
     title = (spec.RULES_BY_CODE["PHX005"].fix_title or "").format(param=p.name)
     fix = Fix(title, True, (Edit("remove", p.name),))
-    return _diag("PHX005", role, param=p.name, fix=fix, reason=reason, advice=f"remove `*{p.name}`")
+    return rule_diagnostic(
+        "PHX005", role, param=p.name, fix=fix, reason=reason, advice=f"remove `*{p.name}`"
+    )
 
 
 def _effective_async(signature: Signature) -> bool:
@@ -834,7 +836,7 @@ def _check_async(signature: Signature, role: Role, ctx: Context) -> list[Diagnos
         consequence = "Phoenix raises NotImplementedError"
     else:
         return []
-    return [_diag("PHX006", role, consequence=consequence)]
+    return [rule_diagnostic("PHX006", role, consequence=consequence)]
 
 
 def _check_returns(signature: Signature, role: Role, ctx: Context, scorer: str) -> list[Diagnostic]:
@@ -884,7 +886,9 @@ def _judge_returns(
             return []
         part, why = problem
         detail = why if part is result else f"in it, `{part.display()}`: {why}"
-        return [_diag("PHX201", role, type=result.display(), origin=origin, detail=detail)]
+        return [
+            rule_diagnostic("PHX201", role, type=result.display(), origin=origin, detail=detail)
+        ]
     if ctx.evaluator_method:
         return []  # Phoenix records an Evaluator object's result as-is, with no scorer
     scored = returns
@@ -900,9 +904,11 @@ def _judge_returns(
             if scorer == "legacy"
             else ("(score, label) or (score, label, explanation)")
         )
-        return [_diag(code, role, type=part.display(), origin=origin, shape=shape, detail=why)]
+        return [
+            rule_diagnostic(code, role, type=part.display(), origin=origin, shape=shape, detail=why)
+        ]
     detail = why if part is scored else f"`{part.display()}`: {why}"
-    return [_diag(code, role, type=scored.display(), origin=origin, detail=detail)]
+    return [rule_diagnostic(code, role, type=scored.display(), origin=origin, detail=detail)]
 
 
 def _check_annotations(
@@ -928,7 +934,7 @@ def _check_annotations(
         if can_hold(p.annotation, kind) is False:
             shown = p.annotation.display()
             out.append(
-                _diag(
+                rule_diagnostic(
                     "PHX301",
                     role,
                     param=p.name,
@@ -961,7 +967,7 @@ def check_not_callable(
         advice = f"pass the {role} function itself, not its name"
     else:
         advice = f"pass a function or a callable object as the {role}"
-    return [_diag("PHX007", role, value=described, when=when, advice=advice)]
+    return [rule_diagnostic("PHX007", role, value=described, when=when, advice=advice)]
 
 
 # --------------------------------------------------------------------------------------------
