@@ -590,3 +590,33 @@ def test_a_method_bound_and_its_function_unbound_are_judged_apart() -> None:
     with pytest.raises(GuardError) as caught:  # `self` is no name Phoenix binds
         guarding.judge_call(entry, unbound)
     assert [f.diagnostic.code for f in caught.value.findings] == ["PHX002"]
+
+
+def test_the_clients_own_evaluator_objects_are_judged_by_what_they_wrap() -> None:
+    """`@create_evaluator` of the client makes an object whose `__call__` takes nothing: Phoenix
+    calls its `evaluate`, so the guard judges the function it wraps (a good one passes; a result
+    the scorer rejects is still found), and a BaseEvaluator subclass by its own `evaluate`."""
+    from phoenix.client.experiments import create_evaluator
+    from phoenix.client.resources.experiments.types import BaseEvaluator
+
+    @create_evaluator(name="length", kind="CODE")
+    def length(output: Any) -> int:
+        return len(str(output))
+
+    @create_evaluator(name="tags")
+    def tags(output: Any) -> set[int]:
+        return {1}
+
+    class Mine(BaseEvaluator):
+        name = "mine"
+        kind = "CODE"
+
+        def evaluate(self, *, output: Any = None, **kwargs: Any) -> float:
+            return 1.0
+
+    entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.run_experiment")
+    good = {"task": lambda input: input, "evaluators": [length, Mine()]}
+    guarding.judge_call(entry, guarding.handed_over(entry, (), good))
+    with pytest.raises(GuardError) as caught:
+        guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [tags]}))
+    assert [(f.who, f.diagnostic.code) for f in caught.value.findings] == [("tags", "PHX202")]

@@ -41,7 +41,7 @@ from phx_tasklint.core.model import (
     TypeExpr,
     Wrapper,
 )
-from phx_tasklint.runtime import evals_object, values
+from phx_tasklint.runtime import client_evaluators, evals_object, values
 
 __all__ = [
     "BindingError",
@@ -667,6 +667,28 @@ def check_evals_object(obj: object, context: Context) -> list[Diagnostic] | None
     return evals_judge.check_evals(signature, context)
 
 
+def _check_client_evaluator(obj: object, context: Context) -> list[Diagnostic]:
+    """An evaluator object of Phoenix's client, which it calls as it is: judged by the function
+    `create_evaluator` wrapped, or by the subclass's own `evaluate` (called with every value by
+    keyword, like the linter's class check); nothing to judge when Phoenix's classes define it
+    all (a prebuilt one)."""
+    wrapped = client_evaluators.wrapped_function(obj)
+    if wrapped is not None:
+        return check_callable(
+            wrapped,
+            "evaluator",
+            sync_client=context.sync_runner,
+            profile=context.profile,
+            runner=context.runner,
+        )
+    method = client_evaluators.own_method(obj)
+    if method is None:
+        return []
+    plan = _new_plan(method, "evaluator", context.profile)
+    context = dataclasses.replace(context, evaluator_method=True)
+    return judge.check(plan.signature, "evaluator", context)
+
+
 def check_callable(
     obj: object,
     role: Role = "task",
@@ -686,6 +708,8 @@ def check_callable(
         found = check_evals_object(obj, context)
         if found is not None:
             return found
+        if client_evaluators.is_client_evaluator(obj):
+            return _check_client_evaluator(obj, context)
     if not callable(obj):
         _check_profile(profile)
         return _not_callable(obj, role, context)

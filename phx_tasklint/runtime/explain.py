@@ -29,6 +29,7 @@ from typing import Any
 
 from phx_tasklint.core import evals_judge, spec
 from phx_tasklint.core.model import Context, Diagnostic, EvalsSignature, Kind, Param, Role
+from phx_tasklint.runtime import client_evaluators
 
 __all__ = [
     "Binding",
@@ -195,11 +196,9 @@ def unwrap_phoenix_evaluator(obj: Any) -> tuple[Any, str | None]:
     records); any other object -> (itself, None). The default scorer judges the function's
     result (a custom `scorer=` is not applied). Raises LoadError for an evaluator class with its
     own `evaluate`, which Phoenix calls as-is and phx-tasklint does not run."""
-    classes = type(obj).__mro__
-    if not any(f"{c.__module__}.{c.__qualname__}" in spec.BASE_EVALUATOR_CLASSES for c in classes):
+    if not client_evaluators.is_client_evaluator(obj):
         return obj, None
-    call = next((vars(c)["__call__"] for c in classes if "__call__" in vars(c)), None)
-    wrapped = getattr(call, "__wrapped__", None)
+    wrapped = client_evaluators.wrapped_function(obj)
     name = getattr(obj, "name", None)
     if wrapped is None:
         raise LoadError(
