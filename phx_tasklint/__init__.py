@@ -97,7 +97,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """`%unload_ext phx_tasklint`: remove the guard and the findings table."""
+    """`%unload_ext phx_tasklint`: remove the guard it installed."""
     from phx_tasklint.runtime import notebook_guard
 
     notebook_guard.unload(ipython)

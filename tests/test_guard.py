@@ -5,7 +5,9 @@ before its first task call when Phoenix would fail it, changes nothing of a good
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import inspect
 import pickle
 import subprocess
 import sys
@@ -620,3 +622,94 @@ def test_the_clients_own_evaluator_objects_are_judged_by_what_they_wrap() -> Non
     with pytest.raises(GuardError) as caught:
         guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [tags]}))
     assert [(f.who, f.diagnostic.code) for f in caught.value.findings] == [("tags", "PHX202")]
+
+
+def test_a_verdict_follows_changes_made_in_place() -> None:
+    """A partial's keywords or a def's keyword defaults changed in place, or a `__wrapped__`
+    set later: judged again, as check_callable would judge them now."""
+    entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.evaluate_experiment")
+
+    def judge(evaluator: object) -> None:
+        guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [evaluator]}))
+
+    def scored(output: Any, gold: Any) -> bool:
+        return bool(output == gold)
+
+    given = functools.partial(scored, gold=1)
+    judge(given)
+    del given.keywords["gold"]
+    with pytest.raises(GuardError, match="PHX002"):
+        judge(given)
+
+    def keyword(output: Any, *, gold: Any = 1) -> bool:
+        return bool(output == gold)
+
+    judge(keyword)
+    assert keyword.__kwdefaults__ is not None
+    keyword.__kwdefaults__.pop("gold")
+    with pytest.raises(GuardError, match="PHX002"):
+        judge(keyword)
+
+
+def test_a_foreign_wrapper_survives_a_second_guard() -> None:
+    """Another library wraps a guarded entry point with `functools.wraps` (which copies the
+    wrapper's attributes): a guard set after the first was removed wraps that wrapper, and its
+    removal gives it back."""
+    from phoenix.client.resources import experiments as rx
+
+    original = rx.Experiments.run_experiment
+    first = phx_tasklint.guard()
+    guarded_method = rx.Experiments.run_experiment
+
+    @functools.wraps(guarded_method)
+    def instrumented(*args: Any, **kwargs: Any) -> Any:
+        return guarded_method(*args, **kwargs)
+
+    rx.Experiments.run_experiment = instrumented  # type: ignore[method-assign]
+    try:
+        first.remove()
+        assert rx.Experiments.run_experiment is instrumented
+        second = phx_tasklint.guard()
+        assert (
+            inspect.unwrap(rx.Experiments.run_experiment, stop=lambda f: f is instrumented)
+            is instrumented
+        )
+        second.remove()
+        assert rx.Experiments.run_experiment is instrumented
+    finally:
+        rx.Experiments.run_experiment = original  # type: ignore[method-assign]
+
+
+def test_overlapping_blocks_share_one_guard() -> None:
+    """Blocks that overlap (threads, asyncio tasks) end the guard with the last of them."""
+    from phoenix.client.resources import experiments as rx
+
+    first = phx_tasklint.guarded()
+    second = phx_tasklint.guarded()
+    handle = first.__enter__()
+    assert second.__enter__() is handle
+    first.__exit__(None, None, None)
+    assert guarding.active_guard() is handle and _ours_wraps(rx.Experiments.run_experiment)
+    second.__exit__(None, None, None)
+    assert guarding.active_guard() is None
+
+
+def _ours_wraps(method: object) -> bool:
+    return guarding._ours(method) is not None
+
+
+def test_results_phoenix_scores_are_not_refused() -> None:
+    """A phoenix.evals `Score` (Phoenix asks the instance for `source`, a property) and an
+    `Optional[float]` annotation (only examples given None fail): the guard lets them run."""
+    from phoenix.evals import Score
+
+    def scored(output: Any) -> Score:
+        return Score(name="s", score=1.0)
+
+    def maybe(output: Any) -> float | None:
+        return 1.0
+
+    entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.evaluate_experiment")
+    for evaluator in (scored, maybe):
+        assert phx_tasklint.check_callable(evaluator, "evaluator") == []
+        guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [evaluator]}))

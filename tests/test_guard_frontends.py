@@ -233,3 +233,25 @@ def test_readme_notebook_run_is_what_the_cells_print() -> None:
     assert load.strip() == "%load_ext phx_tasklint" and kind == "text"
     out = run_cells(load, cell)
     assert out == shown + "--- llm calls: 0\n", "re-run the README cell and paste its output"
+
+
+def test_the_table_keeps_the_sessions_handlers_and_tb() -> None:
+    """The error renders itself: a custom handler the user set stays in force, and `%tb` sees
+    the guard's error (IPython recorded it)."""
+    out = run_cells(
+        "class MyErr(Exception): pass\n"
+        "get_ipython().set_custom_exc((MyErr,), lambda *a, **k: print('my handler'))",
+        "%load_ext phx_tasklint",
+        "raise MyErr()",
+        "from phoenix.client import Client\n"
+        "def correct(output, gold):\n    return output == gold\n"
+        "Client().experiments.run_experiment(dataset=dataset, task=lambda input: input, "
+        "evaluators=[correct])",
+        "import sys; print('last:', type(sys.last_value).__name__)",
+        "%unload_ext phx_tasklint",
+        "print('custom exceptions:', [t.__name__ for t in get_ipython().custom_exceptions])",
+    )
+    assert "my handler" in out
+    assert "PHX002  correct" in out and "Traceback" not in out
+    assert "last: GuardError" in out
+    assert "custom exceptions: ['MyErr']" in out

@@ -361,8 +361,10 @@ def test_the_judge_reports_an_inferred_union_only_when_every_member_draws_the_sa
     assert judge.check(_inferred(both), "evaluator") == []
     partly = TypeExpr.union(number, none)
     assert judge.check(_inferred(partly), "evaluator") == []
-    # the same union written as an annotation is reported: it says the result may be None
-    assert [d.code for d in judge.check(Signature(_EVALUATOR, partly), "evaluator")] == ["PHX202"]
+    # nor as an annotation: its floats score, and Phoenix fails only the examples given None
+    assert judge.check(Signature(_EVALUATOR, partly), "evaluator") == []
+    never = TypeExpr.union(TypeExpr.named("builtins.set", number), none)  # no member scores
+    assert [d.code for d in judge.check(Signature(_EVALUATOR, never), "evaluator")] == ["PHX202"]
     swapped = TypeExpr.union(
         str_float, TypeExpr.named("builtins.tuple", *str_float.args, TypeExpr.named("builtins.str"))
     )

@@ -247,7 +247,10 @@ def scorer_problem(t: TypeExpr, scorer: str) -> _ScorerProblem | None:
     if t.kind is TypeKind.UNKNOWN:
         return None
     if t.kind is TypeKind.UNION:
-        return next(filter(None, (scorer_problem(arg, scorer) for arg in t.args)), None)
+        # Each member is a value some examples may produce: Phoenix fails only those, so a
+        # union is a problem when every member is (`Optional[float]` is not: its floats score)
+        problems = [scorer_problem(arg, scorer) for arg in t.args]
+        return problems[0] if problems and all(problems) else None
     if t.kind is TypeKind.LITERAL:
         return ("PHX202", t, "None is not a result") if any(v is None for v in t.values) else None
     if t.kind is TypeKind.TYPEDDICT:

@@ -169,12 +169,17 @@ def _class_expr(cls: type, depth: int) -> TypeExpr:
 
 
 def _class_fields(cls: type) -> tuple[str, ...] | None:
+    """The attributes an instance has: a dataclass's or a model's fields, with what its class
+    defines (a property such as phoenix.evals `Score.source` counts: Phoenix asks the instance),
+    or a plain class's, read from its source."""
     if dataclasses.is_dataclass(cls):
-        return tuple(f.name for f in dataclasses.fields(cls))
-    model_fields = getattr(cls, "model_fields", None)
-    if isinstance(model_fields, dict):
-        return tuple(model_fields)
-    return _plain_class_attributes(cls)
+        declared: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(cls))
+    elif isinstance(model_fields := getattr(cls, "model_fields", None), dict):
+        declared = tuple(model_fields)
+    else:
+        return _plain_class_attributes(cls)
+    defined = (n for n in dir(cls) if not n.startswith("__") and n not in declared)
+    return (*declared, *defined)
 
 
 # A class's source does not change while it lives: read it once (weakly, so that classes made

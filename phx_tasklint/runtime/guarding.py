@@ -25,6 +25,7 @@ import importlib.metadata
 import inspect
 import re
 import sys
+import textwrap
 import threading
 import types
 import warnings
@@ -73,6 +74,33 @@ class GuardError(BindingError):
 
     def __reduce__(self) -> tuple[type[GuardError], tuple[str, tuple[PreflightFinding, ...]]]:
         return (GuardError, (self.callee, self.findings))  # pickles (to a worker and back)
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for it in place of the traceback: the findings as a table."""
+        return [findings_table(self)]
+
+
+_WIDTH = 100  # where a message wraps in the table
+
+
+def findings_table(error: GuardError) -> str:
+    """The error as a table: a header line, then one row per finding."""
+    rows = [(f.diagnostic.code, f.who, f.diagnostic.message) for f in error.findings]
+    code_width = max(len("code"), *(len(code) for code, _, _ in rows))
+    who_width = max(len("callable"), *(len(who) for _, who, _ in rows))
+    indent = code_width + who_width + 4
+    refused = sorted({f.diagnostic.code for f in error.findings if f.refused})
+    lines = [
+        f"phx-tasklint: Phoenix would fail this experiment ({', '.join(refused)}); "
+        f"`{error.callee}` was not called, nothing was run.",
+        "",
+        f"{'code':<{code_width}}  {'callable':<{who_width}}  message",
+    ]
+    for code, who, message in rows:
+        wrapped = textwrap.wrap(message, max(40, _WIDTH - indent)) or [""]
+        lines.append(f"{code:<{code_width}}  {who:<{who_width}}  {wrapped[0]}")
+        lines += [" " * indent + rest for rest in wrapped[1:]]
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,17 +155,42 @@ def _anchor(obj: object) -> object:
     return obj.__func__ if type(obj) is types.MethodType else obj
 
 
-def _stamp(anchor: object) -> tuple[object, ...] | None:
+def _stamp(anchor: object, depth: int = 0) -> tuple[object, ...] | None:
     """What a verdict was read from that can change under the same object (compared by
-    identity): a function's code and defaults, a partial's function and arguments. None for
-    any other object, whose verdict is not kept: what it is read from (a `__call__`, a
-    phoenix.evals object's mapping, which `.bind(...)` changes in place) can change unseen."""
+    identity; a dict by its items): a function's code, defaults, `__signature__` and
+    `__wrapped__`, a partial's function and arguments. None for any other object, or a chain
+    through one, whose verdict is not kept: what it is read from (a `__call__`, a phoenix.evals
+    object's mapping, which `.bind(...)` changes in place) can change unseen."""
+    if depth > 8:
+        return None  # a long (or circular) chain of `__wrapped__`: not kept
     if type(anchor) is types.FunctionType:
-        return (anchor.__code__, anchor.__defaults__, anchor.__kwdefaults__)
+        parts = [anchor.__code__, anchor.__defaults__, *_items(anchor.__kwdefaults__)]
+        signature = vars(anchor).get("__signature__")
+        wrapped = vars(anchor).get("__wrapped__")  # what inspect.signature reads instead
+        parts += [signature, wrapped]
+        if wrapped is not None:
+            inner = _stamp(wrapped, depth + 1)
+            if inner is None:
+                return None
+            parts += inner
+        return tuple(parts)
     if type(anchor) is functools.partial:
-        inner = _stamp(anchor.func)
-        return None if inner is None else (anchor.func, anchor.args, anchor.keywords, *inner)
+        inner = _stamp(anchor.func, depth + 1)
+        if inner is None:
+            return None
+        return (anchor.func, anchor.args, *_items(anchor.keywords), *inner)
     return None
+
+
+def _items(mapping: dict[str, Any] | None) -> tuple[object, ...]:
+    """A dict's keys and values in order (it can change in place: its identity says nothing),
+    after a marker, so two shapes never line up."""
+    if mapping is None:
+        return (None,)
+    return (_DICT, *(x for pair in mapping.items() for x in pair))
+
+
+_DICT = object()
 
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
@@ -320,7 +373,18 @@ def marker_findings(evaluators: object) -> list[PreflightFinding]:
 _HANDED: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
     "phx_tasklint_guard_handed", default=frozenset()
 )
-_MARK = "__phx_tasklint_guard__"  # on a wrapper: the handle that made it
+# The wrappers the guard made, by id: (the wrapper, weakly; the handle that made it; what it
+# wraps). Known by identity, never by an attribute: `functools.wraps` copies a function's
+# attributes into whoever wraps it next, so a mark would be found on another library's wrapper.
+_WRAPPERS: dict[int, tuple[weakref.ref[Any], GuardHandle, Any]] = {}
+
+
+def _ours(obj: object) -> tuple[GuardHandle, Any] | None:
+    """The handle that made `obj` and what it wraps, when `obj` is one of the guard's wrappers."""
+    found = _WRAPPERS.get(id(obj))
+    if found is None or found[0]() is not obj:
+        return None
+    return found[1], found[2]
 
 
 def _enter(
@@ -362,7 +426,13 @@ def _wrap(original: Callable[..., Any], entry: spec.GuardedEntry, handle: GuardH
                     _HANDED.reset(token)
 
         wrapper = guarded_sync
-    setattr(wrapper, _MARK, handle)
+    key = id(wrapper)
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        if (found := _WRAPPERS.get(key)) is not None and found[0] is ref:
+            del _WRAPPERS[key]
+
+    _WRAPPERS[key] = (weakref.ref(wrapper, forget), handle, original)
     return wrapper
 
 
@@ -380,6 +450,8 @@ class GuardHandle:
 
     def __init__(self) -> None:
         self.active = True
+        self.standing = False  # set by `guard()`: only `.remove()` ends it
+        self.blocks = 0  # `guarded()` blocks running with it
         self._patches: list[_Patch] = []
         self._finder = _Finder(self)
 
@@ -416,11 +488,11 @@ class GuardHandle:
         current = _attribute(owner, name)
         if not callable(current):
             return
-        maker = getattr(current, _MARK, None)
-        if isinstance(maker, GuardHandle):
+        while (ours := _ours(current)) is not None:
+            maker, inner = ours
             if maker.active:
                 return  # already guarded
-            current = inspect.unwrap(current, stop=lambda f: not hasattr(f, _MARK))
+            current = inner  # a removed guard's wrapper, still in place: wrap what it wrapped
         wrapper = _wrap(current, entry, self)
         setattr(owner, name, wrapper)
         self._patches.append(_Patch(owner, name, current, wrapper))
@@ -529,7 +601,15 @@ def active_guard() -> GuardHandle | None:
 
 def guard() -> GuardHandle:
     """Guard Phoenix's experiment entry points (see the module's doc); idempotent: while a
-    guard is active, it is returned as it is."""
+    guard is active, it is returned as it is. It stays until `.remove()`, whatever blocks of
+    `guarded()` begin and end meanwhile."""
+    with _PATCH_LOCK:
+        handle = _install()
+        handle.standing = True
+        return handle
+
+
+def _install() -> GuardHandle:
     global _CURRENT
     with _PATCH_LOCK:
         if _CURRENT is not None and _CURRENT.active:
@@ -546,11 +626,15 @@ def guard() -> GuardHandle:
 
 @contextlib.contextmanager
 def guarded() -> Iterator[GuardHandle]:
-    """The guard for a block; a guard already active before it stays active after it."""
-    existing = active_guard() is not None
-    handle = guard()
+    """The guard for a block. Blocks that overlap (in threads, in asyncio tasks) share one
+    guard, removed when the last of them ends; a guard set with `guard()` stays after them."""
+    with _PATCH_LOCK:
+        handle = _install()
+        handle.blocks += 1
     try:
         yield handle
     finally:
-        if not existing:
-            handle.remove()
+        with _PATCH_LOCK:
+            handle.blocks -= 1
+            if handle.blocks == 0 and not handle.standing:
+                handle.remove()
