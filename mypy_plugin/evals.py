@@ -55,7 +55,9 @@ def read(
         return _bound(api, expr, index, depth)
     if isinstance(expr, RefExpr):
         node = expr.node
-        if isinstance(expr, NameExpr) and expr.name in index.rebound:
+        if (isinstance(expr, NameExpr) and expr.name in index.rebound) or (
+            expr.fullname and expr.fullname in index.rebound_fullnames
+        ):
             return None  # `ev.bind({...})` in the module: which mapping is in force is not known
         if isinstance(node, Decorator):
             return _decorated(api, node)

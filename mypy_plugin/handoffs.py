@@ -113,8 +113,10 @@ class ModuleIndex:
     applied: dict[int, CallExpr] = field(default_factory=dict)
     # a variable -> every value assigned to it in this module
     assigned: dict[int, list[Expression]] = field(default_factory=dict)
-    # names whose phoenix.evals input mapping is changed in place somewhere (`ev.bind({...})`)
+    # names whose phoenix.evals input mapping is changed in place somewhere (`ev.bind({...})`),
+    # and the full names of what they stand for (`metrics.exact_match.bind(...)`, any spelling)
     rebound: set[str] = field(default_factory=set)
+    rebound_fullnames: set[str] = field(default_factory=set)
     # keeps the indexed nodes alive, so that their ids stay theirs
     keep: list[object] = field(default_factory=list)
 
@@ -174,9 +176,12 @@ def _build_index(tree: MypyFile) -> ModuleIndex:
             isinstance(expr, CallExpr)
             and isinstance(expr.callee, MemberExpr)
             and expr.callee.name in spec.EVALS_REBIND_METHODS
-            and isinstance(expr.callee.expr, NameExpr)
+            and isinstance(expr.callee.expr, RefExpr)
         ):
-            index.rebound.add(expr.callee.expr.name)
+            if isinstance(expr.callee.expr, NameExpr):
+                index.rebound.add(expr.callee.expr.name)
+            if expr.callee.expr.fullname:
+                index.rebound_fullnames.add(expr.callee.expr.fullname)
     return index
 
 

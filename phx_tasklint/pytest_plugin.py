@@ -37,7 +37,7 @@ def _findings(items: list[object]) -> Iterator[tuple[pytest.Item, list[Preflight
             yield item, found
 
 
-@pytest.hookimpl(hookwrapper=True)  # the old style: installed, it loads into any pytest >= 7
+@pytest.hookimpl(hookwrapper=True)  # the old style, which any pytest >= 7 loads
 def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.CollectReport = outcome.get_result()

@@ -1051,3 +1051,26 @@ def test_entry_points() -> None:
     assert reexport.plugin is package.plugin is mypy_plugin.plugin
     assert reexport.__version__ == package.__version__ == mypy_plugin.__version__
     assert mypy_plugin.plugin("2.4.1") is mypy_plugin.PhxTaskLintPlugin
+
+
+def test_a_prebuilt_metric_bound_in_place_is_not_judged(tmp_path: Path) -> None:
+    """`metrics.exact_match.bind({...})` (Phoenix's docs' reuse pattern, any spelling) changes
+    the mapping in force: the plugin then says nothing of its fields, as the linter."""
+    main = tmp_path / "rebound.py"
+    main.write_text(
+        "from phoenix.client import Client\n"
+        "from phoenix.evals import metrics\n"
+        "import phoenix.evals.metrics as EV\n\n"
+        "metrics.exact_match.bind({'expected': 'expected.answer'})\n\n"
+        "def task(input):\n    return input\n\n"
+        "def main():\n"
+        "    Client().experiments.run_experiment(dataset=None, task=task, "
+        "evaluators=[metrics.exact_match])\n"
+        "    Client().experiments.run_experiment(dataset=None, task=task, "
+        "evaluators=[EV.exact_match])\n"
+    )
+    config = write_config(tmp_path / "config", mypy="check_untyped_defs = true")
+    run = run_mypy([main], config, tmp_path / "cache")
+    assert run.status != 2, run.stdout + run.stderr
+    assert not [e for errors in run.errors.values() for e in errors if e.code.startswith("PHX")]
+    assert _linter_messages(main) == []
