@@ -32,7 +32,10 @@ def _findings(items: list[object]) -> Iterator[tuple[pytest.Item, list[Preflight
         marker = item.get_closest_marker(spec.PYTEST_MARKER)
         if marker is None:
             continue
-        found = marker_findings(marker.kwargs.get(spec.PYTEST_MARKER_EVALUATORS))
+        # the case's parametrized arguments, by fixture too, as the client reads them
+        callspec = getattr(item, "callspec", None)
+        params = list(getattr(callspec, "params", None) or ())
+        found = marker_findings(marker.kwargs.get(spec.PYTEST_MARKER_EVALUATORS), params)
         if found:
             yield item, found
 

@@ -6,7 +6,10 @@ fails."""
 
 from __future__ import annotations
 
+import ast
 import warnings
+from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,9 +19,11 @@ from hypothesis import strategies as st
 from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import CallSite, Kind
 from phx_tasklint.lint import Report, lint, sources
+from phx_tasklint.lint.modules import Module
 from tests.oracle import EXAMPLE, TRACE_ID, phoenix_runner_error
 
 pytest.importorskip("phoenix.evals")
+pytest_plugins = ["pytester"]
 
 HEADER = (
     "from typing import Any, Mapping\n"
@@ -440,3 +445,262 @@ def test_a_prebuilt_llm_metric_validates_its_str_fields() -> None:
     found = run_lint(body).findings
     assert [(f.diagnostic.code, f.diagnostic.param) for f in found] == [("PHX506", "input")]
     assert "map a path into it" in found[0].diagnostic.message
+
+
+# --------------------------------------------------------------------------------------------
+# The pytest marker: a phoenix.evals evaluator gets the test's parametrized arguments by name,
+# `output`, `input` (every parametrized argument, unless one is named so) and `trace_id`. Where
+# the linter reads the test's parametrize names it judges the fields against exactly those; the
+# pytest guard reads the case's `callspec.params`. Both are compared with the client's own
+# plugin functions on each case.
+
+
+def _pytest_error(evaluator: Any, params: dict[str, Any]) -> str | None:
+    """What the client's pytest plugin does with a hoisted evaluator on one test case: the eval
+    input as `_eval_input_for` builds it (plus the traced test's `trace_id`), the evaluator
+    wrapped and called as the session does; the error, or None."""
+    from phoenix.client.pytest.context import _as_evaluator, _invoke_evaluator
+    from phoenix.client.pytest.session import _eval_input_for
+
+    item = SimpleNamespace(callspec=SimpleNamespace(params=params))
+    eval_input = _eval_input_for(item, "the output")  # type: ignore[arg-type]
+    eval_input.setdefault("trace_id", TRACE_ID)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            _invoke_evaluator(_as_evaluator(evaluator), eval_input)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _marked_test(names: Sequence[str], fixtures: Sequence[str] = ()) -> str:
+    args = ", ".join([*names, *fixtures])
+    cases = f"[({', '.join(repr(n) for n in names)},)]" if names else "[()]"
+    parametrize = f"@pytest.mark.parametrize({', '.join(names)!r}, {cases})\n" if names else ""
+    return (
+        "\n\nimport pytest\n\n"
+        "@pytest.mark.phoenix(dataset='d', evaluators=[ev])\n"
+        f"{parametrize}def test_case({args}):\n    pass\n"
+    )
+
+
+def _lint_marked(body: str, names: Sequence[str], fixtures: Sequence[str] = ()) -> Report:
+    text = HEADER + body + _marked_test(names, fixtures)
+    return lint([sources.from_bytes(text.encode(), "test_marked.py")], _Config())
+
+
+def _agree(body: str, names: Sequence[str], fixtures: Sequence[str] = ()) -> list[str]:
+    """The linter's and the guard's error codes on `ev` under the marker, after checking that
+    each reports an error exactly when the client's plugin fails the case."""
+    from phx_tasklint.runtime.guarding import marker_findings
+
+    namespace: dict[str, Any] = {}
+    exec(compile(HEADER + body, "<generated>", "exec"), namespace)
+    params = {name: name for name in [*names, *fixtures]}  # a fixture's `params=` counts too
+    error = _pytest_error(namespace["ev"], params)
+    linted = [
+        f.diagnostic
+        for f in _lint_marked(body, names, fixtures).findings
+        if f.diagnostic.severity == "error"
+    ]
+    guarded = [
+        f.diagnostic
+        for f in marker_findings([namespace["ev"]], params)
+        if f.diagnostic.severity == "error"
+    ]
+    shown = f"{body}parametrized {names}, fixtures {fixtures}\nPhoenix: {error}\n"
+    assert (error is not None) == bool(linted), f"{shown}linter: {[d.message for d in linted]}"
+    assert (error is not None) == bool(guarded), f"{shown}guard: {[d.message for d in guarded]}"
+    return sorted({d.code for d in linted})
+
+
+_EV = "@create_evaluator(name='g')\ndef g({params}):\n    return 1.0\n\n"
+
+
+@pytest.mark.parametrize(
+    ("params", "mapping", "names", "fixtures", "expected"),
+    [
+        # a field named after a parametrized argument is handed over; a typo is not
+        ("output, question", None, ["question"], [], []),
+        ("output, qestion", None, ["question"], [], ["PHX501"]),
+        # `expected` arrives only when the test is parametrized with it
+        ("output, expected", None, ["question"], [], ["PHX501"]),
+        ("output, expected", None, ["question", "expected"], [], []),
+        ("output, reference, metadata", None, [], [], ["PHX501"]),
+        # `input` holds every parametrized argument, unless one is named `input`
+        ("input, output, trace_id", None, [], [], []),
+        ("q", {"q": "'input.question'"}, ["question"], [], []),
+        ("q", {"q": "'input'"}, ["input"], [], []),
+        ("q", {"q": "'question'"}, ["question"], [], []),
+        ("q", {"q": "'expected.answer'"}, ["question"], [], ["PHX504"]),
+        ("q = None", {"q": "'expected.answer'"}, ["question"], [], []),
+        ("q", {"q": "lambda question: question"}, ["question"], [], []),
+        ("q", {"q": "lambda output, expected: expected"}, ["question"], [], ["PHX505"]),
+        ("q", {"q": "lambda output, question: question"}, ["question"], [], []),
+        # a test's parametrized fixture is handed over by its name too
+        ("output, context", None, ["question"], ["context"], []),
+        # the values are the test's: an annotation is not judged (a str `expected` runs here)
+        ("output, expected: str", None, ["expected"], [], []),
+        ("output, /", None, ["question"], [], ["PHX503"]),
+    ],
+)
+def test_the_pytest_marker_judges_fields_against_the_tests_arguments(
+    params: str,
+    mapping: dict[str, str] | None,
+    names: list[str],
+    fixtures: list[str],
+    expected: list[str],
+) -> None:
+    body = _EV.format(params=params)
+    if mapping is None:
+        body += "ev = g\n"
+    else:
+        items = ", ".join(f"{k!r}: {v}" for k, v in mapping.items())
+        body += f"ev = bind_evaluator(evaluator=g, input_mapping={{{items}}})\n"
+    assert _agree(body, names, fixtures) == expected
+
+
+def test_the_pytest_marker_messages_speak_of_the_tests_keywords() -> None:
+    typo = _lint_marked(_EV.format(params="output, qestion") + "ev = g\n", ["question"])
+    (finding,) = typo.findings
+    assert "is no keyword the test passes" in finding.diagnostic.message
+    assert "rename `qestion` to `question`" in finding.diagnostic.message
+    unmapped = _lint_marked(_EV.format(params="output, expected") + "ev = g\n", ["question"])
+    (finding,) = unmapped.findings
+    message = finding.diagnostic.message
+    assert "after each test has run" in message
+    assert "parametrize the test with `expected`" in message
+    assert "(`question`, `output`, `input` and `trace_id`)" in message
+    root = _lint_marked(
+        _EV.format(params="q") + "ev = bind_evaluator(evaluator=g, input_mapping={'q': 'row.q'})\n",
+        ["question"],
+    )
+    (finding,) = root.findings
+    assert "starts at `row`, which is no keyword the test passes" in finding.diagnostic.message
+    assert "parametrized arguments are under `input`" in finding.diagnostic.message
+    function = _lint_marked(
+        _EV.format(params="q")
+        + "ev = bind_evaluator(evaluator=g, input_mapping={'q': lambda output, gold: gold})\n",
+        ["question"],
+    )
+    (finding,) = function.findings
+    assert "`gold`, named after no keyword the test passes" in finding.diagnostic.message
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        # on a class: its tests' arguments are not read
+        "@pytest.mark.phoenix(dataset='d', evaluators=[ev])\nclass TestSuite:\n"
+        "    @pytest.mark.parametrize('question', ['q'])\n"
+        "    def test_a(self, question):\n        pass\n",
+        # argument names that are no literal
+        "NAMES = 'question'\n\n@pytest.mark.phoenix(dataset='d', evaluators=[ev])\n"
+        "@pytest.mark.parametrize(NAMES, ['q'])\ndef test_a(question):\n    pass\n",
+        # a mark kept in a name may parametrize the test
+        "cases = pytest.mark.parametrize('answer', ['a'])\n\n"
+        "@pytest.mark.phoenix(dataset='d', evaluators=[ev])\n@cases\ndef test_a():\n    pass\n",
+    ],
+    ids=["class", "names-in-a-variable", "mark-in-a-name"],
+)
+def test_the_pytest_marker_with_unknown_arguments_judges_no_field(test: str) -> None:
+    body = _EV.format(params="output, answer") + "ev = g\n\n\nimport pytest\n\n" + test
+    report = lint([sources.from_bytes((HEADER + body).encode(), "test_marked.py")], _Config())
+    assert codes(report) == set()
+    # the same evaluator where the arguments are read: `answer` is found by nothing
+    assert codes(_lint_marked(_EV.format(params="output, answer") + "ev = g\n", [])) == {"PHX501"}
+
+
+def test_the_marker_keywords_read_from_parametrize_and_usefixtures() -> None:
+    from phx_tasklint.lint.runners import marker_keywords
+
+    text = (
+        "import pytest\nfrom pytest import mark\n\n"
+        "@pytest.mark.phoenix(evaluators=[])\n"
+        "@mark.parametrize('a, b', [(1, 2)])\n"
+        "@pytest.mark.parametrize(argnames=['c'], argvalues=[3])\n"
+        "@pytest.mark.parametrize(('d',), [(4,)])\n"
+        "@pytest.mark.usefixtures('db')\n"
+        "@pytest.mark.asyncio\n"
+        "def test_x(a, b, c, d, tmp_path):\n    pass\n"
+    )
+    module = Module.parse(sources.from_bytes(text.encode(), "test_x.py"), "test_x")
+    assert module is not None
+    marker = next(c for c in module.calls if ast.unparse(c.func) == "pytest.mark.phoenix")
+    assert marker_keywords(module, marker) == (
+        "a",
+        "b",
+        "c",
+        "d",
+        "tmp_path",
+        "db",
+        "output",
+        "input",
+        "trace_id",
+    )
+
+
+# whole keywords only: a path into a value is found or not by the test's values, which no front
+# end judges (the hand-picked cases above take `input.question`)
+TEST_ARGUMENTS = ("question", "answer", "expected", "input", "metadata", "context")
+FLAT_PATHS = ("input", "output", "trace_id", "question", "expected", "inputs", "row")
+
+
+@st.composite
+def marked_modules(draw: st.DrawFn) -> tuple[str, list[str]]:
+    names = draw(st.lists(st.sampled_from(KEYWORDS + OTHERS), max_size=3, unique=True))
+    chosen = []
+    for name in names:
+        kind = draw(st.sampled_from(KINDS))
+        if kind is Kind.VAR_KEYWORD and any(k is kind for _, k, _ in chosen):
+            kind = Kind.POSITIONAL_OR_KEYWORD
+        chosen.append((name, kind, draw(st.booleans())))
+    params = _params(chosen)
+    prefix = "async " if draw(st.booleans()) else ""
+    body = f"@create_evaluator(name='g')\n{prefix}def g({_render(params, {})}):\n    return 1.0\n\n"
+    if draw(st.booleans()):
+        keys = draw(st.lists(st.sampled_from([p[0] for p in params] + ["stray"]), unique=True))
+        values = st.sampled_from(FLAT_PATHS).map(repr) | st.sampled_from(LAMBDAS)
+        items = ", ".join(f"{key!r}: {draw(values)}" for key in keys[:3])
+        body += f"ev = bind_evaluator(evaluator=g, input_mapping={{{items}}})\n"
+    else:
+        body += "ev = g\n"
+    return body, draw(st.lists(st.sampled_from(TEST_ARGUMENTS), max_size=3, unique=True))
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(marked_modules())
+def test_linter_and_guard_agree_with_the_pytest_plugin_on_generated_cases(
+    case: tuple[str, list[str]],
+) -> None:
+    body, names = case
+    _agree(body, names)
+
+
+def test_the_pytest_guard_judges_each_case_by_its_arguments(pytester: pytest.Pytester) -> None:
+    """The guard reads each case's `callspec.params`, fixtures' `params=` included: a field
+    named after one is found, `expected` of a test not parametrized with it is not."""
+    pytester.makepyfile(
+        test_marked=(
+            "import pytest\nfrom phoenix.evals import create_evaluator\n\n"
+            "@create_evaluator(name='grounded')\ndef grounded(output, context):\n"
+            "    return 1.0\n\n"
+            "@create_evaluator(name='exact')\ndef exact(output, expected):\n    return 1.0\n\n"
+            "@pytest.fixture(params=['c'])\ndef context(request):\n    return request.param\n\n"
+            "@pytest.mark.phoenix(dataset='d', evaluators=[grounded])\n"
+            "@pytest.mark.parametrize('question', ['q'])\n"
+            "def test_found(question, context):\n    pass\n\n"
+            "@pytest.mark.phoenix(dataset='d', evaluators=[exact])\n"
+            "@pytest.mark.parametrize('question', ['q'])\n"
+            "def test_missing(question):\n    pass\n"
+        )
+    )
+    result = pytester.runpytest_inprocess(
+        "--collect-only", "-q", "-p", "phx_tasklint.pytest_plugin"
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    out = result.stdout.str()
+    assert "test_marked.py::test_missing[q]: exact: PHX501" in out
+    assert "test_found" not in out.split("ERROR collecting")[1]

@@ -52,6 +52,7 @@ KNOWN_FIELDS = {
     "source",
     "root",
     "path",
+    "unbound",
 }
 DESIGN_CODES = [
     "PHX000",

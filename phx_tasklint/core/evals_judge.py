@@ -51,6 +51,22 @@ def evaluated_when(ctx: Context) -> str:
     return "only after every task has run, so the whole run's task cost is paid first"
 
 
+def handed_keywords(ctx: Context) -> tuple[str, ...] | None:
+    """The keywords the evaluator is handed: the hand-off's own when known (the pytest marker's
+    are the test's parametrized arguments beside `output`, `input` and `trace_id`), else the
+    runner's standard ones; None for a pytest marker whose test's arguments were not read."""
+    if ctx.evals_keywords is not None:
+        return ctx.evals_keywords
+    if ctx.runner == "pytest":
+        return None
+    return spec.PROFILES[ctx.profile].evaluator_names
+
+
+def _unbound(ctx: Context) -> str:
+    """What a name that is not handed over is, in the messages' words."""
+    return "no keyword the test passes" if ctx.runner == "pytest" else "no binding keyword"
+
+
 def path_root(path: str) -> str | None:
     """The top-level key a mapping path starts at (`input` for `input.question`,
     `$.input['q']`); None when the path is beyond a plain dotted or indexed one, so unknown."""
@@ -160,28 +176,30 @@ def check_evals(sig: EvalsSignature, context: Context | None = None) -> list[Dia
     ctx = context or Context()
     if ctx.evals_profile not in spec.EVALS_PROFILES:
         raise ValueError(f"unknown phoenix-evals profile {ctx.evals_profile!r}")
-    keywords = spec.PROFILES[ctx.profile].evaluator_names
+    # The pytest marker hands a phoenix.evals object the test's parametrized arguments by name
+    # beside `input`, `output` and `trace_id`: unless the front end read them, which names
+    # reach it is not known here (None), and no lookup is judged
+    keywords = handed_keywords(ctx)
     when = evaluated_when(ctx)
     out: list[Diagnostic] = []
-    # The pytest marker hands a phoenix.evals object the test's parametrized arguments by name
-    # beside `input`, `output` and `trace_id`: which names reach it is the test's, not known here
-    test_keywords = ctx.runner == "pytest"
     for entry in sig.mapping or ():
-        if entry.lambda_params is not None and not test_keywords:
-            out.extend(_check_mapping_function(entry, entry.lambda_params, keywords, when))
+        if entry.lambda_params is not None and keywords is not None:
+            params = entry.lambda_params
+            out.extend(_check_mapping_function(entry, params, keywords, _unbound(ctx), when))
     if sig.has_schema is False and sig.mapping is None:
         name = f" `{sig.name}`" if sig.name else ""
         out.append(_finding("PHX509", evaluator=name, when=when))
     if sig.has_schema is False and sig.fields is None and sig.mapping is not None:
         # without a schema phoenix.evals requires its mapping's keys, and validates nothing
         sig = replace(sig, fields=tuple(EvalsField(e.field) for e in sig.mapping))
-    if sig.fields is not None and test_keywords:
+    if sig.fields is not None and keywords is None:
         if sig.source == "function":
             out.extend(_check_call([(f, _Lookup("found")) for f in sig.fields], when))
-    elif sig.fields is not None:
+    elif sig.fields is not None and keywords is not None:
         lookups = [(f, _lookup(f, sig, keywords)) for f in sig.fields]
-        out.extend(_check_lookups(lookups, sig, keywords, when))
-        out.extend(_check_types(lookups, sig, when))
+        out.extend(_check_lookups(lookups, sig, keywords, ctx, when))
+        if ctx.runner != "pytest":  # under the marker the values are the test's: types unknown
+            out.extend(_check_types(lookups, sig, when))
         if sig.source == "function":
             out.extend(_check_call(lookups, when))
     if sig.is_async and ctx.sync_runner is True:
@@ -196,26 +214,31 @@ def _check_lookups(
     lookups: list[tuple[EvalsField, _Lookup]],
     sig: EvalsSignature,
     keywords: Sequence[str],
+    ctx: Context,
     when: str,
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     unmapped: list[EvalsField] = []
     for field, found in lookups:
         if found.outcome == "missing" and found.root:
-            out.append(_bad_root("PHX504", field, found, keywords, when))
+            out.append(_bad_root("PHX504", field, found, keywords, ctx, when))
         elif found.outcome == "dropped":
-            out.append(_bad_root("PHX507", field, found, keywords, when))
+            out.append(_bad_root("PHX507", field, found, keywords, ctx, when))
         elif found.outcome == "missing" and field.kind in (Kind.VAR_POSITIONAL, Kind.VAR_KEYWORD):
             out.append(_variadic_missing(field, when))
         elif found.outcome == "missing":
             unmapped.append(field)
     if unmapped:
-        out.append(_unresolved(unmapped, sig, keywords, when))
+        out.append(_unresolved(unmapped, sig, keywords, ctx, when))
     return out
 
 
 def _unresolved(
-    fields: list[EvalsField], sig: EvalsSignature, keywords: Sequence[str], when: str
+    fields: list[EvalsField],
+    sig: EvalsSignature,
+    keywords: Sequence[str],
+    ctx: Context,
+    when: str,
 ) -> Diagnostic:
     names = sorted(f.name for f in fields)
     field_names = set(sig.field_names())
@@ -237,10 +260,18 @@ def _unresolved(
         default = (
             f", or give {'it' if one else 'them'} a default" if sig.source == "function" else ""
         )
-        advice.append(
-            f"map {_quote(rest)} to a keyword or to a path into one, as in "
-            f"`{_BIND}({_EVALUATOR}=..., {mapped})`{default}"
-        )
+        if ctx.runner == "pytest":
+            advice.append(
+                f"parametrize the test with {_quote(rest)}, or map {'it' if one else 'them'} "
+                f"to one of the keywords the test passes ({_quote(keywords)}) or to a path "
+                f"into one (`input` holds the parametrized arguments, unless one is named `input`)"
+                f"{default}"
+            )
+        else:
+            advice.append(
+                f"map {_quote(rest)} to a keyword or to a path into one, as in "
+                f"`{_BIND}({_EVALUATOR}=..., {mapped})`{default}"
+            )
     plural = len(names) > 1
     return _finding(
         "PHX501",
@@ -252,6 +283,7 @@ def _unresolved(
         is_are="are" if plural else "is",
         first=names[0],
         detail=" (or another of them)" if plural else "",
+        unbound=_unbound(ctx),
         when=when,
         advice="; ".join(advice),
     )
@@ -262,7 +294,12 @@ def _close(a: str, b: str) -> bool:
 
 
 def _bad_root(
-    code: str, field: EvalsField, found: _Lookup, keywords: Sequence[str], when: str
+    code: str,
+    field: EvalsField,
+    found: _Lookup,
+    keywords: Sequence[str],
+    ctx: Context,
+    when: str,
 ) -> Diagnostic:
     target = judge.suggest_name(found.root, "evaluator", keywords)
     rest = found.path[found.path.index(found.root) + len(found.root) :]
@@ -270,17 +307,18 @@ def _bad_root(
         advice = f"write `{target}{rest}`"
     else:
         advice = f"start the path at one of {_quote(keywords)}"
-    if code == "PHX504":
+    if code == "PHX504" and target is None:
         advice += (
-            " (a dataset's columns are under `input`, `expected` and `metadata`)"
-            if target is None
-            else ""
+            " (the test's parametrized arguments are under `input`, and each under its own name)"
+            if ctx.runner == "pytest"
+            else " (a dataset's columns are under `input`, `expected` and `metadata`)"
         )
     return _finding(
         code,
         param=field.name,
         value=repr(found.path),
         root=found.root,
+        unbound=_unbound(ctx),
         path=found.path,
         when=when,
         advice=advice,
@@ -355,6 +393,8 @@ def _check_types(
         keyword = found.keyword
         if found.outcome != "keyword" or keyword is None or field.annotation is None:
             continue
+        if keyword not in spec.VALUE_DESCRIPTION:  # a hand-off's own keyword: its type unknown
+            continue
         if judge.validated_can_hold(field.annotation, keyword) is not False:
             continue
         mapped = f"map a path into it (`{_MAPPING}={{'{field.name}': '{keyword}.<key>'}}`)"
@@ -378,12 +418,16 @@ def _check_types(
 
 
 def _check_mapping_function(
-    entry: MappingEntry, params: tuple[Param, ...], keywords: Sequence[str], when: str
+    entry: MappingEntry,
+    params: tuple[Param, ...],
+    keywords: Sequence[str],
+    unbound: str,
+    when: str,
 ) -> list[Diagnostic]:
     """phoenix.evals' `_bind_mapping_function`: no parameter is an error; one is called with
     the keyword it is named after, else with the whole dict, positionally; more are bound by
     name (`bind_partial`, `apply_defaults`) and called with every argument by keyword."""
-    problem = _mapping_function_problem(params, keywords)
+    problem = _mapping_function_problem(params, keywords, unbound)
     if problem is None:
         return []
     reason, error, advice = problem
@@ -393,7 +437,7 @@ def _check_mapping_function(
 
 
 def _mapping_function_problem(
-    params: tuple[Param, ...], keywords: Sequence[str]
+    params: tuple[Param, ...], keywords: Sequence[str], unbound: str
 ) -> tuple[str, str, str] | None:
     if not params:
         return (
@@ -439,8 +483,7 @@ def _mapping_function_problem(
     if unknown:
         return (
             f"has required parameter{'s' if len(unknown) > 1 else ''} {_quote(unknown)}, "
-            "named after no binding keyword (with two or more parameters each is looked up by "
-            "name)",
+            f"named after {unbound} (with two or more parameters each is looked up by name)",
             "TypeError",
             f"name the parameters after the keywords ({_quote(keywords)}) or read the "
             "value from one of them",

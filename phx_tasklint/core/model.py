@@ -157,6 +157,10 @@ class Context:
     wrapper: Wrapper | None = None
     # the arize-phoenix-evals release line a phoenix.evals evaluator is judged by
     evals_profile: str = "latest"
+    # the keywords a phoenix.evals evaluator is handed when they are the hand-off's own (the
+    # pytest marker's: the test's parametrized arguments, `output`, `input`, `trace_id`); None:
+    # the runner's standard keywords, or for the pytest marker, not known
+    evals_keywords: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

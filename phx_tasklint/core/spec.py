@@ -283,6 +283,14 @@ EVALUATOR_METHODS = ("evaluate", "async_evaluate")
 EVALUATOR_KINDS = ("CODE", "LLM")  # case-insensitive
 PYTEST_MARKER = "phoenix"
 PYTEST_MARKER_EVALUATORS = "evaluators"  # the marker's keyword that takes the evaluators
+PYTEST_PARAMETRIZE = "parametrize"  # `pytest.mark.parametrize`: its names reach the evaluators
+PYTEST_USEFIXTURES = "usefixtures"  # a fixture it names may be parametrized: its name too
+# What the client's pytest plugin hands a marker's evaluators beside the test's parametrized
+# arguments (`_eval_input_for`): `input` (every parametrized argument, unless one is named
+# `input`), `output` (what the test logged) and `trace_id` (the test's trace, when traced)
+PYTEST_EVAL_KEYWORDS = ("output", "input", "trace_id")
+# the parameter the plugin adds for `repetitions=`, which it does not hand over
+PYTEST_REPETITION_PARAM = "__phoenix_repetition__"
 
 # Result types the scorers accept by qualified name (besides builtins).
 EVALUATION_RESULT_TYPES = (
@@ -1363,7 +1371,7 @@ RULES: tuple[Rule, ...] = (
             "mapping supplies"
         ),
         message=(
-            "phoenix.evals {source} field{s} {names} {is_are} no binding keyword and not "
+            "phoenix.evals {source} field{s} {names} {is_are} {unbound} and not "
             "mapped: every evaluation fails with `ValueError: Path not found: {first}`{detail} "
             "{when}; "
             "{advice}"
@@ -1491,7 +1499,7 @@ RULES: tuple[Rule, ...] = (
         phoenix_fails="every-example",
         summary="an input mapping path whose root is not a binding keyword, for a required field",
         message=(
-            "input mapping `{param}: {value}` starts at `{root}`, which is no binding keyword: "
+            "input mapping `{param}: {value}` starts at `{root}`, which is {unbound}: "
             "every evaluation fails with `ValueError: Path not found: {path}` {when}; {advice}"
         ),
         fix_title=None,
@@ -1605,7 +1613,7 @@ RULES: tuple[Rule, ...] = (
         phoenix_fails="never",
         summary="an input mapping path that is never found, for a field with a default",
         message=(
-            "input mapping `{param}: {value}` starts at `{root}`, which is no binding keyword: "
+            "input mapping `{param}: {value}` starts at `{root}`, which is {unbound}: "
             "phoenix.evals never finds it and silently uses the default of `{param}`; {advice}"
         ),
         fix_title=None,

@@ -58,6 +58,7 @@ from phx_tasklint.lint.runners import (
     find_runner,
     is_create_evaluator,
     is_marker,
+    marker_keywords,
 )
 from phx_tasklint.lint.sources import Source
 
@@ -541,7 +542,8 @@ class Engine:
         evaluators = argument(marker, "evaluators", None)
         if evaluators is not None:
             site = (module, marker, "pytest.mark.phoenix")
-            context = self.context("pytest")
+            keywords = marker_keywords(module, marker)
+            context = replace(self.context("pytest"), evals_keywords=keywords)
             self.hand_off_evaluators(module, evaluators, context, site, sequence_only=True)
 
     def on_class(self, module: Module, node: ast.ClassDef) -> None:

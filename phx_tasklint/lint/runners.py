@@ -471,3 +471,61 @@ def is_create_evaluator(module: Module, expr: ast.AST) -> bool:
 
 def is_marker(module: Module, expr: ast.AST) -> bool:
     return f"pytest.mark.{spec.PYTEST_MARKER}" in module.qualified(expr)
+
+
+def is_parametrize(module: Module, expr: ast.AST) -> bool:
+    return f"pytest.mark.{spec.PYTEST_PARAMETRIZE}" in module.qualified(expr)
+
+
+def marker_keywords(module: Module, marker: ast.Call) -> tuple[str, ...] | None:
+    """The keywords the client's pytest plugin hands the evaluators of a `pytest.mark.phoenix`
+    marker: the test's parametrized arguments by name, then `output`, `input`, `trace_id`. None
+    when they are not known: the marker is not on a def (a class's, a module's `pytestmark`),
+    or a decorator may parametrize it in a way not read here (argument names that are no
+    literal, a mark stored in a name)."""
+    node = module.parent(marker)
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    # Every parametrized argument is one pytest finds in the test's fixture closure, so the
+    # def's own parameters cover those a fixture (`params=`) or `pytest_generate_tests`
+    # parametrizes; a fixture's own fixtures' are not seen.
+    names = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call) and is_parametrize(module, decorator.func):
+            found = _parametrize_names(argument(decorator, "argnames", 0))
+            if found is None:
+                return None
+            names += found
+        elif isinstance(decorator, ast.Call) and is_usefixtures(module, decorator.func):
+            # a fixture it uses may be parametrized: its name is handed over too
+            used = _literal_names(decorator.args)
+            if used is None or decorator.keywords:
+                return None
+            names += used
+        elif not any(q.startswith("pytest.mark.") for q in module.qualified(_callee(decorator))):
+            return None  # `@cases`: maybe a parametrize mark kept in a name
+    names += spec.PYTEST_EVAL_KEYWORDS
+    return tuple(dict.fromkeys(names))
+
+
+def is_usefixtures(module: Module, expr: ast.AST) -> bool:
+    return f"pytest.mark.{spec.PYTEST_USEFIXTURES}" in module.qualified(expr)
+
+
+def _callee(decorator: ast.expr) -> ast.expr:
+    return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+def _parametrize_names(argnames: ast.expr | None) -> list[str] | None:
+    """`"a,b"`, `"a, b"`, `["a", "b"]`, `("a", "b")`; None for any other form."""
+    if isinstance(argnames, ast.Constant) and isinstance(argnames.value, str):
+        return [n.strip() for n in argnames.value.split(",") if n.strip()]
+    if isinstance(argnames, (ast.List, ast.Tuple)):
+        return _literal_names(argnames.elts)
+    return None
+
+
+def _literal_names(exprs: list[ast.expr]) -> list[str] | None:
+    """The strings, when every one is a str literal; None otherwise."""
+    names = [e.value for e in exprs if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return names if len(names) == len(exprs) else None

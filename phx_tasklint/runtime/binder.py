@@ -701,14 +701,19 @@ def check_callable(
     sync_client: bool | None = None,
     profile: str = spec.DEFAULT_PROFILE,
     runner: RunnerKind | None = None,
+    evals_keywords: tuple[str, ...] | None = None,
 ) -> list[Diagnostic]:
     """The linter's diagnostics for this callable's definition, from the live object.
     `runner`: the kind of entry point it goes to (`"run"` for `run_experiment`, `"evaluate"`
     for `evaluate_experiment`, ...), which decides when Phoenix checks an evaluator and so
-    what the messages say that costs; None when not known."""
+    what the messages say that costs; None when not known. `evals_keywords`: the keywords a
+    phoenix.evals evaluator is handed when they are the entry point's own (the pytest
+    marker's); None for the runner's standard ones, or not known."""
     if role not in ("task", "evaluator"):
         raise ValueError(f"role must be 'task' or 'evaluator', not {role!r}")
-    context = Context(profile=profile, sync_runner=sync_client, runner=runner)
+    context = Context(
+        profile=profile, sync_runner=sync_client, runner=runner, evals_keywords=evals_keywords
+    )
     if role == "evaluator":
         found = check_evals_object(obj, context)
         if found is not None:

@@ -30,7 +30,7 @@ import threading
 import types
 import warnings
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -129,7 +129,8 @@ def profile_of_version(version: str) -> str:
 # --------------------------------------------------------------------------------------------
 # verdicts, one check_callable per callable
 
-_Context = tuple[Role, bool | None, RunnerKind, str]  # role, sync runner, runner kind, profile
+# role, sync runner, runner kind, profile, the keywords a phoenix.evals evaluator is handed
+_Context = tuple[Role, bool | None, RunnerKind, str, tuple[str, ...] | None]
 
 
 @dataclass
@@ -227,8 +228,12 @@ def _verdict(obj: object, context: _Context) -> tuple[Diagnostic, ...]:
         known = entry.verdicts.get((context, anchor is not obj))
         if known is not None and _same(known[0], stamp):
             return known[1]
-    role, sync, kind, profile = context
-    found = tuple(check_callable(obj, role, sync_client=sync, profile=profile, runner=kind))
+    role, sync, kind, profile, keywords = context
+    found = tuple(
+        check_callable(
+            obj, role, sync_client=sync, profile=profile, runner=kind, evals_keywords=keywords
+        )
+    )
     if entry is not None and stamp is not None:
         entry.verdicts[(context, anchor is not obj)] = (stamp, found)
     return found
@@ -326,7 +331,7 @@ def judge_call(entry: spec.GuardedEntry, handed: Sequence[_Handed], stacklevel: 
             continue
         judged.add(id(item.obj))
         try:
-            found = _verdict(item.obj, (item.role, entry.sync, entry.kind, profile))
+            found = _verdict(item.obj, (item.role, entry.sync, entry.kind, profile, None))
         except Exception as exc:  # unreadable: Phoenix says so itself, as it always did
             warnings.warn(
                 f"phx-tasklint could not check {item.who}: {exc}",
@@ -342,21 +347,29 @@ def judge_call(entry: spec.GuardedEntry, handed: Sequence[_Handed], stacklevel: 
             warnings.warn(f.line(), GuardWarning, stacklevel=stacklevel)
 
 
-def marker_findings(evaluators: object) -> list[PreflightFinding]:
+def marker_findings(
+    evaluators: object, params: Iterable[str] | None = None
+) -> list[PreflightFinding]:
     """The findings on the evaluators of a `pytest.mark.phoenix(evaluators=...)`: a list or tuple
     is one evaluator per item, any other value (a dict too) is one evaluator, as the client's
-    plugin reads it (ENTRYPOINTS.md §4)."""
+    plugin reads it (ENTRYPOINTS.md §4). `params`: the names of the test's parametrized
+    arguments (its `callspec.params`), which the client hands a phoenix.evals evaluator beside
+    `output`, `input` and `trace_id`; None when not known."""
     from phx_tasklint.runtime.localrun import PreflightFinding
 
     if evaluators is None:
         return []
     items = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
     profile = installed_profile()
+    keywords = None
+    if params is not None:
+        given = [p for p in params if p != spec.PYTEST_REPETITION_PARAM]
+        keywords = tuple(dict.fromkeys([*given, *spec.PYTEST_EVAL_KEYWORDS]))
     found: list[PreflightFinding] = []
     for item in items:
         who = _evaluator_who(item)
         try:
-            verdict = _verdict(item, ("evaluator", None, "pytest", profile))
+            verdict = _verdict(item, ("evaluator", None, "pytest", profile, keywords))
         except Exception as exc:  # unreadable: Phoenix says so itself, as it always did
             warnings.warn(f"phx-tasklint could not check {who}: {exc}", GuardWarning, stacklevel=2)
             continue
