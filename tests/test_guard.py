@@ -713,3 +713,33 @@ def test_results_phoenix_scores_are_not_refused() -> None:
     for evaluator in (scored, maybe):
         assert phx_tasklint.check_callable(evaluator, "evaluator") == []
         guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [evaluator]}))
+
+
+def test_evaluators_phoenix_records_under_one_name_are_warned_about() -> None:
+    """Phoenix keeps the last evaluator of each name (PHX404): the run goes on, with a warning;
+    a dict key names a function apart, not a phoenix.evals object (its own name counts)."""
+    from phoenix.evals import create_evaluator as evals_evaluator
+
+    def make(name: str) -> Any:
+        @evals_evaluator(name=name)
+        def scored(output: Any) -> float:
+            return 1.0
+
+        return scored
+
+    first, second = make("same"), make("same")
+    entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.evaluate_experiment")
+    for evaluators in ([first, second], {"a": first, "b": second}):
+        with pytest.warns(GuardWarning, match="PHX404"):
+            guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": evaluators}))
+
+    def plain(output: Any) -> float:
+        return 1.0
+
+    other = functools.partial(plain)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        named_apart = {"a": plain, "b": other}
+        guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": named_apart}))
+    with pytest.warns(GuardWarning, match="PHX404"):
+        guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [plain, other]}))

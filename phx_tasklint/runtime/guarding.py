@@ -34,8 +34,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from phx_tasklint.core import spec
-from phx_tasklint.core.model import Diagnostic, Role, RunnerKind
+from phx_tasklint.core import judge, spec
+from phx_tasklint.core.model import CallSite, Diagnostic, Role, RunnerKind
+from phx_tasklint.runtime import client_evaluators, evals_object
 from phx_tasklint.runtime.binder import BindingError, check_callable
 
 if TYPE_CHECKING:
@@ -259,6 +260,7 @@ class _Handed:
     who: str  # "task", or the name Phoenix records the evaluator under
     role: Role
     obj: object
+    key: object = None  # the mapping key it was given under, if any
 
 
 def _safe_name(obj: object) -> str | None:
@@ -293,7 +295,7 @@ def _evaluators(value: object) -> list[_Handed]:
     if value is None:
         return []
     if isinstance(value, Mapping):
-        return [_Handed(_evaluator_who(v, k), "evaluator", v) for k, v in value.items()]
+        return [_Handed(_evaluator_who(v, k), "evaluator", v, k) for k, v in value.items()]
     if isinstance(value, Sequence):
         return [_Handed(_evaluator_who(v), "evaluator", v) for v in value]
     return [_Handed(_evaluator_who(value), "evaluator", value)]
@@ -345,6 +347,36 @@ def judge_call(entry: spec.GuardedEntry, handed: Sequence[_Handed], stacklevel: 
     for f, obj in findings:
         if _first_warning(obj, f.diagnostic.code):
             warnings.warn(f.line(), GuardWarning, stacklevel=stacklevel)
+    for f in _shared_names(entry, [h for h in handed if h.role == "evaluator"]):
+        warnings.warn(f.line(), GuardWarning, stacklevel=stacklevel)
+
+
+def _shared_names(
+    entry: spec.GuardedEntry, evaluators: Sequence[_Handed]
+) -> list[PreflightFinding]:
+    """Evaluators Phoenix records under one name (it keeps the last of them: PHX404)."""
+    from phx_tasklint.runtime.localrun import PreflightFinding, evaluator_name
+
+    names: list[str | None] = []
+    renamable: list[bool] = []
+    for item in evaluators:
+        obj = item.obj
+        own = evals_object.is_evals_evaluator(obj) or client_evaluators.is_client_evaluator(obj)
+        if own:  # its own name, whatever key it is given under
+            names.append(_safe_name(obj))
+        elif isinstance(item.key, str) and item.key:
+            names.append(item.key)
+        else:
+            try:
+                names.append(evaluator_name(obj))
+            except Exception:  # an attribute of the user's raised: no name to compare
+                names.append(None)
+        renamable.append(not own)
+    site = CallSite(entry.attribute, evaluator_names=tuple(names), renamable=tuple(renamable))
+    return [
+        PreflightFinding(evaluators[d.item or 0].who, "evaluator", d)
+        for d in judge.check_call(site)
+    ]
 
 
 def marker_findings(
