@@ -440,15 +440,21 @@ def test_async_client_good_run_is_unchanged() -> None:
     assert len(with_guard["evaluation_runs"]) == 3
 
 
-def test_module_functions_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    judged: list[object] = []
+@pytest.fixture
+def judged(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every callable the guard hands to check_callable, in order."""
+    seen: list[object] = []
     real = guarding.check_callable
 
     def counting(obj: object, *args: Any, **kwargs: Any) -> Any:
-        judged.append(obj)
+        seen.append(obj)
         return real(obj, *args, **kwargs)
 
     monkeypatch.setattr(guarding, "check_callable", counting)
+    return seen
+
+
+def test_module_functions_are_judged_once(judged: list[object]) -> None:
 
     def fresh(output: Any, expected: Any) -> bool:  # not in the verdict cache yet
         return bool(output == expected)
@@ -533,17 +539,7 @@ def test_evaluate_experiment_on_an_existing_result() -> None:
 # cost
 
 
-def test_one_check_per_callable_and_the_cache_keeps_nothing_alive(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    judged: list[object] = []
-    real = guarding.check_callable
-
-    def counting(obj: object, *args: Any, **kwargs: Any) -> Any:
-        judged.append(obj)
-        return real(obj, *args, **kwargs)
-
-    monkeypatch.setattr(guarding, "check_callable", counting)
+def test_one_check_per_callable_and_the_cache_keeps_nothing_alive(judged: list[object]) -> None:
     entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.run_experiment")
 
     def make() -> Any:
