@@ -212,6 +212,25 @@ def test_flag_or_ini_opts_in(
     assert "gold_typo: PHX002" in result.stdout.str()
 
 
+@pytest.mark.parametrize("autoload", [True, False], ids=["autoload", "no-autoload"])
+def test_p_naming_the_entry_point_opts_in(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, autoload: bool
+) -> None:
+    """`-p phx_tasklint.guard` (the entry point's name) loads the guard, with pytest's plugin
+    autoload on or off, and leaves the `phx_tasklint.guard` function in place."""
+    installed = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
+    assert "phx_tasklint.guard" in installed, "install phx-tasklint: pip install -e ."
+    if not autoload:
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_marked=TESTS)
+    result = pytester.runpytest_inprocess("--collect-only", "-p", "phx_tasklint.guard")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "gold_typo: PHX002" in result.stdout.str()
+    import phx_tasklint
+
+    assert callable(phx_tasklint.guard) and not isinstance(phx_tasklint.guard, type(pytest))
+
+
 def test_a_conftest_naming_the_plugin_opts_in(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_marked=TESTS)
     pytester.makeconftest('pytest_plugins = ["phx_tasklint.pytest_plugin"]')
