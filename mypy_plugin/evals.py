@@ -4,9 +4,11 @@ mypy types every phoenix.evals object as an `Evaluator`, which says nothing of i
 the plugin reads is the little the syntax states with types beside it: a def decorated with
 `phoenix.evals.create_evaluator(...)` (its parameters, with their annotations, are the fields;
 the prebuilt metrics that phoenix.evals defines so are read the same way) and
-`bind_evaluator(...)` calls with a literal dict mapping (string paths, lambdas), followed through
-names assigned once in the module. Anything else (templates, metric classes, a mapping held in a
-variable) is left to the linter and the runtime binder: None, never a guess.
+`bind_evaluator(...)` calls with a literal dict mapping (string paths, lambdas), and LLM
+evaluators made with a literal prompt template (its variables are the fields: a string, or a list
+of message dicts whose contents are strings), followed through names assigned once in the module.
+Anything else (metric classes, a mapping or template held elsewhere, an evaluator given its own
+`input_schema`) is left to the linter and the runtime binder: None, never a guess.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mypy.nodes import (
     DictExpr,
     Expression,
     LambdaExpr,
+    ListExpr,
     MemberExpr,
     MypyFile,
     NameExpr,
@@ -32,6 +35,7 @@ from mypy.nodes import (
 
 from mypy_plugin import handoffs
 from phx_tasklint.core import spec
+from phx_tasklint.core.evals_templates import messages_fields, template_fields
 from phx_tasklint.core.model import EvalsField, EvalsSignature, MappingEntry
 
 _MAX_DEPTH = 4
@@ -53,6 +57,10 @@ def read(
         return None
     if isinstance(expr, CallExpr) and is_bind_evaluator(_fullname(expr.callee)):
         return _bound(api, expr, index, depth)
+    if isinstance(expr, CallExpr) and (
+        _fullname(expr.callee) in spec.EVALS_TEMPLATE_MAKERS + spec.EVALS_CLASSIFIER_FUNCTIONS
+    ):
+        return _templated(expr, index)
     if isinstance(expr, RefExpr):
         node = expr.node
         if (isinstance(expr, NameExpr) and expr.name in index.rebound) or (
@@ -154,11 +162,58 @@ def _name(call: CallExpr, default: str) -> str | None:
     return default
 
 
-def _argument(call: CallExpr, keyword: str, position: int) -> Expression | None:
+def _argument(call: CallExpr, keyword: str, position: int | None) -> Expression | None:
     for i, (arg, arg_name) in enumerate(zip(call.args, call.arg_names, strict=True)):
         if arg_name == keyword or (arg_name is None and i == position):
             return arg
     return None
+
+
+def _templated(call: CallExpr, index: handoffs.ModuleIndex) -> EvalsSignature:
+    """An LLM evaluator made from a prompt template: its variables are the fields."""
+    classifier = _fullname(call.callee) in spec.EVALS_CLASSIFIER_FUNCTIONS
+    keyword, position = spec.EVALS_NAME_ARGUMENT
+    given_name = _argument(call, keyword, position if classifier else None)
+    name = given_name.value if isinstance(given_name, StrExpr) else None
+    schema = _argument(call, spec.EVALS_INPUT_SCHEMA_ARGUMENT, None)
+    if schema is not None and _fullname(schema) != "builtins.None":
+        return EvalsSignature(None, source="schema", name=name)  # the fields are that model's
+    template = _argument(
+        call,
+        spec.EVALS_TEMPLATE_ARGUMENT,
+        spec.EVALS_CLASSIFIER_TEMPLATE_POSITION if classifier else None,
+    )
+    fields = _template_fields(_assigned_once(template, index)) if template is not None else None
+    return EvalsSignature(fields, source="template", name=name)
+
+
+def _assigned_once(expr: Expression, index: handoffs.ModuleIndex) -> Expression:
+    """The value a name assigned once in the module holds; any other expression itself."""
+    if isinstance(expr, NameExpr) and isinstance(expr.node, Var):
+        values = index.assigned.get(id(expr.node), [])
+        if len(values) == 1:
+            return values[0]
+    return expr
+
+
+def _template_fields(expr: Expression) -> tuple[EvalsField, ...] | None:
+    if isinstance(expr, StrExpr):
+        return template_fields(expr.value)
+    if not isinstance(expr, ListExpr) or not expr.items:
+        return None
+    texts: list[str] = []
+    for message in expr.items:
+        if not isinstance(message, DictExpr) or any(k is None for k, _ in message.items):
+            return None
+        contents = [
+            v
+            for k, v in message.items
+            if isinstance(k, StrExpr) and k.value == spec.EVALS_MESSAGE_CONTENT
+        ]
+        if len(contents) != 1 or not isinstance(contents[0], StrExpr):
+            return None
+        texts.append(contents[0].value)
+    return messages_fields(texts)
 
 
 def _bound(

@@ -1025,6 +1025,73 @@ def test_evals_findings_survive_the_incremental_cache(tmp_path: Path) -> None:
     assert exact_match.message in _linter_messages(main)
 
 
+TEMPLATES = """\
+from phoenix.client import Client
+from phoenix.evals import ClassificationEvaluator, LLMEvaluator, bind_evaluator, create_classifier
+from pydantic import BaseModel
+
+llm = None
+MESSAGES = [
+    {"role": "system", "content": "Judge {{output}}."},
+    {"role": "user", "content": "Question: {{question}}"},
+]
+TEXT = "Does {output} answer {query}?"
+
+
+class Schema(BaseModel):
+    q: str
+
+
+literal = ClassificationEvaluator(
+    name="lit", llm=llm, prompt_template="Q: {question} A: {output}", choices=["y"]
+)
+messages = LLMEvaluator(name="msgs", llm=llm, prompt_template=MESSAGES)
+named = create_classifier("named", TEXT, llm, ["yes", "no"])
+fine = LLMEvaluator(name="fine", llm=llm, prompt_template="{{input}} -> {{output}}")
+mapped = bind_evaluator(evaluator=literal, input_mapping={"question": "input.question"})
+own_schema = LLMEvaluator(name="own", llm=llm, prompt_template="{q}", input_schema=Schema)
+unread = LLMEvaluator(name="unread", llm=llm, prompt_template="{{> partial}}")
+rebound = LLMEvaluator(name="rebound", llm=llm, prompt_template="{q}")
+rebound.bind({"q": "input"})
+
+
+def main(ds: object, task: object) -> None:
+    client = Client()
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[literal])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[messages])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[named])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[fine])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[mapped])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[own_schema])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[unread])
+    client.experiments.run_experiment(dataset=ds, task=task, evaluators=[rebound])
+"""
+
+
+def test_prompt_templates_are_read_as_the_linter_reads_them(tmp_path: Path) -> None:
+    """A literal template (a string, a name bound to one, a list of messages) states the
+    fields; a template given its own input schema, one the reader cannot be sure of and one
+    re-bound in place say nothing. The messages are the linter's, word for word."""
+    main = tmp_path / "templates.py"
+    main.write_text(TEMPLATES)
+    run = run_mypy([main], write_config(tmp_path / "config"), tmp_path / "cache")
+    assert run.status != 2, run.stdout + run.stderr
+    found = {
+        line: {e.code: e.message for e in errors if e.code.startswith("PHX")}
+        for (path, line), errors in run.errors.items()
+        if path == str(main.resolve())
+    }
+    assert {line: set(codes) for line, codes in found.items() if codes} == {
+        _line_of(main, "evaluators=[literal]"): {"PHX501"},
+        _line_of(main, "evaluators=[messages]"): {"PHX501"},
+        _line_of(main, "evaluators=[named]"): {"PHX501"},
+    }
+    assert "`question`" in found[_line_of(main, "evaluators=[messages]")]["PHX501"]
+    assert "`query`" in found[_line_of(main, "evaluators=[named]")]["PHX501"]
+    linter = _linter_messages(main)
+    assert all(m in linter for codes in found.values() for m in codes.values())
+
+
 def _linter_messages(path: Path) -> list[str]:
     class Config:
         phoenix_version = "latest"

@@ -49,12 +49,6 @@ EXCEPTIONS = {
     "mypy keeps the first definition of a redefined name [no-redef]; the linter judges the one "
     "that reaches the call, as Python runs it",
     ("flow.py", 25, "PHX002", "linter"): "same redefinition: mypy judges the first `solve`",
-    ("evals_lint.py", 174, "PHX501", "mypy"): "a prompt template's variables: mypy types the "
-    "`ClassificationEvaluator` as an Evaluator, with no fields; the linter reads the template",
-    ("evals_lint.py", 176, "PHX501", "mypy"): "same, a template bound to a name and given to "
-    "`create_classifier`",
-    ("evals_objects.py", 165, "PHX501", "mypy"): "same: `ClassificationEvaluator(...)`'s "
-    "template is read by the linter only",
     ("evals_objects.py", 169, "PHX509", "mypy"): "the plugin reads create_evaluator defs and "
     "bind_evaluator calls, not a user's phoenix.evals Evaluator subclass",
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Sequence
 
 from phx_tasklint.core.model import EvalsField
 
@@ -48,6 +49,18 @@ def template_fields(text: str) -> tuple[EvalsField, ...] | None:
     if names is None:
         return None
     return tuple(EvalsField(name, required=True, annotation=None) for name in names)
+
+
+def messages_fields(contents: Sequence[str]) -> tuple[EvalsField, ...] | None:
+    """The fields of a template written as messages, given each message's text: every
+    message's variables, in order of first use; None when one of them is not certain."""
+    fields: list[EvalsField] = []
+    for text in contents:
+        found = template_fields(text)
+        if found is None:
+            return None
+        fields.extend(f for f in found if f.name not in {g.name for g in fields})
+    return tuple(fields)
 
 
 def _fstring_names(text: str) -> list[str] | None:

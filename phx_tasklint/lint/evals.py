@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass, field, replace
 
 from phx_tasklint.core import spec
-from phx_tasklint.core.evals_templates import template_fields
+from phx_tasklint.core.evals_templates import messages_fields, template_fields
 from phx_tasklint.core.model import (
     Diagnostic,
     EvalsField,
@@ -349,7 +349,7 @@ def _template(module: Module, expr: ast.expr) -> tuple[tuple[EvalsField, ...], a
     messages = _literal(module, expr, ast.List)
     if not isinstance(messages, ast.List) or not messages.elts:
         return None
-    fields: list[EvalsField] = []
+    texts: list[str] = []
     for message in messages.elts:
         if not isinstance(message, ast.Dict) or None in message.keys:
             return None
@@ -363,11 +363,9 @@ def _template(module: Module, expr: ast.expr) -> tuple[tuple[EvalsField, ...], a
         content = contents[0]
         if not (isinstance(content, ast.Constant) and isinstance(content.value, str)):
             return None
-        found = template_fields(content.value)
-        if found is None:
-            return None
-        fields.extend(f for f in found if f.name not in {g.name for g in fields})
-    return tuple(fields), messages
+        texts.append(content.value)
+    found = messages_fields(texts)
+    return (found, messages) if found is not None else None
 
 
 def _literal(module: Module, expr: ast.expr, kind: type[ast.expr]) -> ast.expr | None:
