@@ -1,12 +1,12 @@
-"""The guard for Phoenix's pytest plugin: a `pytest.mark.phoenix(evaluators=...)` whose evaluators
-Phoenix cannot run fails collection, before any test runs (Phoenix itself finds out only after
-each test, as a failed evaluation and a warning).
+"""The guard for Phoenix's pytest plugin: a `pytest.mark.phoenix(evaluators=...)` with an
+error-level finding on its evaluators fails collection, before any test runs (Phoenix itself
+finds out only after each test, as a failed evaluation and a warning, or never).
 
 Registered, it is on: by name (`-p phx_tasklint.pytest_plugin`, `PYTEST_PLUGINS`, a conftest's
 `pytest_plugins`), or by `phx_tasklint.pytest_options` (the installed `pytest11` entry point) when
 `--phx-guard` or `phx_tasklint_guard = true` asks for it. Nothing here asks whether it is wanted:
-the entry point lives in a module of its own, so loading this one is the opt-in. Findings Phoenix
-runs with anyway are shown as warnings.
+the entry point lives in a module of its own, so loading this one is the opt-in. Warnings are
+shown as warnings, at the test.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
     report: pytest.CollectReport = outcome.get_result()
     if report.outcome != "passed":
         return
-    from phx_tasklint.runtime.guarding import GuardWarning
+    from phx_tasklint.runtime.guarding import GuardWarning, stops
 
     refused: list[str] = []
+    stopped: list[PreflightFinding] = []
     seen: set[tuple[str, str, str]] = set()  # a marker on a class or module: said once
     for item, found in _findings(list(report.result)):
         for finding in found:
@@ -56,7 +57,8 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
             if key in seen:
                 continue
             seen.add(key)
-            if finding.refused:
+            if stops(finding):
+                stopped.append(finding)
                 refused.append(f"{item.nodeid}: {finding.line()}")
             else:
                 _, line, _ = item.location  # the warning points at the test
@@ -68,8 +70,15 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
                 )
     if refused:
         report.outcome = "failed"
+        failing = sorted({f.diagnostic.code for f in stopped if f.refused})
+        quiet = sorted({f.diagnostic.code for f in stopped if not f.refused})
+        why = []
+        if failing:
+            why.append(f"fail these evaluators on every test, after it ran ({', '.join(failing)})")
+        if quiet:
+            why.append(f"record these evaluators' results wrongly ({', '.join(quiet)})")
         report.longrepr = (
-            "phx-tasklint: Phoenix would fail these pytest.mark.phoenix evaluators on every "
-            "test, after it ran:\n" + "\n".join(f"  {line}" for line in refused)
+            f"phx-tasklint: Phoenix would {' and '.join(why)}, pytest.mark.phoenix:\n"
+            + "\n".join(f"  {line}" for line in refused)
         )
         report.result = []

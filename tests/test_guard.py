@@ -271,6 +271,37 @@ def test_sync_client_refuses_before_the_first_task_call_listing_everything() -> 
     assert all(f"{who}: {code}" in message for who, code, _ in found)
 
 
+def test_errors_phoenix_runs_with_stop_the_call_too() -> None:
+    """Every error-level finding stops the call: a task whose `set` Phoenix would store as a
+    string (PHX201) and an evaluator tuple Phoenix would read as (score, label, explanation)
+    and drop the rest of (PHX203), beside one Phoenix fails on (PHX002)."""
+    counted = Counted()
+    server = Server()
+
+    def set_task(input: Any) -> set[str]:
+        counted.calls += 1
+        return {input["question"]}
+
+    def four(output: Any) -> tuple[float, str, str, str]:
+        return 1.0, "a", "b", "c"
+
+    phx_tasklint.guard()
+    with pytest.raises(GuardError) as quiet:
+        run_sync(server.client(), set_task, [four])
+    codes = [(f.who, f.diagnostic.code) for f in quiet.value.findings]
+    assert codes == [("task", "PHX201"), ("four", "PHX203")]
+    assert str(quiet.value).startswith(
+        "Phoenix would run this experiment but record its results wrongly (PHX201, PHX203)"
+    )
+    with pytest.raises(GuardError) as both:
+        run_sync(server.client(), set_task, [four, gold_typo])
+    assert str(both.value).startswith(
+        "Phoenix would fail this experiment (PHX002) and record its results wrongly "
+        "(PHX201, PHX203)"
+    )
+    assert counted.calls == 0 and server.requests == []
+
+
 def test_remove_gives_phoenix_its_own_error_after_the_tasks_ran() -> None:
     counted = Counted()
     phx_tasklint.guard().remove()
@@ -711,9 +742,21 @@ def test_results_phoenix_scores_are_not_refused() -> None:
         guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": [evaluator]}))
 
 
+def test_a_with_block_cannot_remove_a_guard_set_before_it() -> None:
+    """`guard()` hands back the guard in force: it is no context manager, so no `with` block
+    ends a guard someone else set (`guarded()` is the block form)."""
+    standing = phx_tasklint.guard()
+    with pytest.raises(TypeError), phx_tasklint.guard():  # type: ignore[attr-defined]
+        pass
+    with phx_tasklint.guarded() as block:
+        assert block is standing
+    assert guarding.active_guard() is standing
+
+
 def test_evaluators_phoenix_records_under_one_name_are_warned_about() -> None:
-    """Phoenix keeps the last evaluator of each name (PHX404): the run goes on, with a warning;
-    a dict key names a function apart, not a phoenix.evals object (its own name counts)."""
+    """Phoenix keeps the last evaluator of each name (PHX404): the run goes on, with a warning
+    (once: a later call with the same evaluators is not warned about again); a dict key names a
+    function apart, not a phoenix.evals object (its own name counts)."""
     from phoenix.evals import create_evaluator as evals_evaluator
 
     def make(name: str) -> Any:
@@ -723,10 +766,14 @@ def test_evaluators_phoenix_records_under_one_name_are_warned_about() -> None:
 
         return scored
 
-    first, second = make("same"), make("same")
     entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.evaluate_experiment")
-    for evaluators in ([first, second], {"a": first, "b": second}):
+    for shape in (list, dict):
+        first, second = make("same"), make("same")
+        evaluators = [first, second] if shape is list else {"a": first, "b": second}
         with pytest.warns(GuardWarning, match="PHX404"):
+            guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": evaluators}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
             guarding.judge_call(entry, guarding.handed_over(entry, (), {"evaluators": evaluators}))
 
     def plain(output: Any) -> float:

@@ -4,10 +4,11 @@
 once, the others right after their module is executed (a `sys.meta_path` finder that never
 imports anything itself). A wrapped call judges its task and each evaluator with
 `check_callable`, for the runner's sync/async kind and the installed client's profile, before
-Phoenix does anything: findings Phoenix cannot run with (`Rule.phoenix_refuses`, what `run`
-refuses to start on) raise a `GuardError` listing all of them; the others are warned about
-once per callable and code; then the original is called with the same arguments, its result
-and exceptions untouched.
+Phoenix does anything: any error-level finding raises a `GuardError` listing all of them
+(those Phoenix cannot run with, `Rule.phoenix_refuses`, and those it runs with but records
+otherwise than the code means: PHX201, PHX203); warnings are warned about once per callable
+and code; then the original is called with the same arguments, its result and exceptions
+untouched.
 
 Nothing here runs at import: importing phx_tasklint patches nothing and imports no Phoenix.
 The module is not called `guard`, as `phx_tasklint.guard` is the function (importing a
@@ -63,11 +64,7 @@ class GuardError(BindingError):
     point that was not called."""
 
     def __init__(self, callee: str, findings: Sequence[PreflightFinding]) -> None:
-        refused = sorted({f.diagnostic.code for f in findings if f.refused})
-        lines = [
-            f"Phoenix would fail this experiment ({', '.join(refused)}): phx-tasklint did not "
-            f"call `{callee}`, nothing was run"
-        ]
+        lines = [f"{stop_reason(findings)}: phx-tasklint did not call `{callee}`, nothing was run"]
         lines += [f"  {f.line()}" for f in findings]
         super().__init__("\n".join(lines), tuple(f.diagnostic for f in findings))
         self.callee = callee
@@ -84,15 +81,32 @@ class GuardError(BindingError):
 _WIDTH = 100  # where a message wraps in the table
 
 
+def stops(finding: PreflightFinding) -> bool:
+    """Whether the guard stops the call for this finding: any error-level one."""
+    return finding.diagnostic.severity == "error"
+
+
+def stop_reason(findings: Sequence[PreflightFinding]) -> str:
+    """Why the guard stopped: what Phoenix would do with the error-level findings' codes."""
+    failing = sorted({f.diagnostic.code for f in findings if stops(f) and f.refused})
+    quiet = sorted({f.diagnostic.code for f in findings if stops(f) and not f.refused})
+    parts = []
+    if failing:
+        parts.append(f"Phoenix would fail this experiment ({', '.join(failing)})")
+    if quiet:
+        subject = "and" if failing else "Phoenix would run this experiment but"
+        parts.append(f"{subject} record its results wrongly ({', '.join(quiet)})")
+    return " ".join(parts)
+
+
 def findings_table(error: GuardError) -> str:
     """The error as a table: a header line, then one row per finding."""
     rows = [(f.diagnostic.code, f.who, f.diagnostic.message) for f in error.findings]
     code_width = max(len("code"), *(len(code) for code, _, _ in rows))
     who_width = max(len("callable"), *(len(who) for _, who, _ in rows))
     indent = code_width + who_width + 4
-    refused = sorted({f.diagnostic.code for f in error.findings if f.refused})
     lines = [
-        f"phx-tasklint: Phoenix would fail this experiment ({', '.join(refused)}); "
+        f"phx-tasklint: {stop_reason(error.findings)}; "
         f"`{error.callee}` was not called, nothing was run.",
         "",
         f"{'code':<{code_width}}  {'callable':<{who_width}}  message",
@@ -342,19 +356,19 @@ def judge_call(entry: spec.GuardedEntry, handed: Sequence[_Handed], stacklevel: 
             )
             continue
         findings += [(PreflightFinding(item.who, item.role, d), item.obj) for d in found]
-    if any(f.refused for f, _ in findings):
+    if any(stops(f) for f, _ in findings):
         raise GuardError(entry.attribute, [f for f, _ in findings])
+    findings += _shared_names(entry, [h for h in handed if h.role == "evaluator"])
     for f, obj in findings:
         if _first_warning(obj, f.diagnostic.code):
             warnings.warn(f.line(), GuardWarning, stacklevel=stacklevel)
-    for f in _shared_names(entry, [h for h in handed if h.role == "evaluator"]):
-        warnings.warn(f.line(), GuardWarning, stacklevel=stacklevel)
 
 
 def _shared_names(
     entry: spec.GuardedEntry, evaluators: Sequence[_Handed]
-) -> list[PreflightFinding]:
-    """Evaluators Phoenix records under one name (it keeps the last of them: PHX404)."""
+) -> list[tuple[PreflightFinding, object]]:
+    """Evaluators Phoenix records under one name (it keeps the last of them: PHX404), each
+    finding with the evaluator it is reported on."""
     from phx_tasklint.runtime.localrun import PreflightFinding, evaluator_name
 
     names: list[str | None] = []
@@ -373,10 +387,11 @@ def _shared_names(
                 names.append(None)
         renamable.append(not own)
     site = CallSite(entry.attribute, evaluator_names=tuple(names), renamable=tuple(renamable))
-    return [
-        PreflightFinding(evaluators[d.item or 0].who, "evaluator", d)
-        for d in judge.check_call(site)
-    ]
+    found = []
+    for d in judge.check_call(site):
+        item = evaluators[d.item or 0]
+        found.append((PreflightFinding(item.who, "evaluator", d), item.obj))
+    return found
 
 
 def marker_findings(
@@ -491,7 +506,9 @@ class _Patch:
 
 class GuardHandle:
     """The live guard: `.remove()` restores Phoenix's entry points and stops patching modules
-    imported later. Usable as a context manager (removed at the end of the block)."""
+    imported later. Not a context manager: `guard()` returns the guard already in force (one a
+    notebook's `%load_ext` set, say), which the end of a `with` block must not remove;
+    `guarded()` is the block form."""
 
     def __init__(self) -> None:
         self.active = True
@@ -499,12 +516,6 @@ class GuardHandle:
         self.blocks = 0  # `guarded()` blocks running with it
         self._patches: list[_Patch] = []
         self._finder = _Finder(self)
-
-    def __enter__(self) -> GuardHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
     def __repr__(self) -> str:
         state = "active" if self.active else "removed"
