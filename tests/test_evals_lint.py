@@ -2,7 +2,7 @@
 what it cannot read (never reported, skipped with a reason), and a differential test against
 the real packages: generated evaluator modules, linted as text and run through the client's own
 evaluator runner with the seven keywords. The linter reports an error exactly when Phoenix
-fails."""
+fails, and says what the runtime binder says of the object the same text makes."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from phx_tasklint.core import judge, spec
 from phx_tasklint.core.model import CallSite, Kind
 from phx_tasklint.lint import Report, lint, sources
 from phx_tasklint.lint.modules import Module
+from phx_tasklint.runtime import binder
 from tests.oracle import EXAMPLE, TRACE_ID, phoenix_runner_error
 
 pytest.importorskip("phoenix.evals")
@@ -294,6 +295,10 @@ def test_linter_agrees_with_phoenix_on_generated_evaluators(case: tuple[str, boo
         f"{body}on {'Client' if sync else 'AsyncClient'}, output={output!r}\n"
         f"Phoenix: {error}\nlinter: {[(d.code, d.message) for d in errors]}"
     )
+    # and the runtime binder, on the object the same text made, says the same
+    live = binder.check_callable(namespace["ev"], "evaluator", sync_client=sync)
+    said = sorted((f.diagnostic.code, f.diagnostic.message) for f in report.findings)
+    assert said == sorted((d.code, d.message) for d in live), body
 
 
 def test_the_generated_parameter_lists_compile() -> None:
