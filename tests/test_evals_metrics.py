@@ -127,3 +127,36 @@ def test_the_message_names_the_replacement() -> None:
     (d,) = judge.check_import("phoenix.evals", ("OpenAIModel",))
     assert "`phoenix.evals.OpenAIModel` was removed in arize-phoenix-evals 3.0" in d.message
     assert "ImportError" in d.message and "`LLM(" in d.message
+
+
+@same_release
+def test_linter_says_what_the_binder_says_of_each_prebuilt_metric() -> None:
+    """Each metric handed over as it is (an instance, or its class built with no argument but a
+    model):
+    the linter, reading the table, and the runtime binder, reading the live schema, give the
+    same findings word for word."""
+    from phx_tasklint.runtime import binder
+    from tests.test_evals_lint import run_lint
+
+    class StubModel:
+        model = "stub"
+
+    metrics = importlib.import_module("phoenix.evals.metrics")
+    compared = 0
+    for name in metrics.__all__:
+        metric = spec.EVALS_METRICS_BY_NAME[f"phoenix.evals.metrics.{name}"]
+        if metric.ready:
+            written, live = f"metrics.{name}", getattr(metrics, name)
+        elif not metric.constructor_required:
+            written, live = f"metrics.{name}()", getattr(metrics, name)()
+        elif metric.constructor_required == ("llm",):  # a model that is never called
+            written, live = f"metrics.{name}(llm=llm)", getattr(metrics, name)(llm=StubModel())
+        else:
+            continue
+        said = sorted(
+            (f.diagnostic.code, f.diagnostic.message) for f in run_lint("", written).findings
+        )
+        found = binder.check_callable(live, "evaluator")
+        assert said == sorted((d.code, d.message) for d in found), name
+        compared += 1
+    assert compared >= 15

@@ -440,10 +440,18 @@ def _metric_read(module: Module, node: ast.AST, names: tuple[str, ...], *, ready
     return EvalsRead(signature, Place(module, node))
 
 
+_SCALARS = ("str", "int", "float", "bool")
+
+
 def _metric_type(spelled: str) -> TypeExpr | None:
-    """The annotations the table spells that decide a verdict; the rest are not known."""
-    if spelled == "str":
-        return TypeExpr.named("builtins.str")
-    if spelled.startswith("list["):
+    """The annotations the table spells that decide a verdict (a scalar; a list, of a union of
+    scalars as the binder reads it off the live schema); the rest are not known."""
+    if spelled in _SCALARS:
+        return TypeExpr.named(f"builtins.{spelled}")
+    if spelled.startswith("list[") and spelled.endswith("]"):
+        members = [m.strip() for m in spelled[len("list[") : -1].split("|")]
+        if all(m in _SCALARS for m in members):
+            items = [TypeExpr.named(f"builtins.{m}") for m in members]
+            return TypeExpr.named("builtins.list", TypeExpr.union(*items))
         return TypeExpr.named("builtins.list", TypeExpr.named("typing.Any"))
     return None

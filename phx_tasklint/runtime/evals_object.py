@@ -105,7 +105,11 @@ def _fields(
             )
             for p in signature.params
         )
-        return fields, "function", signature.is_async, True
+        # a def of phoenix.evals itself is a prebuilt metric: its annotations are Phoenix's,
+        # not the user's to change (judged as a schema, as the linter and mypy judge it)
+        module = _safe_getattr(function, "__module__")
+        prebuilt = isinstance(module, str) and module.startswith(spec.EVALS_MODULE + ".")
+        return fields, "schema" if prebuilt else "function", signature.is_async, True
     source: EvalsSource = (
         "template" if _safe_getattr(obj, spec.EVALS_TEMPLATE_ATTRIBUTE) is not None else "schema"
     )
