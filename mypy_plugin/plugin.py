@@ -44,7 +44,10 @@ from mypy.nodes import (
     ARG_STAR2,
     CallExpr,
     Context,
+    DictExpr,
     Expression,
+    ListExpr,
+    TupleExpr,
 )
 from mypy.options import Options
 from mypy.plugin import (
@@ -155,19 +158,24 @@ class Runner:
     # the formal parameter holding the callables: by name, else by position
     task_position: int | None = None
     evaluators_position: int | None = None
+    label: str = ""  # what the user called, for messages (as the linter names it)
 
 
 def _runners(settings: Settings) -> dict[str, Runner]:
     out: dict[str, Runner] = {}
     for r in spec.CLIENT_RUNNERS:
         out[f"{spec.CLIENT_MODULE}.{r.method}"] = Runner(
-            r.takes_task, sync_runner=True, kind=r.kind
+            r.takes_task, sync_runner=True, kind=r.kind, label=r.method
         )
-        out[f"{spec.CLIENT_MODULE}.{spec.ASYNC_PREFIX}{r.method}"] = Runner(
-            r.takes_task, sync_runner=False, kind=r.kind
+        async_method = f"{spec.ASYNC_PREFIX}{r.method}"
+        out[f"{spec.CLIENT_MODULE}.{async_method}"] = Runner(
+            r.takes_task, sync_runner=False, kind=r.kind, label=async_method
         )
         for cls, sync in spec.EXPERIMENTS_CLASSES.items():
-            out[f"{cls}.{r.method}"] = Runner(r.takes_task, sync_runner=sync, kind=r.kind)
+            label = f"{'Client' if sync else 'AsyncClient'}().experiments.{r.method}"
+            out[f"{cls}.{r.method}"] = Runner(
+                r.takes_task, sync_runner=sync, kind=r.kind, label=label
+            )
     # arize-phoenix < 14 defines them in phoenix.experiments.functions and re-exports them
     for module in spec.LEGACY_RUNNER_MODULES:
         for r in spec.LEGACY_RUNNERS:
@@ -177,6 +185,7 @@ def _runners(settings: Settings) -> dict[str, Runner]:
                 task_position=r.task_position,
                 evaluators_position=r.evaluators_position,
                 kind=r.kind,
+                label=r.method,
             )
     for name in settings.task_runners:
         out.setdefault(name, Runner(True, takes_evaluators=False, task_position=0))
@@ -352,6 +361,10 @@ class PhxTaskLintPlugin(Plugin):
         if runner.takes_evaluators:
             index: handoffs.ModuleIndex | None = None
             for expr, t in _actuals(ctx, "evaluators", runner.evaluators_position):
+                shape = _empty_literal(expr)  # written empty (a name may be filled later)
+                if shape is not None:
+                    found = judge.check_no_evaluators(runner.label, shape, judged)
+                    self._emit(api, found, ctx.context)
                 if index is None:
                     index = handoffs.module_index(api)
                 for item, sig in handoffs.evaluator_items(api, expr, t, index):
@@ -448,6 +461,15 @@ def _actuals(
         )
         if kind in (ARG_POS, ARG_NAMED)
     ]
+
+
+def _empty_literal(expr: Expression) -> str | None:
+    """The literal's kind (`list`, `tuple`, `dict`) when `expr` is an empty one; else None."""
+    if isinstance(expr, (ListExpr, TupleExpr)) and not expr.items:
+        return "list" if isinstance(expr, ListExpr) else "tuple"
+    if isinstance(expr, DictExpr) and not expr.items:
+        return "dict"
+    return None
 
 
 def plugin(version: str) -> type[Plugin]:

@@ -58,6 +58,7 @@ NOT_SEEN: dict[str, dict[str, str]] = {
                 "PHX404",
                 "PHX405",
                 "PHX406",
+                "PHX408",
                 "PHX508",
             )
         },

@@ -317,7 +317,7 @@ def test_section_must_be_a_table(in_tmp: Path) -> None:
             ["PHX40"],
             [],
             ["PHX101"],
-            {f"PHX40{i}" for i in range(1, 8)} | {"PHX101"},
+            {f"PHX40{i}" for i in range(1, 9)} | {"PHX101"},
             id="extend-select-adds",
         ),
         pytest.param(["unbindable-parameter"], [], [], {"PHX002"}, id="rule-name"),

@@ -310,6 +310,26 @@ def test_remove_gives_phoenix_its_own_error_after_the_tasks_ran() -> None:
     assert counted.calls == 3  # Phoenix ran every task first
 
 
+@pytest.mark.parametrize("empty", [[], {}, ()], ids=["list", "dict", "tuple"])
+def test_no_evaluators_is_refused_before_the_tasks_phoenix_runs_first(empty: Any) -> None:
+    """`evaluators=[]` is not None: Phoenix runs every task, then raises (RULES.md S10); the
+    guard refuses it first. `resume_experiment` skips an empty collection: not refused."""
+    counted = Counted()
+    with pytest.raises(ValueError, match="Must specify at least one evaluator"):
+        run_sync(Server().client(), counted.task(), empty)
+    assert counted.calls == 3
+    counted = Counted()
+    with phx_tasklint.guarded(), pytest.raises(GuardError) as caught:
+        run_sync(Server().client(), counted.task(), empty)
+    assert counted.calls == 0
+    ((who, code),) = [(f.who, f.diagnostic.code) for f in caught.value.findings]
+    assert (who, code) == ("evaluators", "PHX408")
+    assert f"(an empty {type(empty).__name__})" in str(caught.value)
+    entry = next(e for e in spec.GUARDED if e.attribute == "Experiments.resume_experiment")
+    assert guarding.empty_evaluators(entry, (), {"evaluators": empty}) is not None
+    guarding.judge_call(entry, [], empty=type(empty).__name__)  # nothing to refuse
+
+
 def phx_client() -> Any:
     from phoenix.client import Client
 

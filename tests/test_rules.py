@@ -76,6 +76,7 @@ DESIGN_CODES = [
     "PHX405",
     "PHX406",
     "PHX407",
+    "PHX408",
     "PHX501",
     "PHX502",
     "PHX503",

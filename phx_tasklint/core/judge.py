@@ -982,6 +982,20 @@ def _site(code: str, **fields: object) -> Diagnostic:
     return Diagnostic(code, rule.name, rule.severity, rule.format(**fields))
 
 
+def check_no_evaluators(callee: str, shape: str, ctx: Context) -> list[Diagnostic]:
+    """A call handing an empty `shape` (list, tuple, dict) as its evaluators."""
+    legacy = ctx.profile == "legacy"
+    if ctx.runner is None or (ctx.runner, legacy) not in spec.EMPTY_EVALUATORS_REFUSED:
+        return []
+    advice = (
+        "hand it at least one evaluator"
+        if ctx.runner == "evaluate"
+        else "pass `evaluators=None` (or leave it out) to run the tasks alone"
+    )
+    when = validated_when("evaluator", ctx)
+    return [_site("PHX408", callee=callee, shape=shape, when=when, advice=advice)]
+
+
 def check_call(site: CallSite) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if site.keyword_only and site.positional:

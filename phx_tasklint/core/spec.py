@@ -188,6 +188,12 @@ LEGACY_RUNNERS: tuple[Runner, ...] = (
     Runner("evaluate_experiment", False, "evaluate", evaluators_position=1),
 )
 ASYNC_PREFIX = "async_"
+# Runners that refuse an empty collection of evaluators (`ValueError: Must specify at least one
+# evaluator`; RULES.md §3): (runner kind, legacy). The client's `resume_experiment` and the legacy
+# `run_experiment` skip it (no evaluation).
+EMPTY_EVALUATORS_REFUSED: frozenset[tuple[RunnerKind, bool]] = frozenset(
+    {("run", False), ("evaluate", False), ("evaluate", True)}
+)
 
 
 @dataclass(frozen=True)
@@ -1360,6 +1366,43 @@ RULES: tuple[Rule, ...] = (
             _mod("from phoenix.evals.models import OpenAIModel"),
         ),
         good=(_mod("from phoenix.evals import LLM, ClassificationEvaluator, evaluate_dataframe"),),
+    ),
+    Rule(
+        code="PHX408",
+        name="empty-evaluators",
+        severity="error",
+        phoenix_fails="before-run",
+        summary="`evaluators=[]` (or `{}`, `()`) handed to a runner that rejects it",
+        message=(
+            "`{callee}` is handed no evaluators (an empty {shape}): Phoenix raises `ValueError: "
+            "Must specify at least one evaluator` {when}; {advice}"
+        ),
+        fix_title=None,
+        fix_safety=None,
+        what_it_does=(
+            "Finds an empty list, tuple or dict given as the evaluators of the client's "
+            "`run_experiment`, `evaluate_experiment` or `resume_evaluation`, or of the legacy "
+            "`evaluate_experiment` (`resume_experiment` and the legacy `run_experiment` skip "
+            "it)."
+        ),
+        why_is_this_bad=(
+            "An empty collection is not `None`: the client's `run_experiment` runs (and, "
+            "outside a dry run, uploads) every task, and only then refuses to evaluate, so the "
+            "whole run's cost is paid for an error. Code that builds the list conditionally "
+            "passes `evaluators or None`."
+        ),
+        bad=(
+            _mod(
+                "from phoenix.client.experiments import run_experiment\n\n"
+                "run_experiment(dataset=ds, task=lambda input: 1, evaluators=[])"
+            ),
+        ),
+        good=(
+            _mod(
+                "from phoenix.client.experiments import run_experiment\n\n"
+                "run_experiment(dataset=ds, task=lambda input: 1, evaluators=None)"
+            ),
+        ),
     ),
     Rule(
         code="PHX501",

@@ -459,6 +459,10 @@ class Engine:
         renamable: list[bool] = []
         nodes: list[tuple[Module, ast.AST]] = []
         owner = module
+        shape = _empty_literal(expr)  # written empty at the call (a name may be filled later)
+        if shape is not None:
+            for d in judge.check_no_evaluators(site[2], shape, context):
+                self.emit(module, site[1], d)
         items = evaluator_items(module, expr, self.skip, sequence_only=sequence_only)
         if len(items) == 1 and items[0][1] is expr:  # a name: a list defined in another module?
             found = self.resolver.collection(module, expr)
@@ -674,3 +678,12 @@ def import_guarded(module: Module, node: ast.AST) -> bool:
             return False
         child, parent = parent, module.parent(parent)
     return False
+
+
+def _empty_literal(expr: ast.expr) -> str | None:
+    """The literal's kind (`list`, `tuple`, `dict`) when `expr` is an empty one; else None."""
+    if isinstance(expr, (ast.List, ast.Tuple)) and not expr.elts:
+        return "list" if isinstance(expr, ast.List) else "tuple"
+    if isinstance(expr, ast.Dict) and not expr.keys:
+        return "dict"
+    return None

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from phx_tasklint.core import judge, spec
-from phx_tasklint.core.model import CallSite, Diagnostic, Role, RunnerKind
+from phx_tasklint.core.model import CallSite, Context, Diagnostic, Role, RunnerKind
 from phx_tasklint.runtime import client_evaluators, evals_object
 from phx_tasklint.runtime.binder import BindingError, check_callable
 
@@ -315,18 +315,24 @@ def _evaluators(value: object) -> list[_Handed]:
     return [_Handed(_evaluator_who(value), "evaluator", value)]
 
 
+def _arguments(
+    entry: spec.GuardedEntry, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> Iterator[tuple[Role, Any]]:
+    """(role, value) of each callable argument a call of `entry` is given (`args` without
+    `self`)."""
+    for role, keyword, position in entry.arguments:
+        if keyword in kwargs:
+            yield role, kwargs[keyword]
+        elif position is not None and position < len(args):
+            yield role, args[position]
+
+
 def handed_over(
     entry: spec.GuardedEntry, args: tuple[Any, ...], kwargs: Mapping[str, Any]
 ) -> list[_Handed]:
     """The callables a call of `entry` hands Phoenix (`args` without `self`)."""
     found: list[_Handed] = []
-    for role, keyword, position in entry.arguments:
-        if keyword in kwargs:
-            value = kwargs[keyword]
-        elif position is not None and position < len(args):
-            value = args[position]
-        else:
-            continue
+    for role, value in _arguments(entry, args, kwargs):
         if role == "task":
             found.append(_Handed("task", "task", value))
         else:
@@ -334,13 +340,35 @@ def handed_over(
     return found
 
 
-def judge_call(entry: spec.GuardedEntry, handed: Sequence[_Handed], stacklevel: int = 2) -> None:
-    """Raise GuardError on what Phoenix cannot run with; warn once about the rest.
-    `stacklevel` as for `warnings.warn`, counted from here (2: the caller)."""
+def empty_evaluators(
+    entry: spec.GuardedEntry, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> str | None:
+    """The type's name (`list`, `tuple`, `dict`...) when the call's evaluators are an empty
+    sequence or mapping, as Phoenix tells them apart from None; else None."""
+    for role, value in _arguments(entry, args, kwargs):
+        empty = isinstance(value, (Sequence, Mapping)) and not isinstance(value, str)
+        if role == "evaluator" and empty and len(value) == 0:
+            return type(value).__name__
+    return None
+
+
+def judge_call(
+    entry: spec.GuardedEntry,
+    handed: Sequence[_Handed],
+    stacklevel: int = 2,
+    empty: str | None = None,
+) -> None:
+    """Raise GuardError on any error; warn once about the rest. `empty`: the evaluators are
+    that empty collection (`empty_evaluators`). `stacklevel` as for `warnings.warn`, counted
+    from here (2: the caller)."""
     from phx_tasklint.runtime.localrun import PreflightFinding
 
     profile = entry.profile or installed_profile()
     findings: list[tuple[PreflightFinding, object]] = []
+    if empty is not None:
+        context = Context(profile=profile, runner=entry.kind)
+        for d in judge.check_no_evaluators(entry.attribute, empty, context):
+            findings.append((PreflightFinding("evaluators", "evaluator", d), None))
     judged: set[int] = set()
     for item in handed:
         if id(item.obj) in judged:
@@ -454,10 +482,11 @@ def _enter(
         return None
     offset = 1 if "." in entry.attribute else 0  # a method: `self` comes first
     handed = handed_over(entry, args[offset:], kwargs)
+    empty = empty_evaluators(entry, args[offset:], kwargs)
     seen = _HANDED.get()
     fresh = [h for h in handed if id(h.obj) not in seen]
-    if fresh:
-        judge_call(entry, fresh, stacklevel=4)
+    if fresh or empty is not None:
+        judge_call(entry, fresh, stacklevel=4, empty=empty)
     return _HANDED.set(seen | {id(h.obj) for h in handed})
 
 
