@@ -1,12 +1,12 @@
-"""The guard for Phoenix's pytest plugin: a `pytest.mark.phoenix(evaluators=...)` with an
-error-level finding on its evaluators fails collection, before any test runs (Phoenix itself
-finds out only after each test, as a failed evaluation and a warning, or never).
+"""The guard for Phoenix's pytest plugin: a `pytest.mark.phoenix(evaluators=...)` whose evaluators
+Phoenix cannot run fails collection, before any test runs (Phoenix itself finds out only after
+each test, as a failed evaluation and a warning).
 
 Registered, it is on: by name (`-p phx_tasklint.pytest_plugin`, `PYTEST_PLUGINS`, a conftest's
 `pytest_plugins`), or by `phx_tasklint.pytest_options` (the installed `pytest11` entry point) when
 `--phx-guard` or `phx_tasklint_guard = true` asks for it. Nothing here asks whether it is wanted:
-the entry point lives in a module of its own, so loading this one is the opt-in. Warnings are
-shown as warnings, at the test.
+the entry point lives in a module of its own, so loading this one is the opt-in. Findings Phoenix
+runs with anyway are shown as warnings, at the test.
 """
 
 from __future__ import annotations
@@ -70,15 +70,9 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
                 )
     if refused:
         report.outcome = "failed"
-        failing = sorted({f.diagnostic.code for f in stopped if f.refused})
-        quiet = sorted({f.diagnostic.code for f in stopped if not f.refused})
-        why = []
-        if failing:
-            why.append(f"fail these evaluators on every test, after it ran ({', '.join(failing)})")
-        if quiet:
-            why.append(f"record these evaluators' results wrongly ({', '.join(quiet)})")
+        codes = ", ".join(sorted({f.diagnostic.code for f in stopped}))
         report.longrepr = (
-            f"phx-tasklint: Phoenix would {' and '.join(why)}, pytest.mark.phoenix:\n"
-            + "\n".join(f"  {line}" for line in refused)
+            f"phx-tasklint: Phoenix would fail these pytest.mark.phoenix evaluators ({codes}) on "
+            "every test, after it ran:\n" + "\n".join(f"  {line}" for line in refused)
         )
         report.result = []

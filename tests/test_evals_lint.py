@@ -709,3 +709,13 @@ def test_the_pytest_guard_judges_each_case_by_its_arguments(pytester: pytest.Pyt
     out = result.stdout.str()
     assert "test_marked.py::test_missing[q]: exact: PHX501" in out
     assert "test_found" not in out.split("ERROR collecting")[1]
+
+
+def test_an_f_string_template_without_placeholders_is_read_as_its_text() -> None:
+    """`f"Q: {{question}}"` is the text `Q: {question}` (mypy and the binder read it so); an
+    f-string with a placeholder is text the linter cannot know."""
+    made = "ClassificationEvaluator(name='f', llm=llm, prompt_template={}, choices=['y'])"
+    plain = run_lint("ev = " + made.format('f"Q: {{question}}"'))
+    assert codes(plain) == {"PHX501"}
+    assert "`question`" in plain.findings[0].diagnostic.message
+    assert codes(run_lint("x = 'a'\nev = " + made.format('f"Q: {x}"'))) == set()

@@ -271,10 +271,11 @@ def test_sync_client_refuses_before_the_first_task_call_listing_everything() -> 
     assert all(f"{who}: {code}" in message for who, code, _ in found)
 
 
-def test_errors_phoenix_runs_with_stop_the_call_too() -> None:
-    """Every error-level finding stops the call: a task whose `set` Phoenix would store as a
-    string (PHX201) and an evaluator tuple Phoenix would read as (score, label, explanation)
-    and drop the rest of (PHX203), beside one Phoenix fails on (PHX002)."""
+def test_errors_phoenix_runs_with_are_warned_about_and_the_run_goes_on() -> None:
+    """PHX201 / PHX203 are errors to the linter, but Phoenix completes the run (a pydantic
+    model or a datetime a task returns is stored converted, as its author may mean): the guard
+    warns, once, and calls Phoenix. Beside a finding Phoenix fails on, they are listed too,
+    and the headline names only what Phoenix fails on."""
     counted = Counted()
     server = Server()
 
@@ -286,20 +287,20 @@ def test_errors_phoenix_runs_with_stop_the_call_too() -> None:
         return 1.0, "a", "b", "c"
 
     phx_tasklint.guard()
-    with pytest.raises(GuardError) as quiet:
+    with pytest.warns(GuardWarning) as warned:
         run_sync(server.client(), set_task, [four])
-    codes = [(f.who, f.diagnostic.code) for f in quiet.value.findings]
-    assert codes == [("task", "PHX201"), ("four", "PHX203")]
-    assert str(quiet.value).startswith(
-        "Phoenix would run this experiment but record its results wrongly (PHX201, PHX203)"
-    )
+    assert counted.calls == 3
+    assert sorted(str(w.message).split()[1] for w in warned) == ["PHX201", "PHX203"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run_sync(server.client(), set_task, [four])  # said once
+    counted.calls = 0
     with pytest.raises(GuardError) as both:
         run_sync(server.client(), set_task, [four, gold_typo])
-    assert str(both.value).startswith(
-        "Phoenix would fail this experiment (PHX002) and record its results wrongly "
-        "(PHX201, PHX203)"
-    )
-    assert counted.calls == 0 and server.requests == []
+    assert counted.calls == 0
+    assert str(both.value).startswith("Phoenix would fail this experiment (PHX002):")
+    codes = [f.diagnostic.code for f in both.value.findings]
+    assert codes == ["PHX201", "PHX203", "PHX002"]
 
 
 def test_remove_gives_phoenix_its_own_error_after_the_tasks_ran() -> None:
@@ -766,7 +767,8 @@ def test_a_with_block_cannot_remove_a_guard_set_before_it() -> None:
     """`guard()` hands back the guard in force: it is no context manager, so no `with` block
     ends a guard someone else set (`guarded()` is the block form)."""
     standing = phx_tasklint.guard()
-    with pytest.raises(TypeError), phx_tasklint.guard():  # type: ignore[attr-defined]
+    # (Python 3.10 raises AttributeError, 3.11 TypeError)
+    with pytest.raises((TypeError, AttributeError)), phx_tasklint.guard():  # type: ignore[attr-defined]
         pass
     with phx_tasklint.guarded() as block:
         assert block is standing

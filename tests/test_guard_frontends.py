@@ -177,7 +177,7 @@ def test_p_opts_in_and_a_bad_evaluator_fails_collection(pytester: pytest.Pyteste
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.assert_outcomes(errors=1)
     out = result.stdout.str()
-    assert "Phoenix would fail these evaluators on every test, after it ran (PHX002, PHX007)" in out
+    assert "Phoenix would fail these pytest.mark.phoenix evaluators (PHX002, PHX007)" in out
     assert "test_marked.py::test_listed: gold_typo: PHX002" in out
     assert "test_marked.py::test_dict: a dict object: PHX007" in out
     errors = out.split("ERROR collecting")[1].split("warnings summary")[0]

@@ -189,8 +189,8 @@ LEGACY_RUNNERS: tuple[Runner, ...] = (
 )
 ASYNC_PREFIX = "async_"
 # Runners that refuse an empty collection of evaluators (`ValueError: Must specify at least one
-# evaluator`; RULES.md §3): (runner kind, legacy). The client's `resume_experiment` and the legacy
-# `run_experiment` skip it (no evaluation).
+# evaluator`; RULES.md §9, S10): (runner kind, legacy). The client's `resume_experiment` and the
+# legacy `run_experiment` skip it (no evaluation).
 EMPTY_EVALUATORS_REFUSED: frozenset[tuple[RunnerKind, bool]] = frozenset(
     {("run", False), ("evaluate", False), ("evaluate", True)}
 )

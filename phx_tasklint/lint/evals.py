@@ -346,6 +346,13 @@ def _template(module: Module, expr: ast.expr) -> tuple[tuple[EvalsField, ...], a
     if isinstance(text, ast.Constant) and isinstance(text.value, str):
         found = template_fields(text.value)
         return (found, text) if found is not None else None
+    joined = _literal(module, expr, ast.JoinedStr)  # an f-string without placeholders
+    if isinstance(joined, ast.JoinedStr):
+        parts = [v.value for v in joined.values if isinstance(v, ast.Constant)]
+        if len(parts) == len(joined.values) and all(isinstance(v, str) for v in parts):
+            found = template_fields("".join(str(v) for v in parts))
+            return (found, joined) if found is not None else None
+        return None
     messages = _literal(module, expr, ast.List)
     if not isinstance(messages, ast.List) or not messages.elts:
         return None

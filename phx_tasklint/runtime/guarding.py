@@ -4,11 +4,12 @@
 once, the others right after their module is executed (a `sys.meta_path` finder that never
 imports anything itself). A wrapped call judges its task and each evaluator with
 `check_callable`, for the runner's sync/async kind and the installed client's profile, before
-Phoenix does anything: any error-level finding raises a `GuardError` listing all of them
-(those Phoenix cannot run with, `Rule.phoenix_refuses`, and those it runs with but records
-otherwise than the code means: PHX201, PHX203); warnings are warned about once per callable
-and code; then the original is called with the same arguments, its result and exceptions
-untouched.
+Phoenix does anything: findings Phoenix cannot run with (`Rule.phoenix_refuses`: it fails
+before the run or on every example, what `run` refuses to start on) raise a `GuardError` listing
+every finding; the others (warnings, and PHX201 / PHX203, which Phoenix runs with: a pydantic
+model or a datetime a task returns is stored converted, as its author may well mean) are warned
+about once per callable and code; then the original is called with the same arguments, its
+result and exceptions untouched.
 
 Nothing here runs at import: importing phx_tasklint patches nothing and imports no Phoenix.
 The module is not called `guard`, as `phx_tasklint.guard` is the function (importing a
@@ -82,21 +83,15 @@ _WIDTH = 100  # where a message wraps in the table
 
 
 def stops(finding: PreflightFinding) -> bool:
-    """Whether the guard stops the call for this finding: any error-level one."""
-    return finding.diagnostic.severity == "error"
+    """Whether the guard stops the call for this finding: Phoenix would not run the
+    experiment, or would fail every example (never for a run Phoenix completes)."""
+    return finding.refused
 
 
 def stop_reason(findings: Sequence[PreflightFinding]) -> str:
-    """Why the guard stopped: what Phoenix would do with the error-level findings' codes."""
-    failing = sorted({f.diagnostic.code for f in findings if stops(f) and f.refused})
-    quiet = sorted({f.diagnostic.code for f in findings if stops(f) and not f.refused})
-    parts = []
-    if failing:
-        parts.append(f"Phoenix would fail this experiment ({', '.join(failing)})")
-    if quiet:
-        subject = "and" if failing else "Phoenix would run this experiment but"
-        parts.append(f"{subject} record its results wrongly ({', '.join(quiet)})")
-    return " ".join(parts)
+    """Why the guard stopped: the codes Phoenix would fail on."""
+    failing = sorted({f.diagnostic.code for f in findings if stops(f)})
+    return f"Phoenix would fail this experiment ({', '.join(failing)})"
 
 
 def findings_table(error: GuardError) -> str:
@@ -358,9 +353,9 @@ def judge_call(
     stacklevel: int = 2,
     empty: str | None = None,
 ) -> None:
-    """Raise GuardError on any error; warn once about the rest. `empty`: the evaluators are
-    that empty collection (`empty_evaluators`). `stacklevel` as for `warnings.warn`, counted
-    from here (2: the caller)."""
+    """Raise GuardError on what Phoenix cannot run with; warn once about the rest. `empty`:
+    the evaluators are that empty collection (`empty_evaluators`). `stacklevel` as for
+    `warnings.warn`, counted from here (2: the caller)."""
     from phx_tasklint.runtime.localrun import PreflightFinding
 
     profile = entry.profile or installed_profile()
