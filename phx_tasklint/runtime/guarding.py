@@ -341,9 +341,14 @@ def empty_evaluators(
     """The type's name (`list`, `tuple`, `dict`...) when the call's evaluators are an empty
     sequence or mapping, as Phoenix tells them apart from None; else None."""
     for role, value in _arguments(entry, args, kwargs):
-        empty = isinstance(value, (Sequence, Mapping)) and not isinstance(value, str)
-        if role == "evaluator" and empty and len(value) == 0:
-            return type(value).__name__
+        if role != "evaluator" or isinstance(value, str):
+            continue
+        if isinstance(value, (Sequence, Mapping)):
+            try:
+                empty = len(value) == 0
+            except Exception:  # a collection of the user's whose len raised: Phoenix's to say
+                return None
+            return type(value).__name__ if empty else None
     return None
 
 
